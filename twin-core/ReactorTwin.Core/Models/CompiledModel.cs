@@ -1,0 +1,139 @@
+using ReactorTwin.Core.Expressions;
+
+namespace ReactorTwin.Core.Models;
+
+/// <summary>
+/// The rate laws of a <see cref="ReactionNetwork"/> compiled to delegates, with exact derivatives obtained by
+/// symbolic differentiation of the expression trees (no finite differences anywhere).
+/// <para>Notation (seed 001 eq. 2–3, 12): z = [s; X] ∈ ℝⁿ the state, θ ∈ ℝᵖ the parameters on their natural scale,
+/// a(z; θ) ∈ ℝᴿ the channel rates (propensities per unit volume, Σ_i X_i ν(s; α_i) for per-phase reactions;
+/// phase transitions are channels with rate β·X_from), S ∈ ℝⁿˣᴿ the full stoichiometry (species rows are the N of
+/// the seed) and the drift b(z; θ) = S a(z; θ).</para>
+/// <para>All methods write into caller-owned arrays of the documented sizes and do not allocate; they are safe
+/// to call from several threads at once. Matrices are row-major.</para>
+/// </summary>
+public sealed class CompiledModel
+{
+    private readonly double[] _stoichiometry;
+    private readonly VectorFunction _rates;
+    private readonly VectorFunction _rateStateJacobian;
+    private readonly VectorFunction _rateParameterJacobian;
+    private readonly VectorFunction _drift;
+    private readonly VectorFunction _driftStateJacobian;
+    private readonly VectorFunction _driftParameterJacobian;
+    private readonly bool[] _noisy;
+
+    internal CompiledModel(int speciesCount, int phaseCount, int parameterCount, IReadOnlyList<string> channelNames, double[] stoichiometry, Expr[] rates)
+    {
+        SpeciesCount = speciesCount;
+        PhaseCount = phaseCount;
+        ParameterCount = parameterCount;
+        ChannelNames = channelNames;
+        _stoichiometry = stoichiometry;
+        RateExpressions = rates;
+        int n = StateDimension;
+        int m = ChannelCount;
+
+        _noisy = new bool[m];
+        for (int r = 0; r < m; r++)
+        {
+            for (int i = 0; i < speciesCount; i++)
+            {
+                _noisy[r] |= stoichiometry[(i * m) + r] != 0.0;
+            }
+        }
+
+        var drift = new Expr[n];
+        for (int i = 0; i < n; i++)
+        {
+            Expr sum = Expr.Zero;
+            for (int r = 0; r < m; r++)
+            {
+                double c = stoichiometry[(i * m) + r];
+                if (c != 0.0)
+                {
+                    sum = Algebra.Add(sum, Algebra.Mul(new Const(c), rates[r]));
+                }
+            }
+
+            drift[i] = sum;
+        }
+
+        DriftExpressions = drift;
+        _rates = ExprCompiler.Compile(rates);
+        _rateStateJacobian = ExprCompiler.Compile(Jacobian(rates, SymbolKind.State, n));
+        _rateParameterJacobian = ExprCompiler.Compile(Jacobian(rates, SymbolKind.Parameter, parameterCount));
+        _drift = ExprCompiler.Compile(drift);
+        _driftStateJacobian = ExprCompiler.Compile(Jacobian(drift, SymbolKind.State, n));
+        _driftParameterJacobian = ExprCompiler.Compile(Jacobian(drift, SymbolKind.Parameter, parameterCount));
+    }
+
+    /// <summary>Number of species (the stochastic part of the state).</summary>
+    public int SpeciesCount { get; }
+
+    /// <summary>Number of cell phases.</summary>
+    public int PhaseCount { get; }
+
+    /// <summary>n = species + cell phases.</summary>
+    public int StateDimension => SpeciesCount + PhaseCount;
+
+    /// <summary>p, the length of θ.</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>R, the number of channels: reactions, then one per phase transition.</summary>
+    public int ChannelCount => ChannelNames.Count;
+
+    /// <summary>Channel names: reaction names, then <c>from-&gt;to</c> for transitions.</summary>
+    public IReadOnlyList<string> ChannelNames { get; }
+
+    /// <summary>The full stoichiometry S (n × R, row-major): S[i·R + r] is the change of z_i per unit extent of channel r.</summary>
+    public ReadOnlySpan<double> Stoichiometry => _stoichiometry;
+
+    internal IReadOnlyList<Expr> RateExpressions { get; }
+
+    internal IReadOnlyList<Expr> DriftExpressions { get; }
+
+    /// <summary>
+    /// True when channel r changes at least one species, so that it is a stochastic event (SSA) and contributes
+    /// N diag(a) Nᵀ / Ω to the diffusion (seed 001 eq. 3). Channels that only move cells between phases or
+    /// grow them are deterministic (cell densities follow eq. 1).
+    /// </summary>
+    public bool IsStochasticChannel(int r) => _noisy[r];
+
+    /// <summary>Channel rates a(z; θ), written to <paramref name="rates"/> (length R).</summary>
+    public void Rates(double[] state, double[] parameters, double[] rates) => _rates(state, parameters, rates);
+
+    /// <summary>∂a/∂z (R × n, row-major) into <paramref name="jacobian"/>.</summary>
+    public void RateStateJacobian(double[] state, double[] parameters, double[] jacobian) =>
+        _rateStateJacobian(state, parameters, jacobian);
+
+    /// <summary>∂a/∂θ (R × p, row-major) into <paramref name="jacobian"/>.</summary>
+    public void RateParameterJacobian(double[] state, double[] parameters, double[] jacobian) =>
+        _rateParameterJacobian(state, parameters, jacobian);
+
+    /// <summary>Drift b(z; θ) = S a(z; θ) (seed 001 eq. 1 and the mean of eq. 3), length n.</summary>
+    public void Drift(double[] state, double[] parameters, double[] drift) => _drift(state, parameters, drift);
+
+    /// <summary>F = ∂b/∂z (n × n, row-major), the Jacobian used by the LNA covariance ODE (seed 001 eq. 13).</summary>
+    public void DriftStateJacobian(double[] state, double[] parameters, double[] jacobian) =>
+        _driftStateJacobian(state, parameters, jacobian);
+
+    /// <summary>∂b/∂θ (n × p, row-major).</summary>
+    public void DriftParameterJacobian(double[] state, double[] parameters, double[] jacobian) =>
+        _driftParameterJacobian(state, parameters, jacobian);
+
+    private static Expr?[] Jacobian(Expr[] f, SymbolKind kind, int columns)
+    {
+        var j = new Expr?[f.Length * columns];
+        for (int r = 0; r < f.Length; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                var d = Algebra.Differentiate(f[r], kind, c);
+                j[(r * columns) + c] = Algebra.IsZero(d) ? null : d;
+            }
+        }
+
+        return j;
+    }
+}

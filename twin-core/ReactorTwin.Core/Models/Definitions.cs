@@ -1,0 +1,66 @@
+namespace ReactorTwin.Core.Models;
+
+/// <summary>
+/// A chemical species of the culture medium (a metabolite or product): one component of the stochastic state s
+/// of seed 001 eq. 2. Concentrations are in <paramref name="Unit"/> (mM for the built-in CHO model).
+/// </summary>
+/// <param name="Name">Identifier used in formulas and data files (letters, digits, underscore; not a digit first).</param>
+/// <param name="Unit">Unit of the concentration, for display and data validation.</param>
+/// <param name="Initial">Default initial concentration, ≥ 0.</param>
+/// <param name="Description">Free text.</param>
+public sealed record Species(string Name, string Unit, double Initial, string? Description = null);
+
+/// <summary>
+/// A population of cells in one metabolic phase (seed 001 eq. 1): its density X_i is a state component that
+/// follows a deterministic ODE driven by growth reactions and phase transitions; it carries no intrinsic noise
+/// of its own (see docs/models/cho.md).
+/// </summary>
+/// <param name="Name">Identifier used in formulas (for example <c>X0</c>).</param>
+/// <param name="Unit">Unit of the density (10^6 cells/L for CHO).</param>
+/// <param name="Initial">Default initial density, ≥ 0.</param>
+/// <param name="Description">Free text.</param>
+public sealed record CellPhase(string Name, string Unit, double Initial, string? Description = null);
+
+/// <summary>A kinetic parameter θ_k with its bounds and estimation scale.</summary>
+/// <param name="Name">Identifier used in formulas.</param>
+/// <param name="Value">Nominal (or true) value on the natural scale; must lie in [<paramref name="Lower"/>, <paramref name="Upper"/>].</param>
+/// <param name="Lower">Lower bound (natural scale). Must be &gt; 0 when <paramref name="LogScale"/> is true.</param>
+/// <param name="Upper">Upper bound (natural scale), &gt; <paramref name="Lower"/>.</param>
+/// <param name="LogScale">True for positive parameters that estimators move on log scale.</param>
+/// <param name="Estimate">False for parameters held fixed during calibration (β of seed 001 section 6.2).</param>
+/// <param name="Unit">Unit of the parameter.</param>
+/// <param name="Description">Free text.</param>
+public sealed record Parameter(
+    string Name,
+    double Value,
+    double Lower,
+    double Upper,
+    bool LogScale = true,
+    bool Estimate = true,
+    string Unit = "",
+    string? Description = null);
+
+/// <summary>
+/// A reaction channel r: a stoichiometry column N_{·r} and a rate law a_r(z; θ), the propensity per unit volume
+/// (seed 001 eq. 2–3). The rate is either one formula (<paramref name="Rate"/>) or a per-phase specific rate
+/// ν_r(s; α_i) for each phase i, in which case a_r = Σ_i X_i ν_r(s; α_i) (seed 001 section 2.3).
+/// </summary>
+/// <param name="Name">Identifier of the reaction.</param>
+/// <param name="Stoichiometry">Net change of each species or cell phase per unit of reaction extent; other components are 0.</param>
+/// <param name="Rate">Formula of the total rate a_r, or null when <paramref name="PerPhaseRates"/> is given.</param>
+/// <param name="PerPhaseRates">Specific rate per cell phase (formula per phase name), or null.</param>
+/// <param name="Description">Free text.</param>
+public sealed record Reaction(
+    string Name,
+    IReadOnlyDictionary<string, double> Stoichiometry,
+    string? Rate,
+    IReadOnlyDictionary<string, string>? PerPhaseRates = null,
+    string? Description = null);
+
+/// <summary>
+/// A metabolic phase shift X_from → X_to with first-order flux <c>Rate · X_from</c> (seed 001 eq. 1, the β terms).
+/// </summary>
+/// <param name="From">Source phase name.</param>
+/// <param name="To">Destination phase name.</param>
+/// <param name="Rate">Formula of the per-cell transition rate (1/h), typically a parameter such as <c>beta0</c>.</param>
+public sealed record PhaseTransition(string From, string To, string Rate);

@@ -1,0 +1,496 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace ReactorTwin.Core.Models;
+
+/// <summary>
+/// Reads and writes the ReactorTwin model file format (schema: docs/model-format.md). Reading reports every
+/// problem at once as a <see cref="ModelDefinitionException"/> whose errors name the source, the JSON path and
+/// the line; it never throws anything else for bad content.
+/// </summary>
+public static class ModelJson
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>Parses a model from JSON text.</summary>
+    /// <param name="json">The file content.</param>
+    /// <param name="source">Name of the source used in errors (a file path or a built-in name).</param>
+    /// <exception cref="ModelDefinitionException">The text is not valid JSON or not a valid model.</exception>
+    public static ReactionNetwork Parse(string json, string source)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(source);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            string msg = ex.Message;
+            int cut = msg.IndexOf(" Path:", StringComparison.Ordinal);
+            msg = cut > 0 ? msg[..cut] : msg;
+            throw new ModelDefinitionException([new ModelError(source, ex.Path ?? "$", "invalid JSON: " + msg, (int)(ex.LineNumber ?? -1) + 1)]);
+        }
+
+        using (doc)
+        {
+            var lines = new LineMap(json);
+            var reader = new DraftReader(source, lines.LineOf);
+            var draft = reader.Read(doc.RootElement);
+            try
+            {
+                var model = ModelValidator.Build(draft, source, lines.LineOf);
+                if (reader.Errors.Count > 0)
+                {
+                    throw new ModelDefinitionException(reader.Errors);
+                }
+
+                return model;
+            }
+            catch (ModelDefinitionException ex) when (reader.Errors.Count > 0 && !ReferenceEquals(ex.Errors, reader.Errors))
+            {
+                // Structural problems first; validation findings at or below a path already reported are echoes.
+                var merged = new List<ModelError>(reader.Errors);
+                merged.AddRange(ex.Errors.Where(e => !reader.Errors.Any(s => e.Path == s.Path || e.Path.StartsWith(s.Path + ".", StringComparison.Ordinal) || e.Path.StartsWith(s.Path + "[", StringComparison.Ordinal))));
+                throw new ModelDefinitionException(merged);
+            }
+        }
+    }
+
+    /// <summary>Writes a model as indented JSON that <see cref="Parse"/> reads back to an equivalent model.</summary>
+    public static string Write(ReactionNetwork model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", model.Name);
+            if (model.Description is not null)
+            {
+                w.WriteString("description", model.Description);
+            }
+
+            w.WriteString("timeUnit", "h");
+            w.WriteNumber("systemSize", model.SystemSize);
+            w.WriteStartArray("species");
+            foreach (var s in model.Species)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", s.Name);
+                w.WriteString("unit", s.Unit);
+                w.WriteNumber("initial", s.Initial);
+                WriteOptional(w, "description", s.Description);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("cellPhases");
+            foreach (var p in model.CellPhases)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", p.Name);
+                w.WriteString("unit", p.Unit);
+                w.WriteNumber("initial", p.Initial);
+                WriteOptional(w, "description", p.Description);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("parameters");
+            foreach (var p in model.Parameters)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", p.Name);
+                w.WriteNumber("value", p.Value);
+                w.WriteNumber("lower", p.Lower);
+                w.WriteNumber("upper", p.Upper);
+                w.WriteBoolean("logScale", p.LogScale);
+                w.WriteBoolean("estimate", p.Estimate);
+                w.WriteString("unit", p.Unit);
+                WriteOptional(w, "description", p.Description);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("reactions");
+            foreach (var r in model.Reactions)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", r.Name);
+                w.WriteStartObject("stoichiometry");
+                foreach (var (k, v) in r.Stoichiometry)
+                {
+                    w.WriteNumber(k, v);
+                }
+
+                w.WriteEndObject();
+                if (r.Rate is not null)
+                {
+                    w.WriteString("rate", r.Rate);
+                }
+                else
+                {
+                    w.WriteStartObject("perPhaseRates");
+                    foreach (var (k, v) in r.PerPhaseRates!)
+                    {
+                        w.WriteString(k, v);
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                WriteOptional(w, "description", r.Description);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("transitions");
+            foreach (var t in model.Transitions)
+            {
+                w.WriteStartObject();
+                w.WriteString("from", t.From);
+                w.WriteString("to", t.To);
+                w.WriteString("rate", t.Rate);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    /// <summary>Maps JSON paths to 1-based line numbers by one pass of a <see cref="Utf8JsonReader"/>.</summary>
+    private sealed class LineMap
+    {
+        private readonly Dictionary<string, int> _lines = new(StringComparer.Ordinal);
+
+        public LineMap(string json)
+        {
+            var bytes = Encoding.UTF8.GetBytes(json);
+            var lineStarts = new List<long> { 0 };
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                if (bytes[i] == (byte)'\n')
+                {
+                    lineStarts.Add(i + 1);
+                }
+            }
+
+            int Line(long offset)
+            {
+                int idx = lineStarts.BinarySearch(offset);
+                return (idx >= 0 ? idx : ~idx - 1) + 1;
+            }
+
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var stack = new List<(string Path, bool IsArray, int Index)>();
+            string? pendingProperty = null;
+            while (reader.Read())
+            {
+                string parent = stack.Count == 0 ? "$" : stack[^1].Path;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        pendingProperty = parent + "." + reader.GetString();
+                        _lines.TryAdd(pendingProperty, Line(reader.TokenStartIndex));
+                        continue;
+                    case JsonTokenType.EndObject:
+                    case JsonTokenType.EndArray:
+                        stack.RemoveAt(stack.Count - 1);
+                        continue;
+                }
+
+                string here;
+                if (pendingProperty is not null)
+                {
+                    here = pendingProperty;
+                    pendingProperty = null;
+                }
+                else if (stack.Count > 0 && stack[^1].IsArray)
+                {
+                    var top = stack[^1];
+                    here = $"{top.Path}[{top.Index}]";
+                    stack[^1] = (top.Path, true, top.Index + 1);
+                    _lines.TryAdd(here, Line(reader.TokenStartIndex));
+                }
+                else
+                {
+                    here = "$";
+                    _lines.TryAdd(here, Line(reader.TokenStartIndex));
+                }
+
+                if (reader.TokenType is JsonTokenType.StartObject)
+                {
+                    stack.Add((here, false, 0));
+                }
+                else if (reader.TokenType is JsonTokenType.StartArray)
+                {
+                    stack.Add((here, true, 0));
+                }
+            }
+        }
+
+        /// <summary>Line of the path, or of its nearest ancestor present in the file.</summary>
+        public int LineOf(string path)
+        {
+            string p = path;
+            while (true)
+            {
+                if (_lines.TryGetValue(p, out int line))
+                {
+                    return line;
+                }
+
+                int cut = Math.Max(p.LastIndexOf('.'), p.LastIndexOf('['));
+                if (cut <= 0)
+                {
+                    return 0;
+                }
+
+                p = p[..cut];
+            }
+        }
+    }
+
+    /// <summary>Turns a JSON document into a <see cref="ModelDraft"/>, recording structural problems.</summary>
+    private sealed class DraftReader(string source, Func<string, int> lineOf)
+    {
+        public List<ModelError> Errors { get; } = [];
+
+        private void Err(string path, string message) => Errors.Add(new ModelError(source, path, message, lineOf(path)));
+
+        public ModelDraft Read(JsonElement root)
+        {
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                Err("$", $"a model file must hold one JSON object, not {Describe(root.ValueKind)}");
+                return new ModelDraft(string.Empty, null, 1, [], [], [], [], []);
+            }
+
+            CheckKnown(root, "$", "$schema", "name", "description", "timeUnit", "systemSize", "species", "cellPhases", "parameters", "reactions", "transitions");
+            string name = String(root, "$", "name", required: true) ?? string.Empty;
+            string? description = String(root, "$", "description", required: false);
+            string? timeUnit = String(root, "$", "timeUnit", required: false);
+            if (timeUnit is not null && timeUnit != "h")
+            {
+                Err("$.timeUnit", $"time is in hours throughout ReactorTwin; timeUnit must be \"h\", not \"{timeUnit}\"");
+            }
+
+            double omega = Number(root, "$", "systemSize", required: false) ?? 1.0;
+            var species = Array(root, "$", "species", required: true, (e, p) =>
+            {
+                CheckKnown(e, p, "name", "unit", "initial", "description");
+                return new Species(String(e, p, "name", true) ?? string.Empty, String(e, p, "unit", false) ?? string.Empty, Number(e, p, "initial", true) ?? 0, String(e, p, "description", false));
+            });
+            var phases = Array(root, "$", "cellPhases", required: false, (e, p) =>
+            {
+                CheckKnown(e, p, "name", "unit", "initial", "description");
+                return new CellPhase(String(e, p, "name", true) ?? string.Empty, String(e, p, "unit", false) ?? string.Empty, Number(e, p, "initial", true) ?? 0, String(e, p, "description", false));
+            });
+            var parameters = Array(root, "$", "parameters", required: false, (e, p) =>
+            {
+                CheckKnown(e, p, "name", "value", "lower", "upper", "logScale", "estimate", "unit", "description");
+                double value = Number(e, p, "value", true) ?? double.NaN;
+                double lower = Number(e, p, "lower", true) ?? double.NaN;
+                double upper = Number(e, p, "upper", true) ?? double.NaN;
+                bool logScale = Bool(e, p, "logScale") ?? lower > 0;
+                return new Parameter(String(e, p, "name", true) ?? string.Empty, value, lower, upper, logScale, Bool(e, p, "estimate") ?? true, String(e, p, "unit", false) ?? string.Empty, String(e, p, "description", false));
+            });
+            var reactions = Array(root, "$", "reactions", required: true, (e, p) =>
+            {
+                CheckKnown(e, p, "name", "stoichiometry", "rate", "perPhaseRates", "description");
+                var stoich = Map(e, p, "stoichiometry", required: true, (v, vp) =>
+                {
+                    if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d))
+                    {
+                        return d;
+                    }
+
+                    Err(vp, $"a stoichiometric coefficient must be a number, not {Describe(v.ValueKind)}");
+                    return double.NaN;
+                });
+                var perPhase = Map(e, p, "perPhaseRates", required: false, (v, vp) =>
+                {
+                    if (v.ValueKind == JsonValueKind.String)
+                    {
+                        return v.GetString()!;
+                    }
+
+                    Err(vp, $"a per-phase rate must be a formula string, not {Describe(v.ValueKind)}");
+                    return "0";
+                });
+                string? rate = String(e, p, "rate", required: false);
+                return new Reaction(String(e, p, "name", true) ?? string.Empty, stoich ?? new Dictionary<string, double>(), rate, perPhase, String(e, p, "description", false));
+            });
+            var transitions = Array(root, "$", "transitions", required: false, (e, p) =>
+            {
+                CheckKnown(e, p, "from", "to", "rate");
+                return new PhaseTransition(String(e, p, "from", true) ?? string.Empty, String(e, p, "to", true) ?? string.Empty, String(e, p, "rate", true) ?? "0");
+            });
+            return new ModelDraft(name, description, omega, species, phases, parameters, reactions, transitions);
+        }
+
+        private void CheckKnown(JsonElement obj, string path, params string[] known)
+        {
+            foreach (var prop in obj.EnumerateObject())
+            {
+                if (System.Array.IndexOf(known, prop.Name) < 0)
+                {
+                    Err($"{path}.{prop.Name}", $"unknown property '{prop.Name}' (expected one of: {string.Join(", ", known)})");
+                }
+            }
+        }
+
+        private string? String(JsonElement obj, string path, string name, bool required)
+        {
+            if (!obj.TryGetProperty(name, out var v))
+            {
+                if (required)
+                {
+                    Err($"{path}.{name}", $"the required property '{name}' is missing");
+                }
+
+                return null;
+            }
+
+            if (v.ValueKind != JsonValueKind.String)
+            {
+                Err($"{path}.{name}", $"'{name}' must be a string, not {Describe(v.ValueKind)}");
+                return null;
+            }
+
+            return v.GetString();
+        }
+
+        private double? Number(JsonElement obj, string path, string name, bool required)
+        {
+            if (!obj.TryGetProperty(name, out var v))
+            {
+                if (required)
+                {
+                    Err($"{path}.{name}", $"the required property '{name}' is missing");
+                }
+
+                return null;
+            }
+
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double d))
+            {
+                Err($"{path}.{name}", $"'{name}' must be a number, not {Describe(v.ValueKind)}");
+                return null;
+            }
+
+            return d;
+        }
+
+        private bool? Bool(JsonElement obj, string path, string name)
+        {
+            if (!obj.TryGetProperty(name, out var v))
+            {
+                return null;
+            }
+
+            if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                Err($"{path}.{name}", $"'{name}' must be true or false, not {Describe(v.ValueKind)}");
+                return null;
+            }
+
+            return v.GetBoolean();
+        }
+
+        private List<T> Array<T>(JsonElement obj, string path, string name, bool required, Func<JsonElement, string, T> item)
+        {
+            var list = new List<T>();
+            if (!obj.TryGetProperty(name, out var v))
+            {
+                if (required)
+                {
+                    Err($"{path}.{name}", $"the required property '{name}' is missing");
+                }
+
+                return list;
+            }
+
+            if (v.ValueKind != JsonValueKind.Array)
+            {
+                Err($"{path}.{name}", $"'{name}' must be an array, not {Describe(v.ValueKind)}");
+                return list;
+            }
+
+            int i = 0;
+            foreach (var e in v.EnumerateArray())
+            {
+                string p = $"{path}.{name}[{i++}]";
+                if (e.ValueKind != JsonValueKind.Object)
+                {
+                    Err(p, $"each entry of '{name}' must be an object, not {Describe(e.ValueKind)}");
+                    continue;
+                }
+
+                list.Add(item(e, p));
+            }
+
+            return list;
+        }
+
+        private Dictionary<string, T>? Map<T>(JsonElement obj, string path, string name, bool required, Func<JsonElement, string, T> value)
+        {
+            if (!obj.TryGetProperty(name, out var v))
+            {
+                if (required)
+                {
+                    Err($"{path}.{name}", $"the required property '{name}' is missing");
+                }
+
+                return null;
+            }
+
+            if (v.ValueKind != JsonValueKind.Object)
+            {
+                Err($"{path}.{name}", $"'{name}' must be an object, not {Describe(v.ValueKind)}");
+                return null;
+            }
+
+            var map = new Dictionary<string, T>(StringComparer.Ordinal);
+            foreach (var prop in v.EnumerateObject())
+            {
+                string p = $"{path}.{name}.{prop.Name}";
+                if (!map.TryAdd(prop.Name, value(prop.Value, p)))
+                {
+                    Err(p, $"'{prop.Name}' appears twice in '{name}'");
+                }
+            }
+
+            return map;
+        }
+
+        private static string Describe(JsonValueKind kind) => kind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.String => "a string",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            JsonValueKind.Null => "null",
+            _ => kind.ToString().ToLower(CultureInfo.InvariantCulture),
+        };
+    }
+}

@@ -1,0 +1,124 @@
+namespace ReactorTwin.Core.Models;
+
+/// <summary>
+/// A validated, immutable reaction-network model of a culture (seed 001 section 2): species s, cell phases X_i,
+/// parameters θ, reaction channels with stoichiometry N and rate laws, phase transitions and a system size Ω.
+/// The state vector is z = [s; X] (species in declaration order, then cell phases). Time is in hours.
+/// Build one with <see cref="CreateBuilder"/> or load one with <see cref="ModelJson"/>; both validate through
+/// the same rules and report every problem at once in a <see cref="ModelDefinitionException"/>.
+/// </summary>
+public sealed class ReactionNetwork
+{
+    private readonly Dictionary<string, int> _stateIndex;
+    private readonly Dictionary<string, int> _parameterIndex;
+
+    internal ReactionNetwork(
+        string name,
+        string? description,
+        double systemSize,
+        IReadOnlyList<Species> species,
+        IReadOnlyList<CellPhase> phases,
+        IReadOnlyList<Parameter> parameters,
+        IReadOnlyList<Reaction> reactions,
+        IReadOnlyList<PhaseTransition> transitions,
+        CompiledModel compiled)
+    {
+        Name = name;
+        Description = description;
+        SystemSize = systemSize;
+        Species = species;
+        CellPhases = phases;
+        Parameters = parameters;
+        Reactions = reactions;
+        Transitions = transitions;
+        Compiled = compiled;
+        var names = new List<string>(species.Count + phases.Count);
+        names.AddRange(species.Select(s => s.Name));
+        names.AddRange(phases.Select(p => p.Name));
+        StateNames = names;
+        _stateIndex = names.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.Ordinal);
+        _parameterIndex = parameters.Select((p, i) => (p.Name, i)).ToDictionary(t => t.Name, t => t.i, StringComparer.Ordinal);
+    }
+
+    /// <summary>Model name (for example <c>cho</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>Free-text description.</summary>
+    public string? Description { get; }
+
+    /// <summary>
+    /// System size Ω (&gt; 0): intrinsic noise covariance scales as 1/Ω (seed 001 uses Ω = 1). For the SSA a
+    /// concentration c corresponds to c·Ω molecules.
+    /// </summary>
+    public double SystemSize { get; }
+
+    /// <summary>Species in state order (the first <see cref="SpeciesCount"/> components of z).</summary>
+    public IReadOnlyList<Species> Species { get; }
+
+    /// <summary>Cell phases in state order (the components of z after the species).</summary>
+    public IReadOnlyList<CellPhase> CellPhases { get; }
+
+    /// <summary>Parameters in the order of the parameter vector θ.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Reactions in declaration order (the columns of N, then one channel per transition).</summary>
+    public IReadOnlyList<Reaction> Reactions { get; }
+
+    /// <summary>Phase transitions.</summary>
+    public IReadOnlyList<PhaseTransition> Transitions { get; }
+
+    /// <summary>Names of the state components: species, then cell phases.</summary>
+    public IReadOnlyList<string> StateNames { get; }
+
+    /// <summary>Number of species.</summary>
+    public int SpeciesCount => Species.Count;
+
+    /// <summary>Dimension of z = species + cell phases.</summary>
+    public int StateDimension => StateNames.Count;
+
+    /// <summary>The compiled rate laws, drift and exact derivatives.</summary>
+    public CompiledModel Compiled { get; }
+
+    /// <summary>Starts a C# definition of a model.</summary>
+    public static ReactionNetworkBuilder CreateBuilder(string name) => new(name);
+
+    /// <summary>Index of a species or cell phase in z, or −1.</summary>
+    public int IndexOfState(string name) => _stateIndex.TryGetValue(name, out int i) ? i : -1;
+
+    /// <summary>Index of a parameter in θ, or −1.</summary>
+    public int IndexOfParameter(string name) => _parameterIndex.TryGetValue(name, out int i) ? i : -1;
+
+    /// <summary>The default initial state z₀ from the definitions (new array).</summary>
+    public double[] DefaultInitialState()
+    {
+        var z = new double[StateDimension];
+        for (int i = 0; i < Species.Count; i++)
+        {
+            z[i] = Species[i].Initial;
+        }
+
+        for (int j = 0; j < CellPhases.Count; j++)
+        {
+            z[Species.Count + j] = CellPhases[j].Initial;
+        }
+
+        return z;
+    }
+
+    /// <summary>The nominal parameter vector θ (new array, natural scale).</summary>
+    public double[] NominalParameters() => Parameters.Select(p => p.Value).ToArray();
+
+    /// <summary>
+    /// Returns a copy of this model with another system size Ω (same reactions and parameters).
+    /// </summary>
+    /// <param name="systemSize">Ω, finite and &gt; 0.</param>
+    public ReactionNetwork WithSystemSize(double systemSize)
+    {
+        if (!(systemSize > 0) || !double.IsFinite(systemSize))
+        {
+            throw new ArgumentOutOfRangeException(nameof(systemSize), systemSize, "The system size Ω must be finite and > 0.");
+        }
+
+        return new ReactionNetwork(Name, Description, systemSize, Species, CellPhases, Parameters, Reactions, Transitions, Compiled);
+    }
+}
