@@ -1,0 +1,191 @@
+using ReactorTwin.Core.Models;
+using ReactorTwin.Core.Numerics;
+
+namespace ReactorTwin.Core.Simulation;
+
+/// <summary>
+/// Gillespie's direct method at system size Ω: channel r fires with propensity Ω·a_r(z) and moves the species by
+/// N_{·r}/Ω (concentration units; fractional stoichiometry is allowed and gives fractional jumps).
+/// For models without cell phases this is the exact SSA. With cell phases the densities X follow their
+/// deterministic ODE (seed 001 eq. 1) between events, so the propensities drift in time; the simulator then
+/// caps the waiting time at <see cref="MaxDeterministicStepHours"/> and advances X by a midpoint step
+/// (a piecewise-deterministic Markov process whose error is O(cap); docs/adr/0002-cell-phases-deterministic.md).
+/// Rates are truncated at 0. Seeded and repeatable; after construction a simulation allocates nothing.
+/// Not thread-safe.
+/// </summary>
+public sealed class GillespieSimulator
+{
+    private readonly ReactionNetwork _model;
+    private readonly double[] _z, _zMid, _theta, _rates;
+    private readonly double _omega;
+    private readonly bool _hybrid;
+
+    /// <summary>Creates the simulator.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="systemSize">Ω; null for the model's own. Concentration c corresponds to c·Ω molecules.</param>
+    /// <param name="maxDeterministicStepHours">Longest deterministic advance of the cell densities between events (h), &gt; 0.</param>
+    /// <param name="maxEvents">Event budget per path; exceeding it throws rather than running for ever.</param>
+    public GillespieSimulator(ReactionNetwork model, double? systemSize = null, double maxDeterministicStepHours = 0.01, long maxEvents = 200_000_000)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _omega = systemSize ?? model.SystemSize;
+        if (!(_omega > 0) || !double.IsFinite(_omega))
+        {
+            throw new ArgumentOutOfRangeException(nameof(systemSize), _omega, "the system size Ω must be finite and > 0");
+        }
+
+        if (!(maxDeterministicStepHours > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxDeterministicStepHours), maxDeterministicStepHours, "must be > 0 hours");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEvents, 1);
+        _model = model;
+        MaxDeterministicStepHours = maxDeterministicStepHours;
+        MaxEvents = maxEvents;
+        _z = new double[model.StateDimension];
+        _zMid = new double[model.StateDimension];
+        _theta = new double[model.Parameters.Count];
+        _rates = new double[model.Compiled.ChannelCount];
+        _hybrid = model.CellPhases.Count > 0;
+    }
+
+    /// <summary>Longest deterministic advance of cell densities between events (h); unused without cell phases.</summary>
+    public double MaxDeterministicStepHours { get; }
+
+    /// <summary>Event budget per path.</summary>
+    public long MaxEvents { get; }
+
+    /// <summary>Number of reaction events fired by the last <see cref="Simulate"/>.</summary>
+    public long LastEventCount { get; private set; }
+
+    /// <summary>Simulates one path from t = 0 and writes z at each output time (row-major, times × state).</summary>
+    /// <param name="initialState">z(0), finite and ≥ 0.</param>
+    /// <param name="parameters">θ (natural scale).</param>
+    /// <param name="times">Output times (h), non-decreasing, ≥ 0.</param>
+    /// <param name="output">times.Length × StateDimension values.</param>
+    /// <param name="random">Seeded uniform source.</param>
+    /// <exception cref="SimulationException">The event budget ran out.</exception>
+    public void Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        SimulationInputs.Check(_model, initialState, parameters, times, output);
+        var cm = _model.Compiled;
+        int n = cm.StateDimension, ns = cm.SpeciesCount, m = cm.ChannelCount;
+        var stoich = cm.Stoichiometry;
+        initialState.CopyTo(_z);
+        parameters.CopyTo(_theta);
+        double t = 0;
+        long events = 0;
+        int outIndex = 0;
+        while (outIndex < times.Length)
+        {
+            double tOut = times[outIndex];
+            cm.Rates(_z, _theta, _rates);
+            double a0 = 0;
+            for (int r = 0; r < m; r++)
+            {
+                if (cm.IsStochasticChannel(r))
+                {
+                    a0 += Math.Max(_rates[r], 0.0) * _omega;
+                }
+            }
+
+            double tau = a0 > 0 ? -Math.Log(1.0 - random.NextDouble()) / a0 : double.PositiveInfinity;
+            double limit = tOut - t;
+            if (_hybrid)
+            {
+                limit = Math.Min(limit, MaxDeterministicStepHours);
+            }
+
+            if (tau >= limit)
+            {
+                // No event before the limit: by memorylessness the event clock restarts there.
+                if (_hybrid)
+                {
+                    AdvanceCells(cm, limit, ns, n, m);
+                }
+
+                t = limit == tOut - t ? tOut : t + limit;
+                while (outIndex < times.Length && times[outIndex] <= t)
+                {
+                    _z.AsSpan().CopyTo(output.Slice(outIndex * n, n));
+                    outIndex++;
+                }
+
+                continue;
+            }
+
+            t += tau;
+            if (++events > MaxEvents)
+            {
+                throw new SimulationException($"the SSA of model '{_model.Name}' fired more than {MaxEvents} events before t = {t:G6} h (Ω = {_omega}); use the CLE or a smaller Ω");
+            }
+
+            // Choose the channel with probability Ω a_r / a0 (rates at the start of the wait).
+            double u = random.NextDouble() * a0;
+            int fired = -1;
+            for (int r = 0; r < m; r++)
+            {
+                if (!cm.IsStochasticChannel(r))
+                {
+                    continue;
+                }
+
+                double a = Math.Max(_rates[r], 0.0) * _omega;
+                if (a > 0)
+                {
+                    fired = r;
+                    if (u < a)
+                    {
+                        break;
+                    }
+
+                    u -= a;
+                }
+            }
+
+            if (_hybrid)
+            {
+                AdvanceCells(cm, tau, ns, n, m); // overwrites _rates, so only after the channel is chosen
+            }
+
+            for (int i = 0; i < ns; i++)
+            {
+                _z[i] += stoich[(i * m) + fired] / _omega;
+            }
+        }
+
+        LastEventCount = events;
+    }
+
+    /// <summary>Midpoint step of the cell-density ODE over <paramref name="dt"/> with the species held fixed.</summary>
+    private void AdvanceCells(CompiledModel cm, double dt, int ns, int n, int m)
+    {
+        var stoich = cm.Stoichiometry;
+        _z.AsSpan().CopyTo(_zMid);
+        cm.Rates(_z, _theta, _rates);
+        for (int i = ns; i < n; i++)
+        {
+            double d = 0;
+            for (int r = 0; r < m; r++)
+            {
+                d += stoich[(i * m) + r] * _rates[r];
+            }
+
+            _zMid[i] = _z[i] + (0.5 * dt * d);
+        }
+
+        cm.Rates(_zMid, _theta, _rates);
+        for (int i = ns; i < n; i++)
+        {
+            double d = 0;
+            for (int r = 0; r < m; r++)
+            {
+                d += stoich[(i * m) + r] * _rates[r];
+            }
+
+            _z[i] += dt * d;
+        }
+    }
+}
