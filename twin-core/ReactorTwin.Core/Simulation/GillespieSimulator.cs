@@ -5,7 +5,7 @@ namespace ReactorTwin.Core.Simulation;
 
 /// <summary>
 /// Gillespie's direct method at system size Ω: channel r fires with propensity Ω·a_r(z) and moves the species by
-/// N_{·r}/Ω (concentration units; fractional stoichiometry is allowed and gives fractional jumps).
+/// N_{·r} molecules, i.e. N_{·r}/Ω in concentration (fractional stoichiometry is allowed and gives fractional jumps).
 /// For models without cell phases this is the exact SSA. With cell phases the densities X follow their
 /// deterministic ODE (seed 001 eq. 1) between events, so the propensities drift in time; the simulator then
 /// caps the waiting time at <see cref="MaxDeterministicStepHours"/> and advances X by a midpoint step
@@ -16,7 +16,7 @@ namespace ReactorTwin.Core.Simulation;
 public sealed class GillespieSimulator
 {
     private readonly ReactionNetwork _model;
-    private readonly double[] _z, _zMid, _theta, _rates;
+    private readonly double[] _z, _zMid, _theta, _rates, _counts;
     private readonly double _omega;
     private readonly bool _hybrid;
 
@@ -45,6 +45,7 @@ public sealed class GillespieSimulator
         MaxEvents = maxEvents;
         _z = new double[model.StateDimension];
         _zMid = new double[model.StateDimension];
+        _counts = new double[model.SpeciesCount];
         _theta = new double[model.Parameters.Count];
         _rates = new double[model.Compiled.ChannelCount];
         _hybrid = model.CellPhases.Count > 0;
@@ -75,6 +76,14 @@ public sealed class GillespieSimulator
         var stoich = cm.Stoichiometry;
         initialState.CopyTo(_z);
         parameters.CopyTo(_theta);
+
+        // Species are tracked as molecule numbers c·Ω so that integer jumps stay exact (no drift from
+        // accumulating 1/Ω); z holds c = count/Ω for the rate laws and the output.
+        for (int i = 0; i < ns; i++)
+        {
+            _counts[i] = _z[i] * _omega;
+        }
+
         double t = 0;
         long events = 0;
         int outIndex = 0;
@@ -152,7 +161,12 @@ public sealed class GillespieSimulator
 
             for (int i = 0; i < ns; i++)
             {
-                _z[i] += stoich[(i * m) + fired] / _omega;
+                double c = stoich[(i * m) + fired];
+                if (c != 0.0)
+                {
+                    _counts[i] += c;
+                    _z[i] = _counts[i] / _omega;
+                }
             }
         }
 

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Globalization;
+using ReactorTwin.Core.Models;
+
+namespace ReactorTwin.Host.Cli;
+
+/// <summary>
+/// The <c>reactortwin</c> command line: <c>simulate</c> and <c>models</c> (later issues add <c>loglik</c>,
+/// <c>fit</c>, <c>reproduce</c>, <c>run</c>). User errors print one clear message per problem on stderr and exit 2;
+/// nothing prints a stack trace.
+/// </summary>
+public static class CommandLineApp
+{
+    /// <summary>Exit code for invalid arguments, models or data.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Parses and runs a command line.</summary>
+    /// <param name="args">Arguments without the program name.</param>
+    /// <param name="stdout">Receives results.</param>
+    /// <param name="stderr">Receives errors and progress.</param>
+    /// <param name="time">Clock used for timings.</param>
+    /// <returns>Process exit code: 0 on success, 2 on a user error.</returns>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        ArgumentNullException.ThrowIfNull(time);
+        var root = new RootCommand("ReactorTwin: a stochastic digital twin of a lab bioreactor.");
+        root.Subcommands.Add(SimulateCommand(stdout, stderr, time));
+        root.Subcommands.Add(ModelsCommand(stdout));
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+            {
+                stderr.WriteLine("error: " + e.Message);
+            }
+
+            stderr.WriteLine("Run 'reactortwin --help' or 'reactortwin <command> --help' for usage.");
+            return UsageError;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException ex)
+        {
+            stderr.WriteLine("error: " + ex.Message);
+            return UsageError;
+        }
+        catch (ModelDefinitionException ex)
+        {
+            stderr.WriteLine("error: " + ex.Message);
+            return UsageError;
+        }
+    }
+
+    private static Command SimulateCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
+        var method = new Option<SimulationMethod>("--method") { Description = "ode (mean ODE), cle (chemical Langevin), ssa (Gillespie).", DefaultValueFactory = _ => SimulationMethod.Ode };
+        var set = new Option<string[]>("--set") { Description = "Initial values or parameters, NAME=VALUE[,NAME=VALUE...]; repeatable (e.g. --set GLC=28).", AllowMultipleArgumentsPerToken = true };
+        var hours = new Option<double>("--hours") { Description = "Horizon in hours.", DefaultValueFactory = _ => 72.0 };
+        var interval = new Option<double>("--interval") { Description = "Output spacing in hours.", DefaultValueFactory = _ => 12.0 };
+        var replicates = new Option<int>("--replicates") { Description = "Number of stochastic paths.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Master random seed (repeatable runs).", DefaultValueFactory = _ => 1 };
+        var output = new Option<string?>("--out") { Description = "CSV file to write (replicate,time_h,species,value)." };
+        var omega = new Option<double?>("--omega") { Description = "System size Ω overriding the model's (noise variance ∝ 1/Ω)." };
+        var dt = new Option<double?>("--dt") { Description = "CLE Euler-Maruyama step in hours (default interval/1000)." };
+        var cmd = new Command("simulate", "Simulate a model and write a long-format CSV with a summary.")
+        {
+            model, method, set, hours, interval, replicates, seed, output, omega, dt,
+        };
+        cmd.SetAction(p => SimulateRunner.Run(
+            new SimulateSettings(
+                p.GetValue(model)!,
+                p.GetValue(method),
+                p.GetValue(set) ?? [],
+                p.GetValue(hours),
+                p.GetValue(interval),
+                p.GetValue(replicates),
+                p.GetValue(seed),
+                p.GetValue(output),
+                p.GetValue(omega),
+                p.GetValue(dt)),
+            stdout,
+            stderr,
+            time));
+        return cmd;
+    }
+
+    private static Command ModelsCommand(TextWriter stdout)
+    {
+        var cmd = new Command("models", "List the built-in models.");
+        cmd.SetAction(_ =>
+        {
+            foreach (string name in BuiltInModels.Names)
+            {
+                var m = BuiltInModels.Load(name);
+                stdout.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{name,-18} species: {string.Join(" ", m.Species.Select(s => s.Name))}; cell phases: {(m.CellPhases.Count == 0 ? "none" : string.Join(" ", m.CellPhases.Select(c => c.Name)))}; {m.Parameters.Count} parameters; {m.Reactions.Count} reactions; Ω = {m.SystemSize:G6}"));
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+}

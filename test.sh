@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the whole ReactorTwin test suite on a fresh machine of this kind (Debian + .NET 10 SDK).
+# Installs what is missing, restores pinned packages, runs every test project, and ends with a plain
+# "N passed, N failed" line summed from the TRX reports. Exit code: 0 only if the build succeeded and no test failed.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+need_apt=()
+command -v dotnet >/dev/null 2>&1 || { echo "error: the .NET SDK (dotnet) is required and is not on PATH" >&2; exit 1; }
+command -v awk >/dev/null 2>&1 || need_apt+=(gawk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "error: missing ${need_apt[*]}; install them (apt-get install ${need_apt[*]})" >&2; exit 1
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+results=TestResults
+rm -rf "$results"
+dotnet restore ReactorTwin.sln --nologo -v q || { echo "0 passed, 1 failed"; exit 1; }
+dotnet build ReactorTwin.sln -c Release --no-restore --nologo -v q || { echo "0 passed, 1 failed"; exit 1; }
+dotnet test ReactorTwin.sln -c Release --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
+rc=$?
+
+passed=0; failed=0
+for f in "$results"/*.trx; do
+  [ -e "$f" ] || continue
+  line=$(grep -o '<Counters [^>]*>' "$f" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$line"); f_=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$line")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f_:-0}))
+done
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a crash or build break counts as a failure
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]
