@@ -59,15 +59,15 @@ public static class BuiltInModels
             .AddPerPhaseReaction(
                 "glycolysis",
                 new() { ["GLC"] = -1, ["LAC"] = 2 },
-                new() { ["X0"] = "vmaxHK0*GLC/(KmGLC0 + GLC)", ["X1"] = "vmaxHK1*GLC/(KmGLC1 + GLC)" })
+                new() { ["X0"] = "vmaxHK0*mm(GLC, KmGLC0)", ["X1"] = "vmaxHK1*mm(GLC, KmGLC1)" })
             .AddPerPhaseReaction(
                 "growth",
                 new() { ["GLC"] = -0.02, ["X0"] = 1 },
-                new() { ["X0"] = "vmaxg0*GLC/(KmGLC0 + GLC)" })
+                new() { ["X0"] = "vmaxg0*mm(GLC, KmGLC0)" })
             .AddPerPhaseReaction(
                 "production",
                 new() { ["GLC"] = -0.01, ["mAb"] = 1 },
-                new() { ["X0"] = "vmaxmAb0*GLC/(KmGLC0 + GLC)", ["X1"] = "vmaxmAb1*GLC/(KmGLC1 + GLC)" })
+                new() { ["X0"] = "vmaxmAb0*mm(GLC, KmGLC0)", ["X1"] = "vmaxmAb1*mm(GLC, KmGLC1)" })
             .AddTransition("X0", "X1", "beta0")
             .AddTransition("X1", "X0", "beta1")
             .Build("built-in:cho (C#)");

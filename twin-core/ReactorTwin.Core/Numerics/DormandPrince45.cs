@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace ReactorTwin.Core.Numerics;
 
 /// <summary>
@@ -207,51 +210,64 @@ public sealed class DormandPrince45
     }
 
     /// <summary>One DP5(4) step from (t, _y) with _k1 = f(t, _y). Fills _yNew, _k7; returns the scaled error norm.</summary>
+    /// <remarks>
+    /// The stage loops index through <c>ref double</c> (all arrays have length n by construction), which removes
+    /// the seven bounds checks per element that would otherwise dominate the cost for small systems.
+    /// </remarks>
     private double Step<TSystem>(TSystem f, double t, double h, int n, double rtol, double atol)
         where TSystem : IOdeSystem
     {
-        double[] y = _y, ys = _yStage, k1 = _k1, k2 = _k2, k3 = _k3, k4 = _k4, k5 = _k5, k6 = _k6, k7 = _k7, yn = _yNew;
+        ref double y = ref MemoryMarshal.GetArrayDataReference(_y);
+        ref double ys = ref MemoryMarshal.GetArrayDataReference(_yStage);
+        ref double k1 = ref MemoryMarshal.GetArrayDataReference(_k1);
+        ref double k2 = ref MemoryMarshal.GetArrayDataReference(_k2);
+        ref double k3 = ref MemoryMarshal.GetArrayDataReference(_k3);
+        ref double k4 = ref MemoryMarshal.GetArrayDataReference(_k4);
+        ref double k5 = ref MemoryMarshal.GetArrayDataReference(_k5);
+        ref double k6 = ref MemoryMarshal.GetArrayDataReference(_k6);
+        ref double k7 = ref MemoryMarshal.GetArrayDataReference(_k7);
+        ref double yn = ref MemoryMarshal.GetArrayDataReference(_yNew);
         for (int i = 0; i < n; i++)
         {
-            ys[i] = y[i] + (h * A21 * k1[i]);
+            Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * A21 * Unsafe.Add(ref k1, i));
         }
 
-        f.Evaluate(t + (C2 * h), ys, k2);
+        f.Evaluate(t + (C2 * h), _yStage, _k2);
         for (int i = 0; i < n; i++)
         {
-            ys[i] = y[i] + (h * ((A31 * k1[i]) + (A32 * k2[i])));
+            Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * ((A31 * Unsafe.Add(ref k1, i)) + (A32 * Unsafe.Add(ref k2, i))));
         }
 
-        f.Evaluate(t + (C3 * h), ys, k3);
+        f.Evaluate(t + (C3 * h), _yStage, _k3);
         for (int i = 0; i < n; i++)
         {
-            ys[i] = y[i] + (h * ((A41 * k1[i]) + (A42 * k2[i]) + (A43 * k3[i])));
+            Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * ((A41 * Unsafe.Add(ref k1, i)) + (A42 * Unsafe.Add(ref k2, i)) + (A43 * Unsafe.Add(ref k3, i))));
         }
 
-        f.Evaluate(t + (C4 * h), ys, k4);
+        f.Evaluate(t + (C4 * h), _yStage, _k4);
         for (int i = 0; i < n; i++)
         {
-            ys[i] = y[i] + (h * ((A51 * k1[i]) + (A52 * k2[i]) + (A53 * k3[i]) + (A54 * k4[i])));
+            Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * ((A51 * Unsafe.Add(ref k1, i)) + (A52 * Unsafe.Add(ref k2, i)) + (A53 * Unsafe.Add(ref k3, i)) + (A54 * Unsafe.Add(ref k4, i))));
         }
 
-        f.Evaluate(t + (C5 * h), ys, k5);
+        f.Evaluate(t + (C5 * h), _yStage, _k5);
         for (int i = 0; i < n; i++)
         {
-            ys[i] = y[i] + (h * ((A61 * k1[i]) + (A62 * k2[i]) + (A63 * k3[i]) + (A64 * k4[i]) + (A65 * k5[i])));
+            Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * ((A61 * Unsafe.Add(ref k1, i)) + (A62 * Unsafe.Add(ref k2, i)) + (A63 * Unsafe.Add(ref k3, i)) + (A64 * Unsafe.Add(ref k4, i)) + (A65 * Unsafe.Add(ref k5, i))));
         }
 
-        f.Evaluate(t + h, ys, k6);
+        f.Evaluate(t + h, _yStage, _k6);
         for (int i = 0; i < n; i++)
         {
-            yn[i] = y[i] + (h * ((A71 * k1[i]) + (A73 * k3[i]) + (A74 * k4[i]) + (A75 * k5[i]) + (A76 * k6[i])));
+            Unsafe.Add(ref yn, i) = Unsafe.Add(ref y, i) + (h * ((A71 * Unsafe.Add(ref k1, i)) + (A73 * Unsafe.Add(ref k3, i)) + (A74 * Unsafe.Add(ref k4, i)) + (A75 * Unsafe.Add(ref k5, i)) + (A76 * Unsafe.Add(ref k6, i))));
         }
 
-        f.Evaluate(t + h, yn, k7);
+        f.Evaluate(t + h, _yNew, _k7);
         double sum = 0;
         for (int i = 0; i < n; i++)
         {
-            double e = h * ((E1 * k1[i]) + (E3 * k3[i]) + (E4 * k4[i]) + (E5 * k5[i]) + (E6 * k6[i]) + (E7 * k7[i]));
-            double sc = atol + (rtol * Math.Max(Math.Abs(y[i]), Math.Abs(yn[i])));
+            double e = h * ((E1 * Unsafe.Add(ref k1, i)) + (E3 * Unsafe.Add(ref k3, i)) + (E4 * Unsafe.Add(ref k4, i)) + (E5 * Unsafe.Add(ref k5, i)) + (E6 * Unsafe.Add(ref k6, i)) + (E7 * Unsafe.Add(ref k7, i)));
+            double sc = atol + (rtol * Math.Max(Math.Abs(Unsafe.Add(ref y, i)), Math.Abs(Unsafe.Add(ref yn, i))));
             double r = e / sc;
             sum += r * r;
         }
