@@ -91,7 +91,7 @@ public sealed class CompiledModel
 
     internal IReadOnlyList<Expr> RateExpressions { get; }
 
-    internal IReadOnlyList<Expr> DriftExpressions { get; }
+    internal Expr[] DriftExpressions { get; }
 
     /// <summary>
     /// True when channel r changes at least one species, so that it is a stochastic event (SSA) and contributes
@@ -121,6 +121,18 @@ public sealed class CompiledModel
     /// <summary>∂b/∂θ (n × p, row-major).</summary>
     public void DriftParameterJacobian(double[] state, double[] parameters, double[] jacobian) =>
         _driftParameterJacobian(state, parameters, jacobian);
+
+    private SparseTensor? _driftStateHessian;
+    private SparseTensor? _driftMixedHessian;
+
+    /// <summary>
+    /// Non-zero second derivatives ∂²b_i/∂z_l∂z_j as a sparse list (i, l, j), compiled on first use. Used for the
+    /// forward sensitivities of the LNA covariance (dF/dθ = Σ_j ∂F/∂z_j ∂η_j/∂θ + ∂F/∂θ).
+    /// </summary>
+    public SparseTensor DriftStateHessian => _driftStateHessian ??= SparseTensor.Build(DriftExpressions, SymbolKind.State, StateDimension, SymbolKind.State, StateDimension);
+
+    /// <summary>Non-zero mixed second derivatives ∂²b_i/∂z_l∂θ_k as a sparse list (i, l, k), compiled on first use.</summary>
+    public SparseTensor DriftMixedHessian => _driftMixedHessian ??= SparseTensor.Build(DriftExpressions, SymbolKind.State, StateDimension, SymbolKind.Parameter, ParameterCount);
 
     private static Expr?[] Jacobian(Expr[] f, SymbolKind kind, int columns)
     {

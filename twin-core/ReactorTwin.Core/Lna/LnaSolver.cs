@@ -1,0 +1,247 @@
+using ReactorTwin.Core.Models;
+using ReactorTwin.Core.Numerics;
+
+namespace ReactorTwin.Core.Lna;
+
+/// <summary>How the LNA moment equations are integrated.</summary>
+public enum LnaIntegrator
+{
+    /// <summary>Adaptive Dormand–Prince 5(4) with error control on mean, covariance and sensitivities (default).</summary>
+    Adaptive,
+
+    /// <summary>Fixed-step explicit Euler, the form of seed 001 eq. 15–16 (for reproducing the paper).</summary>
+    Euler,
+}
+
+/// <summary>Options of <see cref="LnaSolver"/>.</summary>
+public sealed record LnaOptions
+{
+    /// <summary>Integrator; default <see cref="LnaIntegrator.Adaptive"/>.</summary>
+    public LnaIntegrator Integrator { get; init; } = LnaIntegrator.Adaptive;
+
+    /// <summary>Tolerances of the adaptive integrator (default rtol 1e−6, atol 1e−9).</summary>
+    public DormandPrinceOptions Tolerances { get; init; } = new() { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-9 };
+
+    /// <summary>Step of the Euler form (h), &gt; 0. Default 0.1 h.</summary>
+    public double EulerStepHours { get; init; } = 0.1;
+
+    /// <summary>System size Ω; null for the model's.</summary>
+    public double? SystemSize { get; init; }
+}
+
+/// <summary>
+/// Linear noise approximation of a <see cref="ReactionNetwork"/> (seed 001 section 5.1, eq. 12–16; seed 000):
+/// propagates the mean η, the covariance Ψ and, for the chosen parameters, their exact forward sensitivities
+/// (see <see cref="LnaSystem"/> for the equations). The covariance is symmetrised after every propagation and
+/// checked for positive semi-definiteness; a loss is reported as an <see cref="LnaException"/>.
+/// After construction, <see cref="Propagate"/> allocates nothing. Not thread-safe.
+/// </summary>
+public sealed class LnaSolver
+{
+    private readonly LnaSystem _system;
+    private readonly DormandPrince45? _adaptive;
+    private readonly double[] _y, _yOut, _k, _check;
+    private readonly double[] _times = new double[1];
+    private readonly int _n, _q;
+
+    /// <summary>Creates a solver.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="sensitivityParameters">Indices into θ of the parameters to differentiate by (may be empty).</param>
+    /// <param name="options">Options; null for defaults.</param>
+    public LnaSolver(ReactionNetwork model, IReadOnlyList<int> sensitivityParameters, LnaOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(sensitivityParameters);
+        Options = options ?? new LnaOptions();
+        if (Options.Integrator == LnaIntegrator.Euler && !(Options.EulerStepHours > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.EulerStepHours, "the Euler step must be > 0 hours");
+        }
+
+        foreach (int k in sensitivityParameters)
+        {
+            if (k < 0 || k >= model.Parameters.Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(sensitivityParameters), k, $"model '{model.Name}' has {model.Parameters.Count} parameters");
+            }
+        }
+
+        Model = model;
+        double omega = Options.SystemSize ?? model.SystemSize;
+        _system = new LnaSystem(model, [.. sensitivityParameters], omega);
+        SensitivityParameters = [.. sensitivityParameters];
+        _n = model.StateDimension;
+        _q = SensitivityParameters.Count;
+        _y = new double[_system.Dimension];
+        _yOut = new double[_system.Dimension];
+        _k = new double[_system.Dimension];
+        _check = new double[_n * _n];
+        if (Options.Integrator == LnaIntegrator.Adaptive)
+        {
+            _adaptive = new DormandPrince45(_system.Dimension, Options.Tolerances);
+        }
+    }
+
+    /// <summary>The model.</summary>
+    public ReactionNetwork Model { get; }
+
+    /// <summary>The options in force.</summary>
+    public LnaOptions Options { get; }
+
+    /// <summary>Indices into θ of the sensitivity parameters, in the order of the state's sensitivity rows.</summary>
+    public IReadOnlyList<int> SensitivityParameters { get; }
+
+    /// <summary>Creates a state shaped for this solver.</summary>
+    public LnaState CreateState() => new(_n, _q);
+
+    /// <summary>
+    /// Propagates <paramref name="state"/> from <paramref name="t0"/> to <paramref name="t1"/> (hours) in place.
+    /// </summary>
+    /// <param name="state">Mean, covariance and sensitivities at t0; overwritten with their values at t1.</param>
+    /// <param name="parameters">θ (natural scale, all model parameters).</param>
+    /// <param name="t0">Start time (h).</param>
+    /// <param name="t1">End time (h), ≥ t0.</param>
+    /// <exception cref="LnaException">Integration failed or the covariance lost positive semi-definiteness.</exception>
+    public void Propagate(LnaState state, ReadOnlySpan<double> parameters, double t0, double t1)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.StateDimension != _n || state.SensitivityCount != _q)
+        {
+            throw new ArgumentException($"the state is shaped ({state.StateDimension}, {state.SensitivityCount}); this solver needs ({_n}, {_q})", nameof(state));
+        }
+
+        if (parameters.Length != _system.Parameters.Length)
+        {
+            throw new ArgumentException($"{parameters.Length} parameters given, the model has {_system.Parameters.Length}", nameof(parameters));
+        }
+
+        if (!(t1 >= t0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(t1), t1, $"must be ≥ t0 = {t0}");
+        }
+
+        if (t1 == t0)
+        {
+            return;
+        }
+
+        parameters.CopyTo(_system.Parameters);
+        Pack(state);
+        if (_adaptive is not null)
+        {
+            _times[0] = t1;
+            var result = _adaptive.Solve(_system, t0, _y, _times, _yOut);
+            if (!result.Succeeded)
+            {
+                throw new LnaException($"the LNA moment equations of model '{Model.Name}' failed between t = {t0:G6} h and {t1:G6} h: {result.Exit} at t = {result.ReachedTime:G6} h");
+            }
+        }
+        else
+        {
+            Euler(t0, t1);
+        }
+
+        Unpack(state);
+        CheckCovariance(state, t1);
+    }
+
+    /// <summary>Explicit Euler y ← y + h f(t, y) with steps of at most EulerStepHours landing on t1 (eq. 15–16).</summary>
+    private void Euler(double t0, double t1)
+    {
+        double t = t0;
+        _y.AsSpan().CopyTo(_yOut);
+        while (t < t1)
+        {
+            double h = Math.Min(Options.EulerStepHours, t1 - t);
+            _system.Evaluate(t, _yOut, _k);
+            for (int i = 0; i < _yOut.Length; i++)
+            {
+                _yOut[i] += h * _k[i];
+            }
+
+            t = h == t1 - t ? t1 : t + h;
+        }
+    }
+
+    private void Pack(LnaState s)
+    {
+        int n = _n, nn = n * n;
+        s.Mean.AsSpan().CopyTo(_y);
+        s.Covariance.AsSpan().CopyTo(_y.AsSpan(n, nn));
+        for (int k = 0; k < _q; k++)
+        {
+            int off = n + nn + (k * (n + nn));
+            s.MeanSensitivity.AsSpan(k * n, n).CopyTo(_y.AsSpan(off, n));
+            s.CovarianceSensitivity.AsSpan(k * nn, nn).CopyTo(_y.AsSpan(off + n, nn));
+        }
+    }
+
+    private void Unpack(LnaState s)
+    {
+        int n = _n, nn = n * n;
+        _yOut.AsSpan(0, n).CopyTo(s.Mean);
+        _yOut.AsSpan(n, nn).CopyTo(s.Covariance);
+        SmallDense.Symmetrize(s.Covariance, n);
+        for (int k = 0; k < _q; k++)
+        {
+            int off = n + nn + (k * (n + nn));
+            _yOut.AsSpan(off, n).CopyTo(s.MeanSensitivity.AsSpan(k * n, n));
+            var pk = s.CovarianceSensitivity.AsSpan(k * nn, nn);
+            _yOut.AsSpan(off + n, nn).CopyTo(pk);
+            SmallDense.Symmetrize(pk, n);
+        }
+    }
+
+    /// <summary>
+    /// Ψ must be positive semi-definite: Cholesky of Ψ + δI with δ = 1e−10·(max diagonal) + 1e−300 must succeed
+    /// (a tiny shift admits the exactly singular Ψ of deterministic components).
+    /// </summary>
+    private void CheckCovariance(LnaState s, double t)
+    {
+        int n = _n;
+        double maxDiag = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double d = s.Covariance[(i * n) + i];
+            if (!double.IsFinite(d) || !double.IsFinite(s.Mean[i]))
+            {
+                throw new LnaException($"the LNA of model '{Model.Name}' produced a non-finite mean or variance for {Model.StateNames[i]} at t = {t:G6} h");
+            }
+
+            maxDiag = Math.Max(maxDiag, Math.Abs(d));
+        }
+
+        s.Covariance.AsSpan().CopyTo(_check);
+        double shift = (1e-10 * maxDiag) + 1e-300;
+        for (int i = 0; i < n; i++)
+        {
+            _check[(i * n) + i] += shift;
+        }
+
+        if (!SmallDense.TryCholesky(_check, n))
+        {
+            throw new LnaException($"the LNA covariance of model '{Model.Name}' lost positive semi-definiteness at t = {t:G6} h (largest variance {maxDiag:G4}); tighten the tolerances or shorten the Euler step");
+        }
+    }
+}
+
+/// <summary>The LNA could not be propagated (integration failure, non-finite values, loss of definiteness).</summary>
+public sealed class LnaException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public LnaException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public LnaException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    public LnaException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
