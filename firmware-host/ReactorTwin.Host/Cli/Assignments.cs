@@ -10,8 +10,13 @@ internal static class Assignments
     /// Applies assignments to the initial state z₀ and the parameters θ: a species or cell-phase name sets its
     /// initial value, a parameter name sets its value. Every problem is reported at once.
     /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="items">The option values.</param>
+    /// <param name="state">Initial state to modify, or null when only parameters may be set.</param>
+    /// <param name="parameters">Parameter vector to modify.</param>
+    /// <param name="option">Option name for messages.</param>
     /// <exception cref="CliException">Malformed item, unknown name or non-finite/negative value.</exception>
-    public static void Apply(ReactionNetwork model, IEnumerable<string> items, double[] state, double[] parameters, string option)
+    public static void Apply(ReactionNetwork model, IEnumerable<string> items, double[]? state, double[] parameters, string option)
     {
         var problems = new List<string>();
         foreach (string raw in items.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
@@ -33,7 +38,11 @@ internal static class Assignments
 
             int si = model.IndexOfState(name);
             int pi = model.IndexOfParameter(name);
-            if (si >= 0)
+            if (si >= 0 && state is null)
+            {
+                problems.Add($"{option} {name}: {name} is a state component; {option} takes parameters only (initial values come from the data)");
+            }
+            else if (si >= 0 && state is not null)
             {
                 if (value < 0)
                 {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Models;
 
 namespace ReactorTwin.Host.Cli;
@@ -28,6 +29,7 @@ public static class CommandLineApp
         ArgumentNullException.ThrowIfNull(time);
         var root = new RootCommand("ReactorTwin: a stochastic digital twin of a lab bioreactor.");
         root.Subcommands.Add(SimulateCommand(stdout, stderr, time));
+        root.Subcommands.Add(LoglikCommand(stdout));
         root.Subcommands.Add(ModelsCommand(stdout));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -51,6 +53,11 @@ public static class CommandLineApp
             return UsageError;
         }
         catch (ModelDefinitionException ex)
+        {
+            stderr.WriteLine("error: " + ex.Message);
+            return UsageError;
+        }
+        catch (DataException ex)
         {
             stderr.WriteLine("error: " + ex.Message);
             return UsageError;
@@ -88,6 +95,24 @@ public static class CommandLineApp
             stdout,
             stderr,
             time));
+        return cmd;
+    }
+
+    private static Command LoglikCommand(TextWriter stdout)
+    {
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
+        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
+        var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em (Euler-Maruyama, complete trajectories) or lna (Kalman-LNA, partial noisy data).", DefaultValueFactory = _ => LikelihoodKind.Lna };
+        var parameters = new Option<string[]>("--params") { Description = "Parameter values NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
+        var noise = new Option<string[]>("--noise") { Description = "Measurement noise per component: NAME=SD (absolute) or NAME=P% (relative), e.g. GLC=0.5,mAb=5%.", AllowMultipleArgumentsPerToken = true };
+        var euler = new Option<double?>("--euler-step") { Description = "Use the seed's fixed-step Euler LNA (eq. 15-16) with this step in hours instead of the adaptive integrator." };
+        var cmd = new Command("loglik", "Log-likelihood of data and its exact gradient (natural scale) for the estimated parameters, as JSON.")
+        {
+            model, data, kind, parameters, noise, euler,
+        };
+        cmd.SetAction(p => LoglikRunner.Run(
+            new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)),
+            stdout));
         return cmd;
     }
 
