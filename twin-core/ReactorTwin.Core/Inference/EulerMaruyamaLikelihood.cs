@@ -109,12 +109,16 @@ public sealed class EulerMaruyamaLikelihood
         int count = 0;
         Array.Clear(result.Gradient);
         double log2Pi = Math.Log(2 * Math.PI);
-        foreach (var batch in data.Batches)
+        var batches = data.Batches;
+        for (int bi = 0; bi < batches.Count; bi++)
         {
+            var batch = batches[bi];
             double tPrev = 0;
             var prev = batch.InitialState;
-            foreach (var obs in batch.Times)
+            var times = batch.Times;
+            for (int ti = 0; ti < times.Count; ti++)
             {
+                var obs = times[ti];
                 if (obs.Components.Length != _n)
                 {
                     throw new DataException($"batch {batch.Id}: incomplete observation at {obs.TimeHours:G6} h; call Validate first");

@@ -91,6 +91,12 @@ public sealed class LnaSolver
     /// <summary>Indices into θ of the sensitivity parameters, in the order of the state's sensitivity rows.</summary>
     public IReadOnlyList<int> SensitivityParameters { get; }
 
+    /// <summary>Accepted integrator steps since construction (diagnostics).</summary>
+    public long AcceptedSteps { get; private set; }
+
+    /// <summary>Right-hand-side evaluations since construction (diagnostics).</summary>
+    public long Evaluations { get; private set; }
+
     /// <summary>Creates a state shaped for this solver.</summary>
     public LnaState CreateState() => new(_n, _q);
 
@@ -131,6 +137,8 @@ public sealed class LnaSolver
         {
             _times[0] = t1;
             var result = _adaptive.Solve(_system, t0, _y, _times, _yOut);
+            AcceptedSteps += result.AcceptedSteps;
+            Evaluations += result.Evaluations;
             if (!result.Succeeded)
             {
                 throw new LnaException($"the LNA moment equations of model '{Model.Name}' failed between t = {t0:G6} h and {t1:G6} h: {result.Exit} at t = {result.ReachedTime:G6} h");
@@ -154,6 +162,8 @@ public sealed class LnaSolver
         {
             double h = Math.Min(Options.EulerStepHours, t1 - t);
             _system.Evaluate(t, _yOut, _k);
+            AcceptedSteps++;
+            Evaluations++;
             for (int i = 0; i < _yOut.Length; i++)
             {
                 _yOut[i] += h * _k[i];

@@ -1,0 +1,92 @@
+using BenchmarkDotNet.Attributes;
+using ReactorTwin.Core.Inference;
+using ReactorTwin.Core.Models;
+using ReactorTwin.Core.Numerics;
+using ReactorTwin.Core.Simulation;
+
+namespace ReactorTwin.Benchmarks;
+
+/// <summary>
+/// Issue 3 benchmarks on the CHO model: one batch 0 → 72 h observed every 12 h (GLC, LAC, mAb measured, 2 %
+/// noise): Kalman–LNA log-likelihood without and with the exact gradient for the 7 α; and the Euler–Maruyama
+/// likelihood + gradient over 200 complete batches.
+/// </summary>
+[MemoryDiagnoser]
+public class LikelihoodBenchmarks
+{
+    private static readonly double[] Times = [0, 12, 24, 36, 48, 60, 72];
+    private ReactionNetwork _cho = null!;
+    private double[] _theta = null!;
+    private ObservationSet _one = null!, _many = null!;
+    private KalmanLnaLikelihood _kalmanValue = null!, _kalmanGradient = null!;
+    private EulerMaruyamaLikelihood _em = null!;
+    private MeasurementNoise _noise = null!;
+    private LikelihoodResult _r0 = null!, _r7 = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cho = BuiltInModels.Load("cho");
+        _theta = _cho.NominalParameters();
+        var cle = new ChemicalLangevinSimulator(_cho, 0.012);
+        var normal = new GaussianSource(new Random(11));
+        var uniform = new Random(12);
+        var one = new List<DataRow>();
+        var many = new List<DataRow>();
+        var path = new double[Times.Length * _cho.StateDimension];
+        for (int b = 0; b < 200; b++)
+        {
+            var z0 = _cho.DefaultInitialState();
+            z0[0] = 18 + (20 * uniform.NextDouble());
+            cle.Simulate(z0, _theta, Times, path, normal);
+            for (int j = 0; j < Times.Length; j++)
+            {
+                for (int i = 0; i < _cho.StateDimension; i++)
+                {
+                    var row = new DataRow(b.ToString(System.Globalization.CultureInfo.InvariantCulture), Times[j], _cho.StateNames[i], path[(j * _cho.StateDimension) + i]);
+                    many.Add(row);
+                    if (b == 0 && (j == 0 || i < _cho.SpeciesCount))
+                    {
+                        one.Add(row);
+                    }
+                }
+            }
+        }
+
+        _one = ObservationSet.FromRows(_cho, one, "bench");
+        _many = ObservationSet.FromRows(_cho, many, "bench");
+        int[] alpha = [0, 1, 2, 3, 4, 5, 6];
+        _kalmanValue = new KalmanLnaLikelihood(_cho, []);
+        _kalmanGradient = new KalmanLnaLikelihood(_cho, alpha);
+        _em = new EulerMaruyamaLikelihood(_cho, alpha);
+        _noise = new MeasurementNoise(_cho.StateDimension);
+        for (int i = 0; i < _cho.SpeciesCount; i++)
+        {
+            _noise.SetRelative(i, 0.02).SetAbsolute(i, 1e-3);
+        }
+
+        _r0 = new LikelihoodResult(0);
+        _r7 = new LikelihoodResult(7);
+    }
+
+    [Benchmark(Description = "Kalman-LNA loglik, 1 batch x 6 obs (no gradient)")]
+    public double KalmanValue()
+    {
+        _kalmanValue.Evaluate(_one, _theta, _noise, _r0);
+        return _r0.LogLikelihood;
+    }
+
+    [Benchmark(Description = "Kalman-LNA loglik + exact gradient (7 alpha), 1 batch")]
+    public double KalmanGradient()
+    {
+        _kalmanGradient.Evaluate(_one, _theta, _noise, _r7);
+        return _r7.Gradient[0];
+    }
+
+    [Benchmark(Description = "EM loglik + gradient (7 alpha), 200 batches x 6 transitions")]
+    public double EulerMaruyama200()
+    {
+        _em.Evaluate(_many, _theta, _r7);
+        return _r7.Gradient[0];
+    }
+}
