@@ -11,14 +11,16 @@ namespace ReactorTwin.Core.Tests;
 /// rational/power/exponential laws used here, and a rounding error of about k·ε·F/(2h) ≈ k·1.1e−10·F/|x|, where F
 /// is the magnitude of the terms summed to form f (F = |a_r| for a rate, Σ_r |S_ir a_r| for a drift component,
 /// since every rate here is a sum of positive terms) and k is a few ulps. Entries with |analytic| ≥ floor are held
-/// to 1e−6 relative; the floor = 1e−2·F/|x| only protects entries that are tiny compared to the natural scale
-/// F/|x| of a derivative of f (a power law of degree one has ∂f/∂x = F/|x| exactly), for which the allowed
-/// absolute error 1e−8·F/|x| is still ~100× the rounding noise but ≥ 1e−6 relative is unattainable.</para>
+/// to 1e−6 relative; the floor = 1e−3·F/|x| only protects entries that are tiny compared to the natural scale
+/// F/|x| of a derivative of f (a power law of degree one has ∂f/∂x = F/|x| exactly), and structural zeros, for
+/// which 1e−6 relative is unattainable: their allowed absolute error 1e−9·F/|x| is ~10× the one-ulp rounding
+/// noise (the worst case observed uses 14% of the allowance; an error of 1e−6 relative in an entry of natural
+/// size still fails).</para>
 /// </summary>
 public class DerivativeTests
 {
     private const double RelTol = 1e-6;
-    private const double FloorFactor = 1e-2;
+    private const double FloorFactor = 1e-3;
     private const int PointsPerModel = 8;
 
     /// <summary>A model exercising every function and both forms of power: Hill with a parameter exponent, exp, log, sqrt, pow(S, b), mm, x^2, x^3.</summary>
@@ -38,7 +40,21 @@ public class DerivativeTests
 
     private static ReactionNetwork Model(string name) => name == "hand-written" ? HandWritten() : BuiltInModels.Load(name);
 
-    public static TheoryData<string> Models => new() { "cho", "michaelis-menten", "hand-written" };
+    /// <summary>Every built-in model (so that a new one is covered automatically) and the hand-written one.</summary>
+    public static TheoryData<string> Models
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (string name in BuiltInModels.Names)
+            {
+                data.Add(name);
+            }
+
+            data.Add("hand-written");
+            return data;
+        }
+    }
 
     /// <summary>A random positive point: states log-uniform in [0.1, 10]·max(initial, 1), parameters nominal·e^U(−1,1).</summary>
     private static (double[] State, double[] Parameters) RandomPoint(ReactionNetwork model, Random rng)

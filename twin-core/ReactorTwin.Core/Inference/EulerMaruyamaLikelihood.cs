@@ -13,9 +13,11 @@ namespace ReactorTwin.Core.Inference;
 /// (conservation laws, e.g. E + ES in Michaelis–Menten); the likelihood and its gradient are those of the jittered Σ.
 /// The gradient (Lemma 1) is exact and cheap: with α = Σ⁻¹(d − μ), W = Σ⁻¹ and n_r the species column of channel r,
 /// <code>
-/// ∂ℓ/∂θ_k = Σ_r ∂a_r/∂θ_k · [ Δt n_rᵀα − ½ (Δt/Ω) n_rᵀ W n_r + ½ (Δt/Ω) (n_rᵀα)² ]
+/// ∂ℓ/∂θ_k = Σ_r ∂a_r/∂θ_k · [ Δt n_rᵀα − ½ (Δt/Ω) n_rᵀ W n_r + ½ (Δt/Ω) (n_rᵀα)² + ½ (αᵀα − tr W) ∂ε/∂a_r ]
 /// </code>
-/// (ε is held fixed in the derivative). Every batch must give every state component at every time.
+/// where ∂ε/∂a_r = 1e−10 (Δt/Ω) |n_r|² / n_s: ε depends on θ through tr(Σ), and when Σ is singular that term is
+/// O(1) (log det contains log ε once per null direction), so it is part of the exact gradient.
+/// Every batch must give every state component at every time.
 /// After construction an evaluation allocates nothing. Not thread-safe.
 /// </summary>
 public sealed class EulerMaruyamaLikelihood
@@ -193,6 +195,19 @@ public sealed class EulerMaruyamaLikelihood
                 ll += -0.5 * ((ns * log2Pi) + SmallDense.CholeskyLogDeterminant(_sigma, ns) + quad);
                 count += ns;
 
+                // ∂ℓ/∂ε = ½ (αᵀα − tr W), times ∂ε/∂a_r / |n_r|² = 1e−10 (Δt/Ω) / n_s (ε = 1e−10 tr Σ / n_s).
+                double traceW = 0, alphaAlpha = 0;
+                for (int i = 0; i < ns; i++)
+                {
+                    alphaAlpha += _alpha[i] * _alpha[i];
+                    Array.Clear(_u);
+                    _u[i] = 1.0;
+                    SmallDense.CholeskySolve(_sigma, ns, _u);
+                    traceW += _u[i];
+                }
+
+                double epsCoef = 0.5 * (alphaAlpha - traceW) * 1e-10 * dt / (_omega * ns);
+
                 // Per-channel coefficient of ∂a_r/∂θ_k (Lemma 1).
                 for (int c = 0; c < r; c++)
                 {
@@ -214,13 +229,15 @@ public sealed class EulerMaruyamaLikelihood
                     if (_m.IsStochasticChannel(c))
                     {
                         SmallDense.CholeskySolve(_sigma, ns, _u);
-                        double nWn = 0;
+                        double nWn = 0, nn = 0;
                         for (int i = 0; i < ns; i++)
                         {
-                            nWn += st[(i * r) + c] * _u[i];
+                            double si = st[(i * r) + c];
+                            nWn += si * _u[i];
+                            nn += si * si;
                         }
 
-                        c0 += 0.5 * (dt / _omega) * ((na * na) - nWn);
+                        c0 += (0.5 * (dt / _omega) * ((na * na) - nWn)) + (epsCoef * nn);
                     }
 
                     _coef[c] = c0;

@@ -92,9 +92,12 @@ public sealed class ChemicalLangevinSimulator
                 }
 
                 t = dt == target - t ? target : t + dt;
-                if (!double.IsFinite(_z[0]))
+                for (int i = 0; i < n; i++)
                 {
-                    throw new SimulationException($"the Langevin path of model '{_model.Name}' became non-finite at t = {t:G6} h; reduce the step ({StepHours} h)");
+                    if (!double.IsFinite(_z[i]))
+                    {
+                        throw new SimulationException($"the Langevin path of model '{_model.Name}' became non-finite ({_model.StateNames[i]}) at t = {t:G6} h; reduce the step ({StepHours} h)");
+                    }
                 }
             }
 

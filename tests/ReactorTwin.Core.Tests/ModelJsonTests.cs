@@ -1,0 +1,505 @@
+using System.Text.Json;
+using ReactorTwin.Core.Models;
+
+namespace ReactorTwin.Core.Tests;
+
+public class ModelJsonTests
+{
+    public static TheoryData<string> BuiltInNames
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (string name in BuiltInModels.Names)
+            {
+                data.Add(name);
+            }
+
+            return data;
+        }
+    }
+
+    /// <summary>A small valid model using every construct; each test breaks one thing.</summary>
+    private const string Valid = """
+        {
+          "name": "test",
+          "systemSize": 10,
+          "species": [
+            { "name": "A", "unit": "mM", "initial": 1 },
+            { "name": "B", "unit": "mM", "initial": 0 }
+          ],
+          "cellPhases": [
+            { "name": "X0", "unit": "cells", "initial": 1 },
+            { "name": "X1", "unit": "cells", "initial": 1 }
+          ],
+          "parameters": [
+            { "name": "k", "value": 1, "lower": 0.1, "upper": 10 },
+            { "name": "beta", "value": 0.2, "lower": 0.01, "upper": 1 }
+          ],
+          "reactions": [
+            { "name": "conv", "stoichiometry": { "A": -1, "B": 1 }, "rate": "k*A" },
+            { "name": "grow", "stoichiometry": { "B": -0.1, "X0": 1 }, "perPhaseRates": { "X0": "k*B" } }
+          ],
+          "transitions": [
+            { "from": "X0", "to": "X1", "rate": "beta" }
+          ]
+        }
+        """;
+
+    private const string Source = "models/test.json";
+
+    /// <summary>Applies a textual edit, making sure it actually changed the text.</summary>
+    private static string Edit(string json, string from, string to)
+    {
+        Assert.Contains(from, json, StringComparison.Ordinal);
+        return json.Replace(from, to, StringComparison.Ordinal);
+    }
+
+    private static int LineContaining(string json, string marker)
+    {
+        var lines = json.Split('\n');
+        int i = Array.FindIndex(lines, l => l.Contains(marker, StringComparison.Ordinal));
+        Assert.True(i >= 0, $"marker {marker} not in the json");
+        return i + 1;
+    }
+
+    private static ModelDefinitionException Fails(string json) =>
+        Assert.Throws<ModelDefinitionException>(() => ModelJson.Parse(json, Source));
+
+    /// <summary>Finds the error at <paramref name="path"/> and checks its message, source and line.</summary>
+    private static ModelError AssertError(ModelDefinitionException ex, string path, string messagePart, int line)
+    {
+        var error = ex.Errors.FirstOrDefault(e => e.Path == path);
+        Assert.True(error is not null, $"no error at {path}; errors: {string.Join(" | ", ex.Errors)}");
+        Assert.Contains(messagePart, error.Message, StringComparison.Ordinal);
+        Assert.Equal(Source, error.Source);
+        Assert.True(error.Line > 0, "file errors carry a line");
+        Assert.Equal(line, error.Line);
+        Assert.Contains($"{Source}:{line}: {path}", ex.Message, StringComparison.Ordinal);
+        return error;
+    }
+
+    [Fact]
+    public void Parse_ValidTemplate_Builds()
+    {
+        var model = ModelJson.Parse(Valid, Source);
+        Assert.Equal(["A", "B", "X0", "X1"], model.StateNames);
+        Assert.Equal(10, model.SystemSize);
+        Assert.Equal(3, model.Compiled.ChannelCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltInNames))]
+    public void Write_BuiltInModel_RoundTripIsByteIdentical(string name)
+    {
+        var model = BuiltInModels.Load(name);
+        string written = ModelJson.Write(model);
+        var reread = ModelJson.Parse(written, "round-trip");
+        Assert.Equal(written, ModelJson.Write(reread));
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltInNames))]
+    public void Write_BuiltInModel_RoundTripHasIdenticalRatesAndDrift(string name)
+    {
+        var model = BuiltInModels.Load(name);
+        var reread = ModelJson.Parse(ModelJson.Write(model), "round-trip");
+        Assert.Equal(model.StateNames, reread.StateNames);
+        Assert.Equal(model.Parameters, reread.Parameters); // records: every field including descriptions
+        Assert.Equal(model.SystemSize, reread.SystemSize);
+        AssertSameFunctions(model, reread, new Random(3001));
+    }
+
+    [Fact]
+    public void Write_BuilderModelWithoutDescriptions_RoundTripsAndKeepsSystemSize()
+    {
+        var model = DerivativeTests.HandWritten().WithSystemSize(250);
+        string written = ModelJson.Write(model);
+        var reread = ModelJson.Parse(written, "round-trip");
+        Assert.Equal(250, reread.SystemSize);
+        Assert.Null(reread.Description);
+        Assert.Equal(written, ModelJson.Write(reread));
+        AssertSameFunctions(model, reread, new Random(3002));
+    }
+
+    [Fact]
+    public void Write_Output_IsJsonWithHourTimeUnit()
+    {
+        using var doc = JsonDocument.Parse(ModelJson.Write(BuiltInModels.Load("cho")));
+        Assert.Equal("h", doc.RootElement.GetProperty("timeUnit").GetString());
+        Assert.Equal(5, doc.RootElement.GetProperty("species").GetArrayLength() + doc.RootElement.GetProperty("cellPhases").GetArrayLength());
+    }
+
+    [Fact]
+    public void Cho_CSharpDefinition_AgreesWithJsonFile()
+    {
+        AssertSameDefinition(BuiltInModels.Load("cho"), BuiltInModels.Cho());
+    }
+
+    [Fact]
+    public void MichaelisMenten_CSharpDefinition_AgreesWithJsonFile()
+    {
+        AssertSameDefinition(BuiltInModels.Load("michaelis-menten"), BuiltInModels.MichaelisMenten());
+    }
+
+    [Fact]
+    public void Cho_InitialGlucoseArgument_SetsGlcInitialOnly()
+    {
+        var a = BuiltInModels.Cho(20.0).DefaultInitialState();
+        var b = BuiltInModels.Cho().DefaultInitialState();
+        Assert.Equal(20.0, a[0]);
+        Assert.Equal(28.0, b[0]);
+        Assert.Equal(b[1..], a[1..]);
+    }
+
+    [Fact]
+    public void Json_UnknownModel_ThrowsArgumentException()
+    {
+        Assert.Throws<ArgumentException>(() => BuiltInModels.Json("no-such-model"));
+        Assert.False(BuiltInModels.Contains("no-such-model"));
+        Assert.All(BuiltInModels.Names, n => Assert.True(BuiltInModels.Contains(n)));
+    }
+
+    private static void AssertSameDefinition(ReactionNetwork json, ReactionNetwork code)
+    {
+        Assert.Equal(json.Name, code.Name);
+        Assert.Equal(json.SystemSize, code.SystemSize);
+        Assert.Equal(json.StateNames, code.StateNames);
+        Assert.Equal(json.Species.Select(s => (s.Name, s.Unit, s.Initial)), code.Species.Select(s => (s.Name, s.Unit, s.Initial)));
+        Assert.Equal(json.CellPhases.Select(s => (s.Name, s.Unit, s.Initial)), code.CellPhases.Select(s => (s.Name, s.Unit, s.Initial)));
+
+        // Parameters: everything but the free-text description.
+        Assert.Equal(json.Parameters.Select(p => p with { Description = null }), code.Parameters.Select(p => p with { Description = null }));
+        Assert.Equal(json.Reactions.Count, code.Reactions.Count);
+        for (int r = 0; r < json.Reactions.Count; r++)
+        {
+            var a = json.Reactions[r];
+            var b = code.Reactions[r];
+            Assert.Equal(a.Name, b.Name);
+            Assert.Equal(a.Stoichiometry.OrderBy(kv => kv.Key, StringComparer.Ordinal), b.Stoichiometry.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+            Assert.Equal(a.Rate, b.Rate);
+            Assert.Equal(a.PerPhaseRates?.OrderBy(kv => kv.Key, StringComparer.Ordinal), b.PerPhaseRates?.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        }
+
+        Assert.Equal(json.Transitions, code.Transitions);
+        Assert.Equal(json.Compiled.ChannelNames, code.Compiled.ChannelNames);
+        Assert.Equal(json.Compiled.Stoichiometry.ToArray(), code.Compiled.Stoichiometry.ToArray());
+        AssertSameFunctions(json, code, new Random(3003));
+    }
+
+    /// <summary>Rates, drift and all four Jacobians agree bit for bit at random positive points (same formulas ⇒ same trees ⇒ same code).</summary>
+    private static void AssertSameFunctions(ReactionNetwork a, ReactionNetwork b, Random rng)
+    {
+        var ca = a.Compiled;
+        var cb = b.Compiled;
+        int n = ca.StateDimension, m = ca.ChannelCount, p = ca.ParameterCount;
+        Assert.Equal(n, cb.StateDimension);
+        Assert.Equal(m, cb.ChannelCount);
+        Assert.Equal(p, cb.ParameterCount);
+        var functions = new (Action<CompiledModel, double[], double[], double[]> F, int Size)[]
+        {
+            ((c, z, t, o) => c.Rates(z, t, o), m),
+            ((c, z, t, o) => c.Drift(z, t, o), n),
+            ((c, z, t, o) => c.RateStateJacobian(z, t, o), m * n),
+            ((c, z, t, o) => c.RateParameterJacobian(z, t, o), m * p),
+            ((c, z, t, o) => c.DriftStateJacobian(z, t, o), n * n),
+            ((c, z, t, o) => c.DriftParameterJacobian(z, t, o), n * p),
+        };
+        for (int point = 0; point < 5; point++)
+        {
+            var z = a.DefaultInitialState().Select(v => Math.Max(v, 1.0) * (0.1 + (2 * rng.NextDouble()))).ToArray();
+            var theta = a.NominalParameters().Select(v => v * (0.5 + rng.NextDouble())).ToArray();
+            foreach (var (f, size) in functions)
+            {
+                var oa = new double[size];
+                var ob = new double[size];
+                f(ca, z, theta, oa);
+                f(cb, z, theta, ob);
+                Assert.Equal(oa, ob);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Malformed models: every error names the path, the problem and the line.
+    // ---------------------------------------------------------------------------------------------------------
+    [Fact]
+    public void Parse_UnknownSpeciesInFormula_ReportsRatePath()
+    {
+        string json = Edit(Valid, "\"rate\": \"k*A\"", "\"rate\": \"k*C\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[0].rate", "unknown name 'C'", LineContaining(json, "k*C"));
+        Assert.Single(ex.Errors);
+    }
+
+    [Fact]
+    public void Parse_FormulaWithUndefinedParameter_ReportsUnknownName()
+    {
+        string json = Edit(Valid, "\"X0\": \"k*B\"", "\"X0\": \"kk*B\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[1].perPhaseRates.X0", "unknown name 'kk'", LineContaining(json, "kk*B"));
+    }
+
+    [Fact]
+    public void Parse_StoichiometryWithUnknownSpecies_ReportsTheKey()
+    {
+        string json = Edit(Valid, "{ \"A\": -1, \"B\": 1 }", "{ \"A\": -1, \"Q\": 1 }");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[0].stoichiometry.Q", "'Q', which is not a species", LineContaining(json, "\"Q\""));
+    }
+
+    [Fact]
+    public void Parse_ZeroStoichiometricCoefficient_IsRejected()
+    {
+        string json = Edit(Valid, "{ \"A\": -1, \"B\": 1 }", "{ \"A\": -1, \"B\": 0 }");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[0].stoichiometry.B", "non-zero", LineContaining(json, "\"B\": 0"));
+    }
+
+    [Fact]
+    public void Parse_NonNumericStoichiometricCoefficient_IsReportedOnce()
+    {
+        string json = Edit(Valid, "{ \"A\": -1, \"B\": 1 }", "{ \"A\": -1, \"B\": \"one\" }");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[0].stoichiometry.B", "must be a number, not a string", LineContaining(json, "\"one\""));
+        Assert.Single(ex.Errors); // the validator's echo on the same path is suppressed
+    }
+
+    [Fact]
+    public void Parse_ParameterWithoutValue_ReportsMissingProperty()
+    {
+        string json = Edit(Valid, "\"name\": \"k\", \"value\": 1, ", "\"name\": \"k\", ");
+        var ex = Fails(json);
+
+        // The missing property has no line of its own: the line of the parameter object is reported.
+        AssertError(ex, "$.parameters[0].value", "required property 'value' is missing", LineContaining(json, "\"name\": \"k\""));
+        Assert.Single(ex.Errors);
+    }
+
+    [Fact]
+    public void Parse_DivisionByConstantZero_IsRejected()
+    {
+        string json = Edit(Valid, "\"rate\": \"k*A\"", "\"rate\": \"k*A/(2-2)\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[0].rate", "division by a constant zero", LineContaining(json, "k*A/(2-2)"));
+    }
+
+    [Fact]
+    public void Parse_DuplicateSpeciesName_ReportsSecondOccurrence()
+    {
+        string json = Edit(Valid, "{ \"name\": \"B\", \"unit\": \"mM\", \"initial\": 0 }", "{ \"name\": \"B\", \"unit\": \"mM\", \"initial\": 0 },\n    { \"name\": \"A\", \"unit\": \"uM\", \"initial\": 3 }");
+        var ex = Fails(json);
+        AssertError(ex, "$.species[2].name", "'A' is already used at $.species[0].name", LineContaining(json, "\"uM\""));
+    }
+
+    [Fact]
+    public void Parse_ParameterNamedLikeASpecies_ReportsDuplicate()
+    {
+        string json = Edit(Valid, "\"name\": \"beta\"", "\"name\": \"B\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.parameters[1].name", "'B' is already used at $.species[1].name", LineContaining(json, "\"value\": 0.2"));
+    }
+
+    [Fact]
+    public void Parse_DuplicateReactionName_IsRejected()
+    {
+        string json = Edit(Valid, "\"name\": \"grow\"", "\"name\": \"conv\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[1].name", "used twice", LineContaining(json, "\"X0\": 1"));
+    }
+
+    [Fact]
+    public void Parse_InvalidJsonSyntax_ReportsTheLine()
+    {
+        // Missing comma after "systemSize": the reader fails at the next token, on the "species" line.
+        string json = Edit(Valid, "\"systemSize\": 10,", "\"systemSize\": 10");
+        var ex = Fails(json);
+        var error = Assert.Single(ex.Errors);
+        Assert.StartsWith("invalid JSON", error.Message, StringComparison.Ordinal);
+        Assert.Equal(LineContaining(json, "\"species\""), error.Line);
+        Assert.Equal(Source, error.Source);
+    }
+
+    [Fact]
+    public void Parse_TruncatedJson_ReportsInvalidJsonWithLine()
+    {
+        string json = Valid[..Valid.IndexOf("\"reactions\"", StringComparison.Ordinal)];
+        var ex = Fails(json);
+        var error = Assert.Single(ex.Errors);
+        Assert.StartsWith("invalid JSON", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Line >= LineContaining(json, "\"parameters\""), $"line {error.Line}");
+    }
+
+    [Fact]
+    public void Parse_LowerBoundAboveUpper_IsRejected()
+    {
+        string json = Edit(Valid, "\"lower\": 0.1, \"upper\": 10", "\"lower\": 10, \"upper\": 0.1");
+        var ex = Fails(json);
+        AssertError(ex, "$.parameters[0].lower", "lower < upper", LineContaining(json, "\"lower\": 10"));
+    }
+
+    [Fact]
+    public void Parse_ValueOutsideBounds_IsRejected()
+    {
+        string json = Edit(Valid, "\"value\": 0.2", "\"value\": 2");
+        var ex = Fails(json);
+        AssertError(ex, "$.parameters[1].value", "outside its bounds", LineContaining(json, "\"value\": 2,"));
+    }
+
+    [Fact]
+    public void Parse_LogScaleWithNonPositiveLowerBound_IsRejected()
+    {
+        string json = Edit(Valid, "\"lower\": 0.1, \"upper\": 10 }", "\"lower\": 0, \"upper\": 10, \"logScale\": true }");
+        var ex = Fails(json);
+        AssertError(ex, "$.parameters[0].logScale", "lower bound must be > 0", LineContaining(json, "\"logScale\": true"));
+    }
+
+    [Fact]
+    public void Parse_ZeroLowerBoundWithoutLogScale_DefaultsToLinearScale()
+    {
+        // logScale defaults to lower > 0, so lower = 0 alone is valid (and linear).
+        string json = Edit(Valid, "\"lower\": 0.1, \"upper\": 10 }", "\"lower\": 0, \"upper\": 10 }");
+        var model = ModelJson.Parse(json, Source);
+        Assert.False(model.Parameters[0].LogScale);
+        Assert.True(model.Parameters[1].LogScale);
+    }
+
+    [Fact]
+    public void Parse_MisspelledProperty_ReportsUnknownPropertyAndMissingRequired()
+    {
+        string json = Edit(Valid, "\"stoichiometry\": { \"A\": -1", "\"stoichiometery\": { \"A\": -1");
+        var ex = Fails(json);
+        int line = LineContaining(json, "stoichiometery");
+        AssertError(ex, "$.reactions[0].stoichiometery", "unknown property 'stoichiometery'", line);
+        AssertError(ex, "$.reactions[0].stoichiometry", "required property 'stoichiometry' is missing", line);
+        Assert.Equal(2, ex.Errors.Count); // the validator's "empty stoichiometry" echo is suppressed
+    }
+
+    [Fact]
+    public void Parse_TransitionToUnknownPhase_IsRejected()
+    {
+        string json = Edit(Valid, "\"to\": \"X1\"", "\"to\": \"X9\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.transitions[0].to", "'X9' is not a cell phase", LineContaining(json, "X9"));
+    }
+
+    [Fact]
+    public void Parse_TransitionToItself_IsRejected()
+    {
+        string json = Edit(Valid, "\"to\": \"X1\"", "\"to\": \"X0\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.transitions[0].to", "to itself", LineContaining(json, "\"from\": \"X0\""));
+    }
+
+    [Fact]
+    public void Parse_PerPhaseRateForUnknownPhase_IsRejected()
+    {
+        string json = Edit(Valid, "\"X0\": \"k*B\"", "\"X7\": \"k*B\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[1].perPhaseRates.X7", "'X7', which is not a cell phase", LineContaining(json, "X7"));
+    }
+
+    [Fact]
+    public void Parse_ReactionWithBothRateAndPerPhaseRates_IsRejected()
+    {
+        string json = Edit(Valid, "\"rate\": \"k*A\" }", "\"rate\": \"k*A\", \"perPhaseRates\": { \"X0\": \"k\" } }");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[0]", "exactly one of 'rate' and 'perPhaseRates'", LineContaining(json, "\"name\": \"conv\""));
+    }
+
+    [Fact]
+    public void Parse_ReactionWithNeitherRateNorPerPhaseRates_IsRejected()
+    {
+        string json = Edit(Valid, ", \"rate\": \"k*A\" }", " }");
+        var ex = Fails(json);
+        AssertError(ex, "$.reactions[0]", "exactly one of", LineContaining(json, "\"name\": \"conv\""));
+    }
+
+    [Fact]
+    public void Parse_FunctionNameAsParameterName_IsRejected()
+    {
+        string json = Edit(Valid, "\"name\": \"beta\"", "\"name\": \"exp\"");
+        json = Edit(json, "\"rate\": \"beta\"", "\"rate\": \"0.2\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.parameters[1].name", "is a function name", LineContaining(json, "\"name\": \"exp\""));
+    }
+
+    [Fact]
+    public void Parse_WrongTimeUnit_IsRejected()
+    {
+        string json = Edit(Valid, "\"systemSize\": 10,", "\"systemSize\": 10,\n  \"timeUnit\": \"s\",");
+        var ex = Fails(json);
+        AssertError(ex, "$.timeUnit", "hours", LineContaining(json, "timeUnit"));
+    }
+
+    [Fact]
+    public void Parse_RootIsNotAnObject_IsRejected()
+    {
+        var ex = Fails("[1, 2]");
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal("$", error.Path);
+        Assert.Contains("one JSON object", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, error.Line);
+    }
+
+    [Fact]
+    public void Parse_SeveralProblems_AreAllReported()
+    {
+        string json = Edit(Valid, "\"rate\": \"k*A\"", "\"rate\": \"k*C\"");
+        json = Edit(json, "\"lower\": 0.1, \"upper\": 10", "\"lower\": 10, \"upper\": 0.1");
+        json = Edit(json, "\"to\": \"X1\"", "\"to\": \"X9\"");
+        json = Edit(json, "\"stoichiometry\": { \"B\": -0.1", "\"stoichiometry\": { \"Z\": -0.1");
+        var ex = Fails(json);
+        Assert.True(ex.Errors.Count >= 4, string.Join(" | ", ex.Errors));
+        AssertError(ex, "$.reactions[0].rate", "unknown name 'C'", LineContaining(json, "k*C"));
+        AssertError(ex, "$.parameters[0].lower", "lower < upper", LineContaining(json, "\"lower\": 10"));
+        AssertError(ex, "$.transitions[0].to", "'X9'", LineContaining(json, "X9"));
+        AssertError(ex, "$.reactions[1].stoichiometry.Z", "'Z'", LineContaining(json, "\"Z\""));
+        Assert.Contains($"({ex.Errors.Count} problems)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_StructuralAndValidationProblems_AreMerged()
+    {
+        // A structural problem (unknown property) and a validation problem elsewhere (bad formula) both appear.
+        string json = Edit(Valid, "\"name\": \"A\", \"unit\": \"mM\"", "\"name\": \"A\", \"units\": \"mM\"");
+        json = Edit(json, "\"rate\": \"beta\"", "\"rate\": \"beta*(X0\"");
+        var ex = Fails(json);
+        AssertError(ex, "$.species[0].units", "unknown property 'units'", LineContaining(json, "\"units\""));
+        AssertError(ex, "$.transitions[0].rate", "missing ')'", LineContaining(json, "beta*(X0"));
+    }
+
+    [Fact]
+    public void Build_BadFormula_ThrowsModelDefinitionExceptionNotFormulaException()
+    {
+        var builder = ReactionNetwork.CreateBuilder("bad")
+            .AddSpecies("A", "mM", 1)
+            .AddParameter("k", 1, 0.1, 10)
+            .AddReaction("decay", new() { ["A"] = -1 }, "k*(A");
+        var ex = Assert.Throws<ModelDefinitionException>(() => builder.Build());
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal("$.reactions[0].rate", error.Path);
+        Assert.Contains("missing ')'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("column 5", error.Message, StringComparison.Ordinal);
+        Assert.Equal("<code>", error.Source);
+        Assert.Equal(0, error.Line); // no file, no line
+    }
+
+    [Fact]
+    public void Build_SeveralProblems_AreAllReported()
+    {
+        var builder = ReactionNetwork.CreateBuilder("")
+            .WithSystemSize(0)
+            .AddSpecies("A", "mM", -1)
+            .AddParameter("k", 1, 0.1, 10)
+            .AddReaction("decay", new() { ["A"] = -1, ["Q"] = 2 }, "k*A*C");
+        var ex = Assert.Throws<ModelDefinitionException>(() => builder.Build("my-code"));
+        var paths = ex.Errors.Select(e => e.Path).ToArray();
+        Assert.Contains("$.name", paths);
+        Assert.Contains("$.systemSize", paths);
+        Assert.Contains("$.species[0].initial", paths);
+        Assert.Contains("$.reactions[0].stoichiometry.Q", paths);
+        Assert.Contains("$.reactions[0].rate", paths);
+        Assert.All(ex.Errors, e => Assert.Equal("my-code", e.Source));
+    }
+}
