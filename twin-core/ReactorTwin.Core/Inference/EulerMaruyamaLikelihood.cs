@@ -6,19 +6,20 @@ namespace ReactorTwin.Core.Inference;
 /// <summary>
 /// Euler–Maruyama transition log-likelihood of fully observed trajectories (seed 001 eq. 4, Lemma 1):
 /// <code>
-/// ℓ(θ) = Σ_batches Σ_t log N(s_{t+1} − s_t; μ, Σ),   μ = N a(z_t; θ) Δt,   Σ = N diag(a(z_t; θ)) Nᵀ Δt / Ω + εI
+/// ℓ(θ) = Σ_batches Σ_t log N(s_{t+1} − s_t; μ, Σ),   μ = N a(z_t; θ) Δt,   Σ = N diag(a(z_t; θ)) Nᵀ Δt / Ω
 /// </code>
 /// over the species rows (the cell densities enter a through z_t but carry no noise, ADR 0002). Rates are truncated
-/// at 0. ε = 1e−10 · tr(Σ)/n_s + 1e−300 is a jitter that keeps Σ invertible when the species are linearly dependent
-/// (conservation laws, e.g. E + ES in Michaelis–Menten); the likelihood and its gradient are those of the jittered Σ.
-/// The gradient (Lemma 1) is exact and cheap: with α = Σ⁻¹(d − μ), W = Σ⁻¹ and n_r the species column of channel r,
+/// at 0. When the species are linearly dependent (conservation laws, e.g. E + ES in Michaelis–Menten) Σ is singular
+/// and the increments live in range(N); the density is then the Gaussian density on that subspace: with Q an
+/// orthonormal basis of range(N) (computed once, constant in θ), the likelihood of Qᵀ(s_{t+1} − s_t) under
+/// N(Qᵀμ, QᵀΣQ). When N has full row rank Q is square and this is exactly eq. 4.
+/// The gradient (Lemma 1) is exact and cheap: with m_r = Qᵀ n_r (n_r the species column of channel r),
+/// α = (QᵀΣQ)⁻¹(Qᵀd − Qᵀμ) and W = (QᵀΣQ)⁻¹,
 /// <code>
-/// ∂ℓ/∂θ_k = Σ_r ∂a_r/∂θ_k · [ Δt n_rᵀα − ½ (Δt/Ω) n_rᵀ W n_r + ½ (Δt/Ω) (n_rᵀα)² + ½ (αᵀα − tr W) ∂ε/∂a_r ]
+/// ∂ℓ/∂θ_k = Σ_r ∂a_r/∂θ_k · [ Δt m_rᵀα − ½ (Δt/Ω) m_rᵀ W m_r + ½ (Δt/Ω) (m_rᵀα)² ]
 /// </code>
-/// where ∂ε/∂a_r = 1e−10 (Δt/Ω) |n_r|² / n_s: ε depends on θ through tr(Σ), and when Σ is singular that term is
-/// O(1) (log det contains log ε once per null direction), so it is part of the exact gradient.
-/// Every batch must give every state component at every time.
-/// After construction an evaluation allocates nothing. Not thread-safe.
+/// Every batch must give every state component at every time. After construction an evaluation allocates
+/// nothing. Not thread-safe.
 /// </summary>
 public sealed class EulerMaruyamaLikelihood
 {
@@ -28,6 +29,10 @@ public sealed class EulerMaruyamaLikelihood
     private readonly double _omega;
     private readonly int _n, _ns, _r, _p;
     private readonly double[] _z, _theta, _rates, _jp, _sigma, _d, _alpha, _u, _coef;
+
+    // Orthonormal basis of range(N) (species rows): _q[i * _k + j], and reduced columns m_r = Qᵀ n_r: _mr[r * _k + j].
+    private readonly double[] _q, _mr;
+    private readonly int _k;
 
     /// <summary>Creates the likelihood.</summary>
     /// <param name="model">The model.</param>
@@ -49,12 +54,32 @@ public sealed class EulerMaruyamaLikelihood
         _theta = new double[_p];
         _rates = new double[_r];
         _jp = new double[_r * _p];
-        _sigma = new double[_ns * _ns];
-        _d = new double[_ns];
-        _alpha = new double[_ns];
-        _u = new double[_ns];
+        (_q, _k) = RangeBasis(_m, _ns, _r);
+        _mr = new double[_r * Math.Max(_k, 1)];
+        var st = _m.Stoichiometry;
+        for (int c = 0; c < _r; c++)
+        {
+            for (int j = 0; j < _k; j++)
+            {
+                double v = 0;
+                for (int i = 0; i < _ns; i++)
+                {
+                    v += _q[(i * _k) + j] * st[(i * _r) + c];
+                }
+
+                _mr[(c * _k) + j] = v;
+            }
+        }
+
+        _sigma = new double[_k * _k];
+        _d = new double[_k];
+        _alpha = new double[_k];
+        _u = new double[_k];
         _coef = new double[_r];
     }
+
+    /// <summary>Dimension of range(N): the number of independent species increments (≤ species count).</summary>
+    public int IndependentIncrements => _k;
 
     /// <summary>Indices into θ of the gradient parameters.</summary>
     public IReadOnlyList<int> GradientParameters => _grad;
@@ -105,7 +130,6 @@ public sealed class EulerMaruyamaLikelihood
         }
 
         parameters.CopyTo(_theta);
-        var st = _m.Stoichiometry;
         int ns = _ns, r = _r, p = _p;
         double ll = 0;
         int count = 0;
@@ -131,128 +155,92 @@ public sealed class EulerMaruyamaLikelihood
                 _m.Rates(_z, _theta, _rates);
                 _m.RateParameterJacobian(_z, _theta, _jp);
 
-                // μ, Σ over species rows.
+                // Reduced increment Qᵀ(d − μ) and covariance QᵀΣQ = Σ_r a_r Δt/Ω m_r m_rᵀ.
+                int k = _k;
                 Array.Clear(_sigma);
-                double trace = 0;
-                for (int i = 0; i < ns; i++)
+                for (int j = 0; j < k; j++)
                 {
-                    double mu = 0;
-                    for (int c = 0; c < r; c++)
+                    double v = 0;
+                    for (int i = 0; i < ns; i++)
                     {
-                        mu += st[(i * r) + c] * Math.Max(_rates[c], 0.0);
+                        v += _q[(i * k) + j] * (obs.Values[i] - prev[i]);
                     }
 
-                    _d[i] = obs.Values[i] - prev[i] - (mu * dt);
+                    _d[j] = v;
                 }
 
                 for (int c = 0; c < r; c++)
                 {
-                    double w = Math.Max(_rates[c], 0.0) * dt / _omega;
-                    if (w == 0.0 || !_m.IsStochasticChannel(c))
+                    double a = Math.Max(_rates[c], 0.0);
+                    if (a == 0.0 || !_m.IsStochasticChannel(c))
                     {
                         continue;
                     }
 
-                    for (int i = 0; i < ns; i++)
+                    double w = a * dt / _omega;
+                    for (int j = 0; j < k; j++)
                     {
-                        double si = st[(i * r) + c];
-                        if (si == 0.0)
+                        double mj = _mr[(c * k) + j];
+                        _d[j] -= a * dt * mj;
+                        for (int l = 0; l < k; l++)
                         {
-                            continue;
-                        }
-
-                        for (int j = 0; j < ns; j++)
-                        {
-                            _sigma[(i * ns) + j] += w * si * st[(j * r) + c];
+                            _sigma[(j * k) + l] += w * mj * _mr[(c * k) + l];
                         }
                     }
                 }
 
-                for (int i = 0; i < ns; i++)
+                if (!SmallDense.TryCholesky(_sigma, k))
                 {
-                    trace += _sigma[(i * ns) + i];
-                }
-
-                double eps = (1e-10 * trace / ns) + 1e-300;
-                for (int i = 0; i < ns; i++)
-                {
-                    _sigma[(i * ns) + i] += eps;
-                }
-
-                if (!SmallDense.TryCholesky(_sigma, ns))
-                {
-                    throw new DataException($"batch {batch.Id}: the transition covariance before {obs.TimeHours:G6} h is not positive definite (all rates zero?)");
+                    throw new DataException($"batch {batch.Id}: the transition covariance before {obs.TimeHours:G6} h is singular (rates of some reactions are zero); the Euler–Maruyama likelihood is undefined there");
                 }
 
                 _d.AsSpan().CopyTo(_alpha);
-                SmallDense.CholeskySolve(_sigma, ns, _alpha);
+                SmallDense.CholeskySolve(_sigma, k, _alpha);
                 double quad = 0;
-                for (int i = 0; i < ns; i++)
+                for (int j = 0; j < k; j++)
                 {
-                    quad += _d[i] * _alpha[i];
+                    quad += _d[j] * _alpha[j];
                 }
 
-                ll += -0.5 * ((ns * log2Pi) + SmallDense.CholeskyLogDeterminant(_sigma, ns) + quad);
-                count += ns;
-
-                // ∂ℓ/∂ε = ½ (αᵀα − tr W), times ∂ε/∂a_r / |n_r|² = 1e−10 (Δt/Ω) / n_s (ε = 1e−10 tr Σ / n_s).
-                double traceW = 0, alphaAlpha = 0;
-                for (int i = 0; i < ns; i++)
-                {
-                    alphaAlpha += _alpha[i] * _alpha[i];
-                    Array.Clear(_u);
-                    _u[i] = 1.0;
-                    SmallDense.CholeskySolve(_sigma, ns, _u);
-                    traceW += _u[i];
-                }
-
-                double epsCoef = 0.5 * (alphaAlpha - traceW) * 1e-10 * dt / (_omega * ns);
+                ll += -0.5 * ((k * log2Pi) + SmallDense.CholeskyLogDeterminant(_sigma, k) + quad);
+                count += k;
 
                 // Per-channel coefficient of ∂a_r/∂θ_k (Lemma 1).
                 for (int c = 0; c < r; c++)
                 {
-                    if (_rates[c] <= 0)
+                    if (_rates[c] <= 0 || !_m.IsStochasticChannel(c))
                     {
                         _coef[c] = 0;
                         continue;
                     }
 
-                    double na = 0;
-                    for (int i = 0; i < ns; i++)
+                    double ma = 0;
+                    for (int j = 0; j < k; j++)
                     {
-                        double si = st[(i * r) + c];
-                        _u[i] = si;
-                        na += si * _alpha[i];
+                        _u[j] = _mr[(c * k) + j];
+                        ma += _u[j] * _alpha[j];
                     }
 
-                    double c0 = dt * na;
-                    if (_m.IsStochasticChannel(c))
+                    SmallDense.CholeskySolve(_sigma, k, _u);
+                    double mWm = 0;
+                    for (int j = 0; j < k; j++)
                     {
-                        SmallDense.CholeskySolve(_sigma, ns, _u);
-                        double nWn = 0, nn = 0;
-                        for (int i = 0; i < ns; i++)
-                        {
-                            double si = st[(i * r) + c];
-                            nWn += si * _u[i];
-                            nn += si * si;
-                        }
-
-                        c0 += (0.5 * (dt / _omega) * ((na * na) - nWn)) + (epsCoef * nn);
+                        mWm += _mr[(c * k) + j] * _u[j];
                     }
 
-                    _coef[c] = c0;
+                    _coef[c] = (dt * ma) + (0.5 * (dt / _omega) * ((ma * ma) - mWm));
                 }
 
-                for (int k = 0; k < _grad.Length; k++)
+                for (int g = 0; g < _grad.Length; g++)
                 {
-                    int pk = _grad[k];
-                    double g = 0;
+                    int pk = _grad[g];
+                    double sum = 0;
                     for (int c = 0; c < r; c++)
                     {
-                        g += _coef[c] * _jp[(c * p) + pk];
+                        sum += _coef[c] * _jp[(c * p) + pk];
                     }
 
-                    result.Gradient[k] += g;
+                    result.Gradient[g] += sum;
                 }
 
                 tPrev = obs.TimeHours;
@@ -262,5 +250,62 @@ public sealed class EulerMaruyamaLikelihood
 
         result.LogLikelihood = ll;
         result.MeasurementCount = count;
+    }
+
+    /// <summary>
+    /// Orthonormal basis of the column space of the species stoichiometry of the stochastic channels, by modified
+    /// Gram–Schmidt with a relative tolerance of 1e−10 (columns dependent on earlier ones are skipped).
+    /// </summary>
+    private static (double[] Basis, int Rank) RangeBasis(CompiledModel m, int ns, int r)
+    {
+        var st = m.Stoichiometry;
+        var basis = new List<double[]>();
+        for (int c = 0; c < r; c++)
+        {
+            if (!m.IsStochasticChannel(c))
+            {
+                continue;
+            }
+
+            var v = new double[ns];
+            double norm0 = 0;
+            for (int i = 0; i < ns; i++)
+            {
+                v[i] = st[(i * r) + c];
+                norm0 += v[i] * v[i];
+            }
+
+            foreach (var b in basis)
+            {
+                double dot = 0;
+                for (int i = 0; i < ns; i++)
+                {
+                    dot += b[i] * v[i];
+                }
+
+                for (int i = 0; i < ns; i++)
+                {
+                    v[i] -= dot * b[i];
+                }
+            }
+
+            double norm = Math.Sqrt(v.Sum(x => x * x));
+            if (norm > 1e-10 * Math.Sqrt(norm0))
+            {
+                basis.Add(v.Select(x => x / norm).ToArray());
+            }
+        }
+
+        int k = basis.Count;
+        var q = new double[ns * Math.Max(k, 1)];
+        for (int j = 0; j < k; j++)
+        {
+            for (int i = 0; i < ns; i++)
+            {
+                q[(i * k) + j] = basis[j][i];
+            }
+        }
+
+        return (q, k);
     }
 }
