@@ -92,7 +92,8 @@ internal sealed class LnaSystem : IOdeSystem
 
         var psi = y.AsSpan(n, nn);
         var dpsi = dy.AsSpan(n, nn);
-        MultiplyFPsi(_f, psi, _work, n);
+        Array.Clear(_work);
+        AddPatternProduct(_f, psi, _work);
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j < n; j++)
@@ -157,20 +158,10 @@ internal sealed class LnaSystem : IOdeSystem
                 }
             }
 
-            // M_k = F_k Ψ + F Ψ_k ; dΨ_k = M_k + M_kᵀ + D_k
-            for (int i = 0; i < n; i++)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    double s = 0;
-                    for (int l = 0; l < n; l++)
-                    {
-                        s += (_fk[(i * n) + l] * psi[(l * n) + j]) + (_f[(i * n) + l] * psik[(l * n) + j]);
-                    }
-
-                    _work[(i * n) + j] = s;
-                }
-            }
+            // M_k = F_k Ψ + F Ψ_k ; dΨ_k = M_k + M_kᵀ + D_k (F_k shares F's sparsity pattern)
+            Array.Clear(_work);
+            AddPatternProduct(_fk, psi, _work);
+            AddPatternProduct(_f, psik, _work);
 
             for (int i = 0; i < n; i++)
             {
@@ -195,19 +186,26 @@ internal sealed class LnaSystem : IOdeSystem
         }
     }
 
-    private static void MultiplyFPsi(double[] f, ReadOnlySpan<double> psi, double[] result, int n)
+    /// <summary>result += A·B for n × n matrices where A is non-zero only on the drift-Jacobian pattern.</summary>
+    private void AddPatternProduct(double[] a, ReadOnlySpan<double> b, double[] result)
     {
-        for (int i = 0; i < n; i++)
+        int n = _n;
+        var pattern = _m.DriftStateJacobianPattern;
+        for (int e = 0; e < pattern.Length; e++)
         {
-            for (int j = 0; j < n; j++)
+            int flat = pattern[e];
+            double v = a[flat];
+            if (v == 0.0)
             {
-                double s = 0;
-                for (int l = 0; l < n; l++)
-                {
-                    s += f[(i * n) + l] * psi[(l * n) + j];
-                }
+                continue;
+            }
 
-                result[(i * n) + j] = s;
+            int i = flat / n, l = flat - (i * n);
+            var row = b.Slice(l * n, n);
+            var target = result.AsSpan(i * n, n);
+            for (int j = 0; j < target.Length; j++)
+            {
+                target[j] += v * row[j];
             }
         }
     }

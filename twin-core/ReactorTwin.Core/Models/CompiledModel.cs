@@ -22,6 +22,7 @@ public sealed class CompiledModel
     private readonly VectorFunction _driftStateJacobian;
     private readonly VectorFunction _driftParameterJacobian;
     private readonly bool[] _noisy;
+    private readonly int[] _driftJacobianPattern;
 
     internal CompiledModel(int speciesCount, int phaseCount, int parameterCount, IReadOnlyList<string> channelNames, double[] stoichiometry, Expr[] rates)
     {
@@ -64,7 +65,9 @@ public sealed class CompiledModel
         _rateStateJacobian = ExprCompiler.Compile(Jacobian(rates, SymbolKind.State, n));
         _rateParameterJacobian = ExprCompiler.Compile(Jacobian(rates, SymbolKind.Parameter, parameterCount));
         _drift = ExprCompiler.Compile(drift);
-        _driftStateJacobian = ExprCompiler.Compile(Jacobian(drift, SymbolKind.State, n));
+        var driftJacobian = Jacobian(drift, SymbolKind.State, n);
+        _driftJacobianPattern = Enumerable.Range(0, driftJacobian.Length).Where(e => driftJacobian[e] is not null).ToArray();
+        _driftStateJacobian = ExprCompiler.Compile(driftJacobian);
         _driftParameterJacobian = ExprCompiler.Compile(Jacobian(drift, SymbolKind.Parameter, parameterCount));
     }
 
@@ -117,6 +120,12 @@ public sealed class CompiledModel
     /// <summary>F = ∂b/∂z (n × n, row-major), the Jacobian used by the LNA covariance ODE (seed 001 eq. 13).</summary>
     public void DriftStateJacobian(double[] state, double[] parameters, double[] jacobian) =>
         _driftStateJacobian(state, parameters, jacobian);
+
+    /// <summary>
+    /// Flat row-major indices (i·n + l) of the structurally non-zero entries of F = ∂b/∂z, ascending. Every other
+    /// entry of F, and of any second derivative ∂F/∂(·), is identically zero, so products with F can skip them.
+    /// </summary>
+    public ReadOnlySpan<int> DriftStateJacobianPattern => _driftJacobianPattern;
 
     /// <summary>∂b/∂θ (n × p, row-major).</summary>
     public void DriftParameterJacobian(double[] state, double[] parameters, double[] jacobian) =>
