@@ -189,7 +189,14 @@ public sealed class EulerMaruyamaLikelihood
                     }
                 }
 
-                if (!SmallDense.TryCholesky(_sigma, k))
+                // A rank-deficient QᵀΣQ (some channels at rate 0, e.g. Michaelis–Menten from ES = 0) can leave a
+                // rounding-level positive pivot instead of failing: a pivot below 1e−12 of its diagonal is singular.
+                for (int j = 0; j < k; j++)
+                {
+                    _u[j] = _sigma[(j * k) + j];
+                }
+
+                if (!SmallDense.TryCholesky(_sigma, k) || !PivotsAboveRounding(_sigma, _u, k))
                 {
                     throw new DataException($"batch {batch.Id}: the transition covariance before {obs.TimeHours:G6} h is singular (rates of some reactions are zero); the Euler–Maruyama likelihood is undefined there");
                 }
@@ -250,6 +257,21 @@ public sealed class EulerMaruyamaLikelihood
 
         result.LogLikelihood = ll;
         result.MeasurementCount = count;
+    }
+
+    /// <summary>True when every pivot L_jj² of the Cholesky factor exceeds 1e−12 times the diagonal entry it came from.</summary>
+    private static bool PivotsAboveRounding(ReadOnlySpan<double> l, ReadOnlySpan<double> diagonal, int k)
+    {
+        for (int j = 0; j < k; j++)
+        {
+            double pivot = l[(j * k) + j];
+            if (!(pivot * pivot > 1e-12 * diagonal[j]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
