@@ -3,27 +3,15 @@ using ReactorTwin.Host.Cli;
 
 namespace ReactorTwin.Host.Tests;
 
-public sealed class CommandLineAppTests : IDisposable
+public sealed class CommandLineAppTests : CliHarness
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("reactortwin-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(CultureInfo.InvariantCulture);
-        var e = new StringWriter(CultureInfo.InvariantCulture);
-        int code = CommandLineApp.Run(args, o, e, TimeProvider.System);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private static List<string[]> ReadCsv(string path) =>
         File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).ToList();
 
     [Fact]
     public void Simulate_ChoOde_WritesLongFormatCsvWithEveryStateAtEveryTime()
     {
-        string csv = Path.Combine(_dir, "cho.csv");
+        string csv = Path.Combine(Dir, "cho.csv");
         var (code, output, err) = Run("simulate", "--model", "cho", "--method", "ode", "--set", "GLC=28", "--hours", "72", "--interval", "12", "--out", csv);
         Assert.True(code == 0, err);
         Assert.Equal("replicate,time_h,species,value", File.ReadLines(csv).First());
@@ -41,7 +29,7 @@ public sealed class CommandLineAppTests : IDisposable
     [Fact]
     public void Simulate_SameSeed_GivesIdenticalFiles_DifferentSeed_Differs()
     {
-        string a = Path.Combine(_dir, "a.csv"), b = Path.Combine(_dir, "b.csv"), c = Path.Combine(_dir, "c.csv");
+        string a = Path.Combine(Dir, "a.csv"), b = Path.Combine(Dir, "b.csv"), c = Path.Combine(Dir, "c.csv");
         Assert.Equal(0, Run("simulate", "--model", "cho", "--method", "cle", "--replicates", "3", "--seed", "5", "--out", a).Code);
         Assert.Equal(0, Run("simulate", "--model", "cho", "--method", "cle", "--replicates", "3", "--seed", "5", "--out", b).Code);
         Assert.Equal(0, Run("simulate", "--model", "cho", "--method", "cle", "--replicates", "3", "--seed", "6", "--out", c).Code);
@@ -54,7 +42,7 @@ public sealed class CommandLineAppTests : IDisposable
     [Fact]
     public void Simulate_MichaelisMentenSsa_ConservesEnzymeAndSubstrateExactly()
     {
-        string csv = Path.Combine(_dir, "mm.csv");
+        string csv = Path.Combine(Dir, "mm.csv");
         Assert.Equal(0, Run("simulate", "--model", "michaelis-menten", "--method", "ssa", "--hours", "0.01", "--interval", "0.001", "--replicates", "4", "--out", csv).Code);
         var rows = ReadCsv(csv);
         foreach (var g in rows.GroupBy(r => (r[0], r[1])))
@@ -92,7 +80,7 @@ public sealed class CommandLineAppTests : IDisposable
     [Fact]
     public void Simulate_MissingModelFile_SaysSo()
     {
-        var (code, _, err) = Run("simulate", "--model", Path.Combine(_dir, "absent.json"));
+        var (code, _, err) = Run("simulate", "--model", Path.Combine(Dir, "absent.json"));
         Assert.Equal(CommandLineApp.UsageError, code);
         Assert.Contains("neither a built-in model", err, StringComparison.Ordinal);
     }
@@ -100,7 +88,7 @@ public sealed class CommandLineAppTests : IDisposable
     [Fact]
     public void Simulate_MalformedModelFile_ReportsFilePathAndLine()
     {
-        string path = Path.Combine(_dir, "bad.json");
+        string path = Path.Combine(Dir, "bad.json");
         File.WriteAllText(path, """
             {
               "name": "bad",
@@ -118,7 +106,7 @@ public sealed class CommandLineAppTests : IDisposable
     [Fact]
     public void Simulate_UserModelFile_Runs()
     {
-        string path = Path.Combine(_dir, "decay.json");
+        string path = Path.Combine(Dir, "decay.json");
         File.WriteAllText(path, """
             {
               "name": "decay",
@@ -127,7 +115,7 @@ public sealed class CommandLineAppTests : IDisposable
               "reactions": [ { "name": "decay", "stoichiometry": { "A": -1 }, "rate": "k*A" } ]
             }
             """);
-        string csv = Path.Combine(_dir, "decay.csv");
+        string csv = Path.Combine(Dir, "decay.csv");
         Assert.Equal(0, Run("simulate", "--model", path, "--hours", "2", "--interval", "1", "--out", csv).Code);
         double a2 = double.Parse(ReadCsv(csv).Single(r => r[1] == "2")[3], CultureInfo.InvariantCulture);
         Assert.Equal(2 * Math.Exp(-1.0), a2, 5); // closed form A(t) = A0 e^{-kt}; rtol 1e-6 of the integrator

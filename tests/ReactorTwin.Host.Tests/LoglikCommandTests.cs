@@ -4,23 +4,11 @@ using ReactorTwin.Host.Cli;
 
 namespace ReactorTwin.Host.Tests;
 
-public sealed class LoglikCommandTests : IDisposable
+public sealed class LoglikCommandTests : CliHarness
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("reactortwin-loglik-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(CultureInfo.InvariantCulture);
-        var e = new StringWriter(CultureInfo.InvariantCulture);
-        int code = CommandLineApp.Run(args, o, e, TimeProvider.System);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private string SimulatedData()
     {
-        string csv = Path.Combine(_dir, "cho.csv");
+        string csv = Path.Combine(Dir, "cho.csv");
         Assert.Equal(0, Run("simulate", "--model", "cho", "--method", "cle", "--replicates", "3", "--seed", "4", "--out", csv).Code);
         return csv;
     }
@@ -64,7 +52,7 @@ public sealed class LoglikCommandTests : IDisposable
     [Fact]
     public void Loglik_BadRowsAndUnknownSpecies_AllReportedWithLines()
     {
-        string csv = Path.Combine(_dir, "bad.csv");
+        string csv = Path.Combine(Dir, "bad.csv");
         File.WriteAllText(csv, "batch,time_h,species,value\n1,0,GLC,28\n1,12,GLX,3\n1,6,GLC,abc\n1,24,GLC,NaN\n");
         var (code, _, err) = Run("loglik", "--model", "cho", "--data", csv);
         Assert.Equal(CommandLineApp.UsageError, code);
@@ -76,7 +64,7 @@ public sealed class LoglikCommandTests : IDisposable
     [Fact]
     public void Loglik_EmOnPartialData_ExplainsWhatIsMissing()
     {
-        string csv = Path.Combine(_dir, "partial.csv");
+        string csv = Path.Combine(Dir, "partial.csv");
         File.WriteAllLines(csv, File.ReadAllLines(SimulatedData()).Where(l => !l.Contains(",LAC,", StringComparison.Ordinal)));
         var (code, _, err) = Run("loglik", "--model", "cho", "--data", csv, "--likelihood", "em");
         Assert.Equal(CommandLineApp.UsageError, code);

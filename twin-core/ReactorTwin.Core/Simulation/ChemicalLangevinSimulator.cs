@@ -30,11 +30,7 @@ public sealed class ChemicalLangevinSimulator
             throw new ArgumentOutOfRangeException(nameof(stepHours), stepHours, "the Euler–Maruyama step must be finite and > 0 hours");
         }
 
-        _omega = systemSize ?? model.SystemSize;
-        if (!(_omega > 0) || !double.IsFinite(_omega))
-        {
-            throw new ArgumentOutOfRangeException(nameof(systemSize), _omega, "the system size Ω must be finite and > 0");
-        }
+        _omega = SimulationInputs.ResolveSystemSize(model, systemSize);
 
         _model = model;
         StepHours = stepHours;
@@ -56,12 +52,10 @@ public sealed class ChemicalLangevinSimulator
     public void Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, GaussianSource random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        SimulationInputs.Check(_model, initialState, parameters, times, output);
+        SimulationInputs.CheckAndLoad(_model, initialState, parameters, times, output, _z, _theta);
         var cm = _model.Compiled;
         int n = cm.StateDimension, ns = cm.SpeciesCount, m = cm.ChannelCount;
         var stoich = cm.Stoichiometry;
-        initialState.CopyTo(_z);
-        parameters.CopyTo(_theta);
         double t = 0;
         for (int j = 0; j < times.Length; j++)
         {

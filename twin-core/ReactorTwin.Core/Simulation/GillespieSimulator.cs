@@ -28,11 +28,7 @@ public sealed class GillespieSimulator
     public GillespieSimulator(ReactionNetwork model, double? systemSize = null, double maxDeterministicStepHours = 0.01, long maxEvents = 200_000_000)
     {
         ArgumentNullException.ThrowIfNull(model);
-        _omega = systemSize ?? model.SystemSize;
-        if (!(_omega > 0) || !double.IsFinite(_omega))
-        {
-            throw new ArgumentOutOfRangeException(nameof(systemSize), _omega, "the system size Ω must be finite and > 0");
-        }
+        _omega = SimulationInputs.ResolveSystemSize(model, systemSize);
 
         if (!(maxDeterministicStepHours > 0))
         {
@@ -70,12 +66,10 @@ public sealed class GillespieSimulator
     public void Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        SimulationInputs.Check(_model, initialState, parameters, times, output);
+        SimulationInputs.CheckAndLoad(_model, initialState, parameters, times, output, _z, _theta);
         var cm = _model.Compiled;
         int n = cm.StateDimension, ns = cm.SpeciesCount, m = cm.ChannelCount;
         var stoich = cm.Stoichiometry;
-        initialState.CopyTo(_z);
-        parameters.CopyTo(_theta);
 
         // Species are tracked as molecule numbers c·Ω so that integer jumps stay exact (no drift from
         // accumulating 1/Ω); z holds c = count/Ω for the rate laws and the output.

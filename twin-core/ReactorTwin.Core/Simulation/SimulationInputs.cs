@@ -55,4 +55,24 @@ internal static class SimulationInputs
             throw new ArgumentException($"output needs {times.Length * n} values (times × state), has {output.Length}", nameof(output));
         }
     }
+
+    /// <summary>Checks the arguments, then copies z(0) and θ into the simulator's workspaces.</summary>
+    public static void CheckAndLoad(ReactionNetwork model, ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, double[] state, double[] theta)
+    {
+        Check(model, initialState, parameters, times, output);
+        initialState.CopyTo(state);
+        parameters.CopyTo(theta);
+    }
+
+    /// <summary>The system size to simulate at: the override if given, else the model's; must be finite and &gt; 0.</summary>
+    public static double ResolveSystemSize(ReactionNetwork model, double? systemSize)
+    {
+        double omega = systemSize ?? model.SystemSize;
+        if (!(omega > 0) || !double.IsFinite(omega))
+        {
+            throw new ArgumentOutOfRangeException(nameof(systemSize), omega, "the system size Ω must be finite and > 0");
+        }
+
+        return omega;
+    }
 }
