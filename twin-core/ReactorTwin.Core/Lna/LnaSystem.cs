@@ -23,6 +23,9 @@ internal sealed class LnaSystem : IOdeSystem
     private readonly int[] _sens;
     private readonly double _invOmega;
     private readonly double[] _rates, _rateJz, _rateJp, _f, _fp, _h1, _h2, _work, _fk, _ak, _noiseOuter;
+    private readonly int[] _patternRow, _patternCol;
+    private readonly int[][] _h2ForSensitivity;
+    private readonly int _ns;
 
     public LnaSystem(ReactionNetwork model, int[] sensitivityParameters, double systemSize)
     {
@@ -42,6 +45,15 @@ internal sealed class LnaSystem : IOdeSystem
         _work = new double[_n * _n];
         _fk = new double[_n * _n];
         _ak = new double[_r];
+        _ns = _m.SpeciesCount;
+        var pattern = _m.DriftStateJacobianPattern;
+        _patternRow = new int[pattern.Length];
+        _patternCol = new int[pattern.Length];
+        for (int e = 0; e < pattern.Length; e++)
+        {
+            _patternRow[e] = pattern[e] / _n;
+            _patternCol[e] = pattern[e] % _n;
+        }
         if (_q > 0)
         {
             _h1 = new double[_m.DriftStateHessian.Count];
@@ -51,6 +63,23 @@ internal sealed class LnaSystem : IOdeSystem
         {
             _h1 = [];
             _h2 = [];
+        }
+
+        // For each sensitivity parameter, the entries of ∂F/∂θ that belong to it (bucketed once, not searched per call).
+        _h2ForSensitivity = new int[_q][];
+        for (int k = 0; k < _q; k++)
+        {
+            var second = _q > 0 ? _m.DriftMixedHessian.Second : default;
+            var list = new List<int>();
+            for (int e = 0; e < second.Length; e++)
+            {
+                if (second[e] == sensitivityParameters[k])
+                {
+                    list.Add(e);
+                }
+            }
+
+            _h2ForSensitivity[k] = [.. list];
         }
 
         // s_r s_rᵀ over species rows, precomputed per channel (zero for deterministic channels).
@@ -120,7 +149,6 @@ internal sealed class LnaSystem : IOdeSystem
         var h1c = h1.Second;
         var h2i = h2.Output;
         var h2l = h2.First;
-        var h2c = h2.Second;
 
         for (int k = 0; k < _q; k++)
         {
@@ -150,12 +178,9 @@ internal sealed class LnaSystem : IOdeSystem
                 _fk[(h1i[e] * n) + h1l[e]] += _h1[e] * etak[h1c[e]];
             }
 
-            for (int e = 0; e < h2i.Length; e++)
+            foreach (int e in _h2ForSensitivity[k])
             {
-                if (h2c[e] == pk)
-                {
-                    _fk[(h2i[e] * n) + h2l[e]] += _h2[e];
-                }
+                _fk[(h2i[e] * n) + h2l[e]] += _h2[e];
             }
 
             // M_k = F_k Ψ + F Ψ_k ; dΨ_k = M_k + M_kᵀ + D_k (F_k shares F's sparsity pattern)
@@ -190,17 +215,16 @@ internal sealed class LnaSystem : IOdeSystem
     private void AddPatternProduct(double[] a, ReadOnlySpan<double> b, double[] result)
     {
         int n = _n;
-        var pattern = _m.DriftStateJacobianPattern;
-        for (int e = 0; e < pattern.Length; e++)
+        int[] rows = _patternRow, cols = _patternCol;
+        for (int e = 0; e < rows.Length; e++)
         {
-            int flat = pattern[e];
-            double v = a[flat];
+            int i = rows[e], l = cols[e];
+            double v = a[(i * n) + l];
             if (v == 0.0)
             {
                 continue;
             }
 
-            int i = flat / n, l = flat - (i * n);
             var row = b.Slice(l * n, n);
             var target = result.AsSpan(i * n, n);
             for (int j = 0; j < target.Length; j++)
@@ -210,10 +234,13 @@ internal sealed class LnaSystem : IOdeSystem
         }
     }
 
-    /// <summary>target += Σ_r w_r s_r s_rᵀ / Ω over stochastic channels (w_r ← max(w_r, 0) when clamping rates).</summary>
+    /// <summary>
+    /// target += Σ_r w_r s_r s_rᵀ / Ω over stochastic channels (w_r ← max(w_r, 0) when clamping rates); only the
+    /// species block is touched, the cell-density rows and columns of D are zero.
+    /// </summary>
     private void AddNoise(double[] weights, Span<double> target, bool clampNegative)
     {
-        int nn = _n * _n;
+        int n = _n, nn = n * n, ns = _ns;
         for (int c = 0; c < _r; c++)
         {
             if (!_m.IsStochasticChannel(c))
@@ -228,9 +255,14 @@ internal sealed class LnaSystem : IOdeSystem
             }
 
             var outer = _noiseOuter.AsSpan(c * nn, nn);
-            for (int e = 0; e < nn; e++)
+            for (int i = 0; i < ns; i++)
             {
-                target[e] += w * outer[e];
+                var o = outer.Slice(i * n, ns);
+                var t = target.Slice(i * n, ns);
+                for (int j = 0; j < o.Length; j++)
+                {
+                    t[j] += w * o[j];
+                }
             }
         }
     }

@@ -30,6 +30,7 @@ public sealed class DormandPrince45
     // Swapped (not copied) after each accepted step: y ← ŷ and, by FSAL, k1 ← k7.
     private double[] _y, _yNew, _k1, _k7;
     private readonly DormandPrinceOptions _options;
+    private readonly int _errorComponents;
 
     /// <summary>Creates a solver for systems of the given dimension.</summary>
     /// <param name="dimension">Number of ODE components, ≥ 1.</param>
@@ -40,6 +41,7 @@ public sealed class DormandPrince45
         _options = options ?? new DormandPrinceOptions();
         _options.Validate();
         Dimension = dimension;
+        _errorComponents = _options.ErrorControlComponents is int ec && ec > 0 ? Math.Min(ec, dimension) : dimension;
         _y = new double[dimension];
         _yNew = new double[dimension];
         _yStage = new double[dimension];
@@ -264,7 +266,8 @@ public sealed class DormandPrince45
 
         f.Evaluate(t + h, _yNew, _k7);
         double sum = 0;
-        for (int i = 0; i < n; i++)
+        int nErr = _errorComponents;
+        for (int i = 0; i < nErr; i++)
         {
             double e = h * ((E1 * Unsafe.Add(ref k1, i)) + (E3 * Unsafe.Add(ref k3, i)) + (E4 * Unsafe.Add(ref k4, i)) + (E5 * Unsafe.Add(ref k5, i)) + (E6 * Unsafe.Add(ref k6, i)) + (E7 * Unsafe.Add(ref k7, i)));
             double sc = atol + (rtol * Math.Max(Math.Abs(Unsafe.Add(ref y, i)), Math.Abs(Unsafe.Add(ref yn, i))));
@@ -272,7 +275,7 @@ public sealed class DormandPrince45
             sum += r * r;
         }
 
-        return Math.Sqrt(sum / n);
+        return Math.Sqrt(sum / nErr);
     }
 
     private double InitialStep<TSystem>(TSystem f, double t, double span, ref int evaluations)

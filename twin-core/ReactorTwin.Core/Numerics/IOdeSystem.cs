@@ -59,6 +59,12 @@ public sealed record DormandPrinceOptions
     /// <summary>Step budget per solve (accepted plus rejected). Default 100 000.</summary>
     public int MaxSteps { get; init; } = 100_000;
 
+    /// <summary>
+    /// How many leading components enter the error norm; null (default) for all. The LNA uses this to control the
+    /// error of mean and covariance while the sensitivities ride along on the same steps (CVODES's errconS = false).
+    /// </summary>
+    public int? ErrorControlComponents { get; init; }
+
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()
     {
