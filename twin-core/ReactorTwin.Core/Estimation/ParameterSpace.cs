@@ -1,0 +1,116 @@
+using ReactorTwin.Core.Models;
+
+namespace ReactorTwin.Core.Estimation;
+
+/// <summary>
+/// The map between the model's parameter vector θ (natural scale, all p parameters) and the unconstrained vector
+/// u ∈ ℝ^d that estimators move: u_j = log θ_k for log-scale parameters, u_j = θ_k otherwise, for the d estimated
+/// parameters k (those marked <see cref="Parameter.Estimate"/>, or an explicit list); the others stay at their
+/// base values. Gradients follow the chain rule ∂ℓ/∂u_j = θ_k ∂ℓ/∂θ_k on log scale.
+/// </summary>
+public sealed class ParameterSpace
+{
+    private readonly int[] _indices;
+    private readonly bool[] _log;
+    private readonly double[] _base;
+
+    /// <summary>Creates the space.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="baseValues">θ for the parameters not estimated (and the default start); null for the nominal values.</param>
+    /// <param name="estimated">Indices into θ to estimate; null for those marked <c>estimate</c>.</param>
+    public ParameterSpace(ReactionNetwork model, double[]? baseValues = null, IReadOnlyList<int>? estimated = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+        _base = (baseValues ?? model.NominalParameters()).ToArray();
+        if (_base.Length != model.Parameters.Count)
+        {
+            throw new ArgumentException($"{_base.Length} base values for {model.Parameters.Count} parameters", nameof(baseValues));
+        }
+
+        _indices = estimated is null
+            ? Enumerable.Range(0, model.Parameters.Count).Where(k => model.Parameters[k].Estimate).ToArray()
+            : [.. estimated];
+        _log = _indices.Select(k => model.Parameters[k].LogScale).ToArray();
+        Lower = new double[_indices.Length];
+        Upper = new double[_indices.Length];
+        for (int j = 0; j < _indices.Length; j++)
+        {
+            var p = model.Parameters[_indices[j]];
+            Lower[j] = _log[j] ? Math.Log(p.Lower) : p.Lower;
+            Upper[j] = _log[j] ? Math.Log(p.Upper) : p.Upper;
+        }
+    }
+
+    /// <summary>The model.</summary>
+    public ReactionNetwork Model { get; }
+
+    /// <summary>d, the number of estimated parameters.</summary>
+    public int Dimension => _indices.Length;
+
+    /// <summary>Indices into θ of the estimated parameters, in u order.</summary>
+    public IReadOnlyList<int> Indices => _indices;
+
+    /// <summary>Names of the estimated parameters, in u order.</summary>
+    public IEnumerable<string> Names => _indices.Select(k => Model.Parameters[k].Name);
+
+    /// <summary>Lower bounds in u (log of the natural bound for log-scale parameters).</summary>
+    public double[] Lower { get; }
+
+    /// <summary>Upper bounds in u.</summary>
+    public double[] Upper { get; }
+
+    /// <summary>True when u_j is the logarithm of its parameter.</summary>
+    public bool IsLogScale(int j) => _log[j];
+
+    /// <summary>Writes the full θ for <paramref name="u"/> (fixed parameters at their base values).</summary>
+    public void ToNatural(ReadOnlySpan<double> u, Span<double> theta)
+    {
+        _base.CopyTo(theta);
+        for (int j = 0; j < _indices.Length; j++)
+        {
+            theta[_indices[j]] = _log[j] ? Math.Exp(u[j]) : u[j];
+        }
+    }
+
+    /// <summary>Writes u for a full θ.</summary>
+    public void ToUnconstrained(ReadOnlySpan<double> theta, Span<double> u)
+    {
+        for (int j = 0; j < _indices.Length; j++)
+        {
+            double v = theta[_indices[j]];
+            u[j] = _log[j] ? Math.Log(v) : v;
+        }
+    }
+
+    /// <summary>u at the base values (the default starting point).</summary>
+    public double[] BaseUnconstrained()
+    {
+        var u = new double[Dimension];
+        ToUnconstrained(_base, u);
+        return u;
+    }
+
+    /// <summary>∂/∂u from ∂/∂θ_k of the estimated parameters (<paramref name="gradTheta"/> in u order).</summary>
+    public void ChainRule(ReadOnlySpan<double> u, ReadOnlySpan<double> gradTheta, Span<double> gradU)
+    {
+        for (int j = 0; j < _indices.Length; j++)
+        {
+            gradU[j] = _log[j] ? gradTheta[j] * Math.Exp(u[j]) : gradTheta[j];
+        }
+    }
+
+    /// <summary>True when every component of u lies within its bounds.</summary>
+    public bool InBounds(ReadOnlySpan<double> u)
+    {
+        for (int j = 0; j < u.Length; j++)
+        {
+            if (!(u[j] >= Lower[j] && u[j] <= Upper[j]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
