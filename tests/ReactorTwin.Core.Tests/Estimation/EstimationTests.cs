@@ -165,6 +165,32 @@ public sealed class EstimationTests
         Assert.All(result.FailedStarts, s => Assert.False(string.IsNullOrWhiteSpace(s.Exit)));
     }
 
+    [Fact]
+    public void ParametricBootstrap_SpreadMatchesObservedInformation()
+    {
+        // Two independent measures of the MLE's sampling error must agree: the bootstrap SD of û over 80
+        // replicates and the asymptotic SE from the inverse observed information. With 80 replicates the SD
+        // itself has a relative standard error of about 1/√(2·79) ≈ 8 %; allow ±35 % (over 4 of those, plus
+        // the finite-sample difference between the two measures).
+        var (model, data) = ImmigrationDeathData(seed: 12, batches: 10, omega: 50, step: 0.05);
+        var space = new ParameterSpace(model);
+        IDataLikelihood Lik(ObservationSet d) => new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(model, space.Indices.ToArray()), d);
+        var density = new PosteriorDensity(space, Lik(data));
+        var fit = MultiStartMle.Fit(density, space, new MultiStartMleOptions { Starts = 1 });
+        var se = StandardErrors(density, fit.Optimum);
+        var boot = ParametricBootstrap.Run(space, fit.Optimum, data, d => new PosteriorDensity(space, Lik(d)), options: new BootstrapOptions { Replicates = 80, Seed = 5, StepHours = 0.005 });
+        Assert.Equal(0, boot.Failed);
+        Assert.Equal(80, boot.Estimates.Count);
+        for (int j = 0; j < 2; j++)
+        {
+            var v = boot.Estimates.Select(e => e[j]).ToArray();
+            double mean = v.Average();
+            double sd = Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1));
+            Assert.InRange(sd / se[j], 0.65, 1.35);
+            Assert.True(boot.Quantile(j, 0.025) < fit.Optimum[j] && fit.Optimum[j] < boot.Quantile(j, 0.975));
+        }
+    }
+
     private static double[] StandardErrors(PosteriorDensity density, double[] u)
     {
         int d = u.Length;
