@@ -193,25 +193,8 @@ public sealed class EstimationTests
 
     private static double[] StandardErrors(PosteriorDensity density, double[] u)
     {
-        int d = u.Length;
-        var h = new double[d, d];
-        var gp = new double[d];
-        var gm = new double[d];
-        for (int k = 0; k < d; k++)
-        {
-            var x = (double[])u.Clone();
-            x[k] += 1e-5;
-            density.Evaluate(x, gp);
-            x[k] -= 2e-5;
-            density.Evaluate(x, gm);
-            for (int j = 0; j < d; j++)
-            {
-                h[j, k] = -(gp[j] - gm[j]) / 2e-5;
-            }
-        }
-
-        var cov = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfArray(h).Inverse();
-        return Enumerable.Range(0, d).Select(j => Math.Sqrt(cov[j, j])).ToArray();
+        var cov = ObservedInformation.Covariance(density, u) ?? throw new InvalidOperationException("information not positive definite");
+        return Enumerable.Range(0, u.Length).Select(j => Math.Sqrt(cov[j, j])).ToArray();
     }
 
     private static (ReactionNetwork Model, ObservationSet Data) ImmigrationDeathData(int seed, int batches, double omega, double step)
