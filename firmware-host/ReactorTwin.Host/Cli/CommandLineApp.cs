@@ -30,6 +30,7 @@ public static class CommandLineApp
         var root = new RootCommand("ReactorTwin: a stochastic digital twin of a lab bioreactor.");
         root.Subcommands.Add(SimulateCommand(stdout, stderr, time));
         root.Subcommands.Add(LoglikCommand(stdout));
+        root.Subcommands.Add(FitCommand(stdout, stderr, time));
         root.Subcommands.Add(ModelsCommand(stdout));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -113,6 +114,30 @@ public static class CommandLineApp
         cmd.SetAction(p => LoglikRunner.Run(
             new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)),
             stdout));
+        return cmd;
+    }
+
+    private static Command FitCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
+        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
+        var method = new Option<FitMethod>("--method") { Description = "mle (multi-start L-BFGS, Wald intervals) or bootstrap (parametric bootstrap intervals).", DefaultValueFactory = _ => FitMethod.Mle };
+        var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em or lna (as for loglik).", DefaultValueFactory = _ => LikelihoodKind.Lna };
+        var parameters = new Option<string[]>("--params") { Description = "Start / fixed parameter values NAME=VALUE[,...].", AllowMultipleArgumentsPerToken = true };
+        var noise = new Option<string[]>("--noise") { Description = "Measurement noise NAME=SD or NAME=P%.", AllowMultipleArgumentsPerToken = true };
+        var starts = new Option<int>("--starts") { Description = "L-BFGS starts (the first at --params, the others uniform within the bounds on log scale).", DefaultValueFactory = _ => 8 };
+        var samples = new Option<int>("--samples") { Description = "Bootstrap replicates.", DefaultValueFactory = _ => 100 };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "Result JSON file.", Required = true };
+        var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")
+        {
+            model, data, method, kind, parameters, noise, starts, samples, seed, output,
+        };
+        cmd.SetAction(p => FitRunner.Run(
+            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!),
+            stdout,
+            stderr,
+            time));
         return cmd;
     }
 

@@ -100,7 +100,7 @@ internal static class LoglikRunner
         throw new DataException(errors.OrderBy(e => e.Line).ToList());
     }
 
-    private static MeasurementNoise ParseNoise(ReactorTwin.Core.Models.ReactionNetwork model, IEnumerable<string> items)
+    internal static MeasurementNoise ParseNoise(ReactorTwin.Core.Models.ReactionNetwork model, IEnumerable<string> items)
     {
         var noise = new MeasurementNoise(model.StateDimension);
         var problems = new List<string>();

@@ -18,6 +18,9 @@ public sealed record BootstrapOptions
 
     /// <summary>Options of each re-fit (by default one start at θ̂, as the estimate is a good start).</summary>
     public MultiStartMleOptions Fit { get; init; } = new() { Starts = 1 };
+
+    /// <summary>Receives the number of replicates finished so far, or null.</summary>
+    public IProgress<int>? Progress { get; init; }
 }
 
 /// <summary>Result of a bootstrap: the re-fitted estimates and percentile intervals in u and θ.</summary>
@@ -112,6 +115,8 @@ public static class ParametricBootstrap
             {
                 failed++;
             }
+
+            options.Progress?.Report(rep + 1);
         }
 
         return new BootstrapResult(estimates, failed);

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text.Json;
+using ReactorTwin.Core.Estimation;
+using ReactorTwin.Core.Inference;
+using ReactorTwin.Core.Models;
+
+namespace ReactorTwin.Host.Cli;
+
+/// <summary>Estimation method of <c>reactortwin fit</c>.</summary>
+public enum FitMethod
+{
+    /// <summary>Multi-start L-BFGS maximum likelihood with Wald intervals from the observed information.</summary>
+    Mle,
+
+    /// <summary>MLE plus a parametric bootstrap (percentile intervals).</summary>
+    Bootstrap,
+}
+
+/// <summary>Settings of one <c>fit</c> run.</summary>
+/// <param name="Model">Built-in name or JSON path.</param>
+/// <param name="DataPath">Long-format CSV.</param>
+/// <param name="Method">Estimation method.</param>
+/// <param name="Likelihood">Likelihood.</param>
+/// <param name="Parameters">NAME=VALUE base values (start point and fixed parameters).</param>
+/// <param name="Noise">Measurement noise items (as for loglik).</param>
+/// <param name="Starts">L-BFGS starts.</param>
+/// <param name="Samples">Bootstrap replicates.</param>
+/// <param name="Seed">Seed.</param>
+/// <param name="OutPath">Result JSON path.</param>
+public sealed record FitSettings(string Model, string DataPath, FitMethod Method, LikelihoodKind Likelihood, IReadOnlyList<string> Parameters, IReadOnlyList<string> Noise, int Starts, int Samples, int Seed, string OutPath);
+
+/// <summary>Runs <c>reactortwin fit</c>: estimate, 2.5/50/97.5 % intervals, diagnostics and timings as JSON.</summary>
+internal static class FitRunner
+{
+    public static int Run(FitSettings s, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        if (s.Starts < 1 || s.Samples < 2)
+        {
+            throw new CliException($"--starts must be ≥ 1 (is {s.Starts}) and --samples ≥ 2 (is {s.Samples})");
+        }
+
+        var model = ModelResolver.Resolve(s.Model);
+        var theta0 = model.NominalParameters();
+        Assignments.Apply(model, s.Parameters, null, theta0, "--params");
+        var noise = LoglikRunner.ParseNoise(model, s.Noise);
+        var data = LoglikRunner.LoadData(model, s.DataPath);
+        var space = new ParameterSpace(model, theta0);
+        Func<ObservationSet, IDataLikelihood> likelihoodFor = s.Likelihood == LikelihoodKind.Em
+            ? d => new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(model, space.Indices), d)
+            : d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, space.Indices), d, noise);
+        if (s.Likelihood == LikelihoodKind.Em)
+        {
+            new EulerMaruyamaLikelihood(model, space.Indices).Validate(data, s.DataPath);
+        }
+
+        long started = time.GetTimestamp();
+        var density = new PosteriorDensity(space, likelihoodFor(data));
+        stderr.WriteLine($"fitting {space.Dimension} parameters of '{model.Name}' to {data.Batches.Count} batch(es) with {s.Starts} start(s)…");
+        var mle = MultiStartMle.Fit(density, space, new MultiStartMleOptions { Starts = s.Starts, Seed = s.Seed }, time);
+        var estimate = new double[model.Parameters.Count];
+        space.ToNatural(mle.Optimum, estimate);
+        int d = space.Dimension;
+        var lo = new double[d];
+        var mid = new double[d];
+        var hi = new double[d];
+        string intervalKind;
+        BootstrapResult? boot = null;
+        if (s.Method == FitMethod.Bootstrap)
+        {
+            intervalKind = "parametric bootstrap percentiles";
+            var progress = new Progress<int>(k => stderr.Write(string.Create(CultureInfo.InvariantCulture, $"\rbootstrap {k}/{s.Samples}")));
+            boot = ParametricBootstrap.Run(space, mle.Optimum, data, ds => new PosteriorDensity(space, likelihoodFor(ds)), s.Likelihood == LikelihoodKind.Lna ? noise : null, new BootstrapOptions { Replicates = s.Samples, Seed = s.Seed, Progress = progress });
+            stderr.WriteLine();
+            if (boot.Estimates.Count < 2)
+            {
+                throw new CliException($"the bootstrap failed: {boot.Failed} of {s.Samples} re-fits failed");
+            }
+
+            for (int j = 0; j < d; j++)
+            {
+                (lo[j], mid[j], hi[j]) = (boot.Quantile(j, 0.025), boot.Quantile(j, 0.5), boot.Quantile(j, 0.975));
+            }
+        }
+        else
+        {
+            intervalKind = "Wald (inverse observed information)";
+            var cov = ObservedInformation.Covariance(density, mle.Optimum);
+            for (int j = 0; j < d; j++)
+            {
+                double sd = cov is null ? double.NaN : Math.Sqrt(cov[j, j]);
+                (lo[j], mid[j], hi[j]) = (mle.Optimum[j] - (1.959963984540054 * sd), mle.Optimum[j], mle.Optimum[j] + (1.959963984540054 * sd));
+            }
+
+            if (cov is null)
+            {
+                stderr.WriteLine("warning: the observed information is not positive definite at the optimum; intervals are omitted (null)");
+            }
+        }
+
+        var elapsed = time.GetElapsedTime(started);
+        WriteResult(s, model, space, estimate, mle, lo, mid, hi, intervalKind, boot, elapsed);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {mle.LogLikelihood:G8} at the best of {s.Starts} start(s) ({mle.FailedStarts.Count()} failed), {elapsed.TotalSeconds:F2} s; wrote {s.OutPath}"));
+        foreach (var (name, j) in space.Names.Select((n, j) => (n, j)))
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-10} {estimate[space.Indices[j]],12:G5}  [{Natural(space, j, lo[j]),12:G5}, {Natural(space, j, hi[j]),12:G5}]"));
+        }
+
+        return 0;
+    }
+
+    private static double Natural(ParameterSpace space, int j, double u) => space.IsLogScale(j) ? Math.Exp(u) : u;
+
+    private static void WriteResult(FitSettings s, ReactionNetwork model, ParameterSpace space, double[] estimate, MleResult mle, double[] lo, double[] mid, double[] hi, string intervalKind, BootstrapResult? boot, TimeSpan elapsed)
+    {
+        using var stream = File.Create(s.OutPath);
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        void Num(string name, double v)
+        {
+            if (double.IsFinite(v))
+            {
+                w.WriteNumber(name, v);
+            }
+            else
+            {
+                w.WriteNull(name);
+            }
+        }
+
+        w.WriteStartObject();
+        w.WriteString("model", model.Name);
+        w.WriteString("method", s.Method.ToString().ToLowerInvariant());
+        w.WriteString("likelihood", s.Likelihood == LikelihoodKind.Em ? "euler-maruyama" : "kalman-lna");
+        w.WriteString("intervals", intervalKind);
+        w.WriteStartArray("parameters");
+        for (int j = 0; j < space.Dimension; j++)
+        {
+            var p = model.Parameters[space.Indices[j]];
+            w.WriteStartObject();
+            w.WriteString("name", p.Name);
+            w.WriteString("unit", p.Unit);
+            Num("estimate", estimate[space.Indices[j]]);
+            Num("q2_5", Natural(space, j, lo[j]));
+            Num("q50", Natural(space, j, mid[j]));
+            Num("q97_5", Natural(space, j, hi[j]));
+            w.WriteBoolean("atBound", mle.Optimum[j] <= space.Lower[j] || mle.Optimum[j] >= space.Upper[j]);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartObject("diagnostics");
+        Num("loglik", mle.LogLikelihood);
+        w.WriteNumber("bestStart", mle.BestStart);
+        w.WriteNumber("iterations", mle.Iterations);
+        w.WriteString("exit", mle.Exit);
+        w.WriteNumber("evaluations", mle.Evaluations);
+        w.WriteStartArray("starts");
+        foreach (var st in mle.Starts)
+        {
+            w.WriteStartObject();
+            Num("loglik", st.LogLikelihood);
+            w.WriteNumber("iterations", st.Iterations);
+            w.WriteString("exit", st.Exit);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        if (boot is not null)
+        {
+            w.WriteNumber("bootstrapReplicates", boot.Estimates.Count);
+            w.WriteNumber("bootstrapFailed", boot.Failed);
+        }
+
+        w.WriteEndObject();
+        w.WriteStartObject("timings");
+        w.WriteNumber("totalSeconds", elapsed.TotalSeconds);
+        w.WriteNumber("mleSeconds", mle.Elapsed.TotalSeconds);
+        w.WriteEndObject();
+        w.WriteNumber("seed", s.Seed);
+        w.WriteEndObject();
+    }
+}
