@@ -19,8 +19,14 @@ public sealed record MultiStartMleOptions
     /// <summary>Iteration limit per start. Default 500.</summary>
     public int MaxIterations { get; init; } = 500;
 
-    /// <summary>L-BFGS memory. Default 7.</summary>
+    /// <summary>L-BFGS memory (unbounded mode). Default 7.</summary>
     public int Memory { get; init; } = 7;
+
+    /// <summary>
+    /// True (default) to keep u within the parameters' bounds with MathNet's box-constrained BFGS-B; false for
+    /// unconstrained L-BFGS (the log scale still keeps positive parameters positive).
+    /// </summary>
+    public bool Bounded { get; init; } = true;
 }
 
 /// <summary>Outcome of one start.</summary>
@@ -55,8 +61,9 @@ public sealed record MleResult(double[] Optimum, double LogLikelihood, int BestS
 }
 
 /// <summary>
-/// Batch maximum-likelihood (seed 001 eq. 5) by L-BFGS (MathNet.Numerics) on the unconstrained space (log scale
-/// for positive parameters) from several seeded starts (seed 002's multi-start baseline). A start whose
+/// Batch maximum-likelihood (seed 001 eq. 5) by quasi-Newton optimisation (MathNet.Numerics: box-constrained BFGS-B
+/// within the parameter bounds by default, or unconstrained L-BFGS) on the log scale of positive parameters, from
+/// several seeded starts (seed 002's multi-start baseline). A start whose
 /// objective fails (−∞, non-finite gradient, line-search failure) is recorded with its reason and skipped.
 /// </summary>
 public static class MultiStartMle
@@ -82,7 +89,7 @@ public static class MultiStartMle
         var grad = new double[d];
         for (int s = 0; s < options.Starts; s++)
         {
-            var u0 = s == 0 ? space.BaseUnconstrained() : Enumerable.Range(0, d).Select(j => space.Lower[j] + (rng.NextDouble() * (space.Upper[j] - space.Lower[j]))).ToArray();
+            var u0 = s == 0 ? Clamp(space.BaseUnconstrained(), space) : Enumerable.Range(0, d).Select(j => space.Lower[j] + (rng.NextDouble() * (space.Upper[j] - space.Lower[j]))).ToArray();
             var objective = ObjectiveFunction.Gradient(
                 v =>
                 {
@@ -104,8 +111,11 @@ public static class MultiStartMle
                 });
             try
             {
-                var solver = new LimitedMemoryBfgsMinimizer(options.GradientTolerance, 1e-12, 1e-12, options.Memory, options.MaxIterations);
-                var r = solver.FindMinimum(objective, Vector<double>.Build.DenseOfArray(u0));
+                var r = options.Bounded
+                    ? new BfgsBMinimizer(options.GradientTolerance, 1e-12, 1e-12, options.MaxIterations)
+                        .FindMinimum(objective, Vector<double>.Build.DenseOfArray(space.Lower), Vector<double>.Build.DenseOfArray(space.Upper), Vector<double>.Build.DenseOfArray(u0))
+                    : new LimitedMemoryBfgsMinimizer(options.GradientTolerance, 1e-12, 1e-12, options.Memory, options.MaxIterations)
+                        .FindMinimum(objective, Vector<double>.Build.DenseOfArray(u0));
                 var u = r.MinimizingPoint.ToArray();
                 double ll = density.Evaluate(u, grad);
                 outcomes.Add(double.IsFinite(ll)
@@ -134,5 +144,15 @@ public static class MultiStartMle
 
         Debug.Assert(outcomes[best].Optimum is not null, "a successful start has an optimum");
         return new MleResult(outcomes[best].Optimum!, outcomes[best].LogLikelihood, best, outcomes, evaluations, time.GetElapsedTime(started));
+    }
+
+    private static double[] Clamp(double[] u, ParameterSpace space)
+    {
+        for (int j = 0; j < u.Length; j++)
+        {
+            u[j] = Math.Clamp(u[j], space.Lower[j], space.Upper[j]);
+        }
+
+        return u;
     }
 }
