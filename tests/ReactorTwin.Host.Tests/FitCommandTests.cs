@@ -42,6 +42,23 @@ public sealed class FitCommandTests : CliHarness
     }
 
     [Fact]
+    public void Fit_Mala_ReportsPosteriorQuantilesAndChainDiagnostics()
+    {
+        string result = Path.Combine(Dir, "mala.json");
+        var (code, _, err) = Run("fit", "--model", "cho", "--data", SimulatedData(6), "--likelihood", "em", "--method", "mala", "--starts", "1", "--samples", "200", "--out", result);
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(File.ReadAllText(result));
+        var diag = doc.RootElement.GetProperty("diagnostics");
+        Assert.Equal(4, diag.GetProperty("chains").GetInt32());
+        Assert.All(diag.GetProperty("acceptance").EnumerateArray(), a => Assert.InRange(a.GetDouble(), 0.2, 0.95)); // adapted toward 0.574
+        foreach (var p in doc.RootElement.GetProperty("parameters").EnumerateArray())
+        {
+            Assert.True(p.GetProperty("ess").GetDouble() > 0);
+            Assert.True(p.GetProperty("q2_5").GetDouble() <= p.GetProperty("q50").GetDouble() && p.GetProperty("q50").GetDouble() <= p.GetProperty("q97_5").GetDouble());
+        }
+    }
+
+    [Fact]
     public void Fit_SameSeed_SameResult()
     {
         string data = SimulatedData(4);

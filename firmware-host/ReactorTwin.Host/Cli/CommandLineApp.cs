@@ -121,12 +121,12 @@ public static class CommandLineApp
     {
         var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
         var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
-        var method = new Option<FitMethod>("--method") { Description = "mle (multi-start L-BFGS, Wald intervals) or bootstrap (parametric bootstrap intervals).", DefaultValueFactory = _ => FitMethod.Mle };
+        var method = new Option<FitMethod>("--method") { Description = "mle (multi-start BFGS-B, Wald intervals), bootstrap (parametric bootstrap), mala or ula (Langevin posterior sampling, 4 chains).", DefaultValueFactory = _ => FitMethod.Mle };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em or lna (as for loglik).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Start / fixed parameter values NAME=VALUE[,...].", AllowMultipleArgumentsPerToken = true };
         var noise = new Option<string[]>("--noise") { Description = "Measurement noise NAME=SD or NAME=P%.", AllowMultipleArgumentsPerToken = true };
         var starts = new Option<int>("--starts") { Description = "L-BFGS starts (the first at --params, the others uniform within the bounds on log scale).", DefaultValueFactory = _ => 8 };
-        var samples = new Option<int>("--samples") { Description = "Bootstrap replicates.", DefaultValueFactory = _ => 100 };
+        var samples = new Option<int>("--samples") { Description = "Bootstrap replicates, or Langevin draws per chain.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "Result JSON file.", Required = true };
         var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ReactorTwin.Core.Estimation;
+using ReactorTwin.Core.Estimation.Sampling;
 using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Models;
 
@@ -14,6 +15,12 @@ public enum FitMethod
 
     /// <summary>MLE plus a parametric bootstrap (percentile intervals).</summary>
     Bootstrap,
+
+    /// <summary>Metropolis-adjusted Langevin posterior sampling (uniform priors on the bounds), started at the MLE.</summary>
+    Mala,
+
+    /// <summary>Unadjusted Langevin posterior sampling (biased by O(h); for comparison with MALA).</summary>
+    Ula,
 }
 
 /// <summary>Settings of one <c>fit</c> run.</summary>
@@ -65,6 +72,7 @@ internal static class FitRunner
         var hi = new double[d];
         string intervalKind;
         BootstrapResult? boot = null;
+        LangevinResult? samplerSummary = null;
         if (s.Method == FitMethod.Bootstrap)
         {
             intervalKind = "parametric bootstrap percentiles";
@@ -79,6 +87,37 @@ internal static class FitRunner
             for (int j = 0; j < d; j++)
             {
                 (lo[j], mid[j], hi[j]) = (boot.Quantile(j, 0.025), boot.Quantile(j, 0.5), boot.Quantile(j, 0.975));
+            }
+        }
+        else if (s.Method is FitMethod.Mala or FitMethod.Ula)
+        {
+            intervalKind = "posterior quantiles (uniform priors on the bounds)";
+            var priors = Enumerable.Range(0, d).Select(_ => (ParameterPrior)new BoundedUniformPrior()).ToArray();
+            var cov = ObservedInformation.Covariance(density, mle.Optimum);
+            var options = new LangevinOptions
+            {
+                Mode = s.Method == FitMethod.Mala ? LangevinMode.MetropolisAdjusted : LangevinMode.Unadjusted,
+                Samples = s.Samples,
+                WarmupIterations = Math.Max(200, s.Samples),
+                Chains = 4,
+                Seed = s.Seed,
+                Preconditioner = cov is null ? null : Enumerable.Range(0, d).Select(j => cov[j, j]).ToArray(),
+                AdaptPreconditioner = cov is null,
+                InitialStepSize = 0.5,
+                InitialJitter = 0.1,
+            };
+            stderr.WriteLine($"sampling {options.Chains} chains × ({options.WarmupIterations} warm-up + {options.Samples}) draws…");
+            var mcmc = new LangevinSampler(options).Run(() => new PosteriorDensity(space, likelihoodFor(data), priors), Clamp(mle.Optimum, space));
+            samplerSummary = mcmc;
+            var poor = mcmc.Summary.Where(x => !(x.RankNormalizedSplitRHat <= 1.05) || !(x.EffectiveSampleSize >= 100)).Select(x => space.Names.ElementAt(x.Index)).ToArray();
+            if (poor.Length > 0)
+            {
+                stderr.WriteLine($"warning: chains have not mixed for {string.Join(", ", poor)} (R-hat > 1.05 or ESS < 100); increase --samples or fix weakly identified parameters with --params before trusting the intervals");
+            }
+            for (int j = 0; j < d; j++)
+            {
+                var sj = mcmc.Summary[j];
+                (lo[j], mid[j], hi[j]) = (sj.Quantile025, sj.Median, sj.Quantile975);
             }
         }
         else
@@ -98,7 +137,7 @@ internal static class FitRunner
         }
 
         var elapsed = time.GetElapsedTime(started);
-        WriteResult(s, model, space, estimate, mle, lo, mid, hi, intervalKind, boot, elapsed);
+        WriteResult(s, model, space, estimate, mle, lo, mid, hi, intervalKind, boot, samplerSummary, elapsed);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {mle.LogLikelihood:G8} at the best of {s.Starts} start(s) ({mle.FailedStarts.Count()} failed), {elapsed.TotalSeconds:F2} s; wrote {s.OutPath}"));
         foreach (var (name, j) in space.Names.Select((n, j) => (n, j)))
         {
@@ -110,7 +149,10 @@ internal static class FitRunner
 
     private static double Natural(ParameterSpace space, int j, double u) => space.IsLogScale(j) ? Math.Exp(u) : u;
 
-    private static void WriteResult(FitSettings s, ReactionNetwork model, ParameterSpace space, double[] estimate, MleResult mle, double[] lo, double[] mid, double[] hi, string intervalKind, BootstrapResult? boot, TimeSpan elapsed)
+    private static double[] Clamp(double[] u, ParameterSpace space) =>
+        u.Select((v, j) => Math.Clamp(v, space.Lower[j] + 1e-9, space.Upper[j] - 1e-9)).ToArray();
+
+    private static void WriteResult(FitSettings s, ReactionNetwork model, ParameterSpace space, double[] estimate, MleResult mle, double[] lo, double[] mid, double[] hi, string intervalKind, BootstrapResult? boot, LangevinResult? mcmc, TimeSpan elapsed)
     {
         using var stream = File.Create(s.OutPath);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -143,6 +185,15 @@ internal static class FitRunner
             Num("q50", Natural(space, j, mid[j]));
             Num("q97_5", Natural(space, j, hi[j]));
             w.WriteBoolean("atBound", mle.Optimum[j] <= space.Lower[j] || mle.Optimum[j] >= space.Upper[j]);
+            if (mcmc is not null)
+            {
+                var sj = mcmc.Summary[j];
+                Num("posteriorMean", Natural(space, j, sj.Mean));
+                Num("ess", sj.EffectiveSampleSize);
+                Num("splitRHat", sj.SplitRHat);
+                Num("rankNormalizedSplitRHat", sj.RankNormalizedSplitRHat);
+            }
+
             w.WriteEndObject();
         }
 
@@ -164,6 +215,26 @@ internal static class FitRunner
         }
 
         w.WriteEndArray();
+        if (mcmc is not null)
+        {
+            w.WriteStartArray("acceptance");
+            foreach (double a in mcmc.AcceptanceRates)
+            {
+                w.WriteNumberValue(a);
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("stepSizes");
+            foreach (double h in mcmc.StepSizes)
+            {
+                w.WriteNumberValue(h);
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("chains", mcmc.Chains);
+            w.WriteNumber("drawsPerChain", mcmc.Draws);
+        }
+
         if (boot is not null)
         {
             w.WriteNumber("bootstrapReplicates", boot.Estimates.Count);
