@@ -13,11 +13,14 @@ public sealed record MultiStartMleOptions
     /// <summary>Seed of the start points.</summary>
     public int Seed { get; init; } = 1;
 
-    /// <summary>L-BFGS gradient tolerance (∞-norm of ∇u, in log-likelihood units). Default 1e−4.</summary>
-    public double GradientTolerance { get; init; } = 1e-4;
+    /// <summary>
+    /// Gradient tolerance. MathNet stops on the absolute gradient or on the relative gradient
+    /// |g_j|·max(|u_j|, 1)/max(|ℓ|, 1), whichever is met first, so for large |ℓ| a small value is needed. Default 1e−8.
+    /// </summary>
+    public double GradientTolerance { get; init; } = 1e-8;
 
-    /// <summary>Iteration limit per start. Default 500.</summary>
-    public int MaxIterations { get; init; } = 500;
+    /// <summary>Iteration limit per start. Default 2000.</summary>
+    public int MaxIterations { get; init; } = 2000;
 
     /// <summary>L-BFGS memory (unbounded mode). Default 7.</summary>
     public int Memory { get; init; } = 7;

@@ -89,17 +89,14 @@ public sealed class KalmanLnaLikelihood
         for (int bi = 0; bi < batches.Count; bi++)
         {
             var batch = batches[bi];
-            _state.Reset(batch.InitialState);
-            double t = 0;
+            BeginBatch(batch.InitialState);
             var times = batch.Times;
             for (int j = 0; j < times.Count; j++)
             {
                 var obs = times[j];
-                _lna.Propagate(_state, parameters, t, obs.TimeHours);
-                t = obs.TimeHours;
-                ll += Update(obs, noise, result.Gradient, batch.Id);
+                ll += Absorb(obs, parameters, noise, result.Gradient, batch.Id);
                 count += obs.Components.Length;
-                filtered?.Add(new FilteredState(batch.Id, t, (double[])_state.Mean.Clone(), (double[])_state.Covariance.Clone()));
+                filtered?.Add(new FilteredState(batch.Id, CurrentTime, (double[])_state.Mean.Clone(), (double[])_state.Covariance.Clone()));
             }
         }
 
@@ -107,8 +104,55 @@ public sealed class KalmanLnaLikelihood
         result.MeasurementCount = count;
     }
 
+    /// <summary>A state shaped for <see cref="Predict"/>.</summary>
+    public LnaState CreateState() => _lna.CreateState();
+
+    /// <summary>The filter's current time (h) within the batch begun last.</summary>
+    public double CurrentTime { get; private set; }
+
+    /// <summary>The filter's current mean, covariance and sensitivities (read them; do not modify).</summary>
+    public LnaState Current => _state;
+
+    /// <summary>Starts filtering a batch from a known initial state at t = 0 (incremental use).</summary>
+    public void BeginBatch(ReadOnlySpan<double> initialState)
+    {
+        _state.Reset(initialState);
+        CurrentTime = 0;
+    }
+
+    /// <summary>
+    /// Incremental use: predicts from <see cref="CurrentTime"/> to the observation time with the LNA and conditions
+    /// on it; returns the log-likelihood increment and adds its gradient to <paramref name="gradient"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The observation is earlier than the current time.</exception>
+    /// <exception cref="LnaException">The LNA failed or the innovation covariance is not positive definite.</exception>
+    public double Absorb(ObservationTime observation, ReadOnlySpan<double> parameters, MeasurementNoise noise, Span<double> gradient, string batchId = "")
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        ArgumentNullException.ThrowIfNull(noise);
+        if (observation.TimeHours < CurrentTime)
+        {
+            throw new ArgumentException($"batch {batchId}: observation at {observation.TimeHours:G6} h is earlier than the filter time {CurrentTime:G6} h", nameof(observation));
+        }
+
+        _lna.Propagate(_state, parameters, CurrentTime, observation.TimeHours);
+        CurrentTime = observation.TimeHours;
+        return Update(observation, noise, gradient, batchId);
+    }
+
+    /// <summary>
+    /// Predicts the current batch forward to <paramref name="timeHours"/> without conditioning and writes the
+    /// predicted mean and covariance (the filter state itself is left unchanged).
+    /// </summary>
+    public void Predict(ReadOnlySpan<double> parameters, double timeHours, LnaState destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        destination.CopyFrom(_state);
+        _lna.Propagate(destination, parameters, CurrentTime, Math.Max(timeHours, CurrentTime));
+    }
+
     /// <summary>Conditions the current state on one observation time; returns its log-likelihood term.</summary>
-    private double Update(ObservationTime obs, MeasurementNoise noise, double[] grad, string batchId)
+    private double Update(ObservationTime obs, MeasurementNoise noise, Span<double> grad, string batchId)
     {
         int n = _n, m = obs.Components.Length;
         var c = obs.Components;
