@@ -1,0 +1,108 @@
+using BenchmarkDotNet.Attributes;
+using ReactorTwin.Core.Estimation;
+using ReactorTwin.Core.Estimation.Sampling;
+using ReactorTwin.Core.Inference;
+using ReactorTwin.Core.Models;
+using ReactorTwin.Core.Numerics;
+using ReactorTwin.Core.Simulation;
+
+namespace ReactorTwin.Benchmarks;
+
+/// <summary>
+/// Issue 4 benchmarks on CHO with 12 complete batches (Euler–Maruyama likelihood, uniform priors): one MALA step
+/// (the posterior started at the MLE with the observed-information preconditioner), a full 4 × (1000 warm-up + 2000)
+/// MALA run (min-ESS per second is computed from its result in docs/benchmarks.md), and one streaming update per new
+/// measurement (Kalman–LNA predict 12 h + condition on one species).
+/// </summary>
+[MemoryDiagnoser]
+public class EstimationBenchmarks
+{
+    private static readonly double[] Times = [0, 12, 24, 36, 48, 60, 72];
+    private ReactionNetwork _cho = null!;
+    private ParameterSpace _space = null!;
+    private ObservationSet _data = null!;
+    private ParameterPrior[] _priors = null!;
+    private double[] _start = null!, _precond = null!;
+    private LangevinChain _chain = null!;
+    private double _h;
+    private KalmanLnaLikelihood _filter = null!;
+    private ObservationTime[] _glc = null!;
+    private MeasurementNoise _noise = null!;
+    private double[] _theta = null!;
+    private List<DataRow> _rows = null!;
+    private int _next;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cho = BuiltInModels.Load("cho");
+        var cle = new ChemicalLangevinSimulator(_cho, 0.01);
+        var normal = new GaussianSource(new Random(21));
+        var design = new Random(22);
+        _rows = [];
+        var path = new double[Times.Length * _cho.StateDimension];
+        for (int b = 0; b < 12; b++)
+        {
+            var z0 = _cho.DefaultInitialState();
+            z0[0] = 18 + (20 * design.NextDouble());
+            cle.Simulate(z0, _cho.NominalParameters(), Times, path, normal);
+            for (int j = 0; j < Times.Length; j++)
+            {
+                for (int i = 0; i < _cho.StateDimension; i++)
+                {
+                    _rows.Add(new DataRow($"b{b}", Times[j], _cho.StateNames[i], path[(j * _cho.StateDimension) + i]));
+                }
+            }
+        }
+
+        _data = ObservationSet.FromRows(_cho, _rows, "bench");
+        _space = new ParameterSpace(_cho);
+        _priors = Enumerable.Range(0, _space.Dimension).Select(_ => (ParameterPrior)new BoundedUniformPrior()).ToArray();
+        var mle = MultiStartMle.Fit(Density(), _space, new MultiStartMleOptions { Starts = 2 });
+        _start = mle.Optimum.Select((u, j) => Math.Clamp(u, _space.Lower[j] + 1e-9, _space.Upper[j] - 1e-9)).ToArray();
+        var likelihoodOnly = new PosteriorDensity(_space, new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(_cho, _space.Indices), _data));
+        var cov = ObservedInformation.Covariance(likelihoodOnly, mle.Optimum);
+        _precond = Enumerable.Range(0, _space.Dimension).Select(j => cov is null ? 0.01 : Math.Abs(cov[j, j])).ToArray();
+        _chain = new LangevinChain(Density(), _start, _precond, adjusted: true, new Random(3));
+        _h = 0.5;
+        var noise = new MeasurementNoise(_cho.StateDimension);
+        for (int i = 0; i < _cho.StateDimension; i++)
+        {
+            noise.SetRelative(i, 0.02).SetAbsolute(i, 1e-3);
+        }
+
+        _noise = noise;
+        _filter = new KalmanLnaLikelihood(_cho, []);
+        _theta = _cho.NominalParameters();
+        _glc = _data.Batches[0].Times.Select(t => new ObservationTime(t.TimeHours, [0], [t.Values[0]])).ToArray();
+    }
+
+    private PosteriorDensity Density() =>
+        new(_space, new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(_cho, _space.Indices), _data), _priors);
+
+    [Benchmark(Description = "MALA step, CHO, 12 batches (EM likelihood + gradient)")]
+    public double MalaStep() => _chain.Step(_h, out _);
+
+    [Benchmark(Description = "MALA run 4 chains x (1000 warm-up + 2000), CHO 12 batches")]
+    public double MalaRun()
+    {
+        var result = new LangevinSampler(new LangevinOptions { Chains = 4, WarmupIterations = 1000, Samples = 2000, Seed = 5, Preconditioner = _precond, InitialStepSize = 0.5 })
+            .Run(Density, _start);
+        return result.Summary.Min(s => s.EffectiveSampleSize);
+    }
+
+    [Benchmark(Description = "Streaming update: one measurement (LNA predict 12 h + Kalman update, GLC)")]
+    public double StreamingUpdate()
+    {
+        // The live filter of StreamingPosterior.AddMeasurement: cycle through GLC at 12, 24, ... 72 h of batch 0.
+        if (_next == 0 || _next > 6)
+        {
+            _filter.BeginBatch(_data.Batches[0].InitialState);
+            _next = 1;
+        }
+
+        var obs = _glc[_next - 1];
+        _next++;
+        return _filter.Absorb(obs, _theta, _noise, []);
+    }
+}
