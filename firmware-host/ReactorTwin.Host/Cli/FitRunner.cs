@@ -93,7 +93,9 @@ internal static class FitRunner
         {
             intervalKind = "posterior quantiles (uniform priors on the bounds)";
             var priors = Enumerable.Range(0, d).Select(_ => (ParameterPrior)new BoundedUniformPrior()).ToArray();
-            var cov = ObservedInformation.Covariance(density, mle.Optimum);
+            // Dense preconditioning: sample v with u = û + L v, L L' the (regularised) inverse information at the MLE.
+            var start = Clamp(mle.Optimum, space);
+            var cov = ObservedInformation.RegularizedCovariance(density, start);
             var options = new LangevinOptions
             {
                 Mode = s.Method == FitMethod.Mala ? LangevinMode.MetropolisAdjusted : LangevinMode.Unadjusted,
@@ -101,13 +103,34 @@ internal static class FitRunner
                 WarmupIterations = Math.Max(200, s.Samples),
                 Chains = 4,
                 Seed = s.Seed,
-                Preconditioner = cov is null ? null : Enumerable.Range(0, d).Select(j => cov[j, j]).ToArray(),
                 AdaptPreconditioner = cov is null,
                 InitialStepSize = 0.5,
                 InitialJitter = 0.1,
             };
             stderr.WriteLine($"sampling {options.Chains} chains × ({options.WarmupIterations} warm-up + {options.Samples}) draws…");
-            var mcmc = new LangevinSampler(options).Run(() => new PosteriorDensity(space, likelihoodFor(data), priors), Clamp(mle.Optimum, space));
+            ILogDensity Posterior() => new PosteriorDensity(space, likelihoodFor(data), priors);
+            LangevinResult mcmc;
+            if (cov is null)
+            {
+                mcmc = new LangevinSampler(options).Run(Posterior, start);
+            }
+            else
+            {
+                var factor = cov.Cholesky().Factor;
+                var l = new double[d * d];
+                for (int i = 0; i < d; i++)
+                {
+                    for (int j = 0; j <= i; j++)
+                    {
+                        l[(i * d) + j] = factor[i, j];
+                    }
+                }
+
+                var view = new AffineDensity(Posterior(), start, l);
+                mcmc = new LangevinSampler(options).Run(() => new AffineDensity(Posterior(), start, l), new double[d])
+                    .MapDraws((v, u) => view.ToOriginal(v, u));
+            }
+
             samplerSummary = mcmc;
             var poor = mcmc.Summary.Where(x => !(x.RankNormalizedSplitRHat <= 1.05) || !(x.EffectiveSampleSize >= 100)).Select(x => space.Names.ElementAt(x.Index)).ToArray();
             if (poor.Length > 0)

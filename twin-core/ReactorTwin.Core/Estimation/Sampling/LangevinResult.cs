@@ -61,6 +61,31 @@ public sealed class LangevinResult
         NonFiniteProposals = Array.AsReadOnly(nonFiniteProposals);
     }
 
+    /// <summary>
+    /// The same run with every draw mapped through <paramref name="map"/> (for example back from the coordinates of
+    /// an <see cref="AffineDensity"/>); log π traces and chain statistics are kept, summaries are recomputed.
+    /// </summary>
+    /// <param name="map">Writes the mapped draw (second argument) for a draw (first argument); dimension unchanged.</param>
+    public LangevinResult MapDraws(Action<double[], double[]> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        var mapped = new double[_draws.Length][];
+        var from = new double[Dimension];
+        var to = new double[Dimension];
+        for (int c = 0; c < _draws.Length; c++)
+        {
+            mapped[c] = new double[_draws[c].Length];
+            for (int k = 0; k < Draws; k++)
+            {
+                Array.Copy(_draws[c], k * Dimension, from, 0, Dimension);
+                map(from, to);
+                Array.Copy(to, 0, mapped[c], k * Dimension, Dimension);
+            }
+        }
+
+        return new LangevinResult(Mode, Dimension, Draws, mapped, _traces, [.. AcceptanceRates], [.. MeanAcceptanceProbabilities], [.. StepSizes], _preconditioners, [.. NonFiniteProposals]);
+    }
+
     /// <summary>The mode that produced the draws.</summary>
     public LangevinMode Mode { get; }
 
