@@ -17,7 +17,6 @@ namespace ReactorTwin.Benchmarks;
 [MemoryDiagnoser]
 public class EstimationBenchmarks
 {
-    private static readonly double[] Times = [0, 12, 24, 36, 48, 60, 72];
     private ReactionNetwork _cho = null!;
     private ParameterSpace _space = null!;
     private ObservationSet _data = null!;
@@ -36,25 +35,7 @@ public class EstimationBenchmarks
     public void Setup()
     {
         _cho = BuiltInModels.Load("cho");
-        var cle = new ChemicalLangevinSimulator(_cho, 0.01);
-        var normal = new GaussianSource(new Random(21));
-        var design = new Random(22);
-        _rows = [];
-        var path = new double[Times.Length * _cho.StateDimension];
-        for (int b = 0; b < 12; b++)
-        {
-            var z0 = _cho.DefaultInitialState();
-            z0[0] = 18 + (20 * design.NextDouble());
-            cle.Simulate(z0, _cho.NominalParameters(), Times, path, normal);
-            for (int j = 0; j < Times.Length; j++)
-            {
-                for (int i = 0; i < _cho.StateDimension; i++)
-                {
-                    _rows.Add(new DataRow($"b{b}", Times[j], _cho.StateNames[i], path[(j * _cho.StateDimension) + i]));
-                }
-            }
-        }
-
+        _rows = ChoData.Rows(_cho, batches: 12, pathSeed: 21, designSeed: 22, step: 0.01);
         _data = ObservationSet.FromRows(_cho, _rows, "bench");
         _space = new ParameterSpace(_cho);
         _priors = Enumerable.Range(0, _space.Dimension).Select(_ => (ParameterPrior)new BoundedUniformPrior()).ToArray();
@@ -65,12 +46,7 @@ public class EstimationBenchmarks
         _precond = Enumerable.Range(0, _space.Dimension).Select(j => cov is null ? 0.01 : Math.Abs(cov[j, j])).ToArray();
         _chain = new LangevinChain(Density(), _start, _precond, adjusted: true, new Random(3));
         _h = 0.5;
-        var noise = new MeasurementNoise(_cho.StateDimension);
-        for (int i = 0; i < _cho.StateDimension; i++)
-        {
-            noise.SetRelative(i, 0.02).SetAbsolute(i, 1e-3);
-        }
-
+        var noise = ChoData.Noise(_cho);
         _noise = noise;
         _filter = new KalmanLnaLikelihood(_cho, []);
         _theta = _cho.NominalParameters();

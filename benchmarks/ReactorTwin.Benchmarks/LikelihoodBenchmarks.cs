@@ -14,7 +14,6 @@ namespace ReactorTwin.Benchmarks;
 [MemoryDiagnoser]
 public class LikelihoodBenchmarks
 {
-    private static readonly double[] Times = [0, 12, 24, 36, 48, 60, 72];
     private ReactionNetwork _cho = null!;
     private double[] _theta = null!;
     private ObservationSet _one = null!, _many = null!;
@@ -28,42 +27,15 @@ public class LikelihoodBenchmarks
     {
         _cho = BuiltInModels.Load("cho");
         _theta = _cho.NominalParameters();
-        var cle = new ChemicalLangevinSimulator(_cho, 0.012);
-        var normal = new GaussianSource(new Random(11));
-        var uniform = new Random(12);
-        var one = new List<DataRow>();
-        var many = new List<DataRow>();
-        var path = new double[Times.Length * _cho.StateDimension];
-        for (int b = 0; b < 200; b++)
-        {
-            var z0 = _cho.DefaultInitialState();
-            z0[0] = 18 + (20 * uniform.NextDouble());
-            cle.Simulate(z0, _theta, Times, path, normal);
-            for (int j = 0; j < Times.Length; j++)
-            {
-                for (int i = 0; i < _cho.StateDimension; i++)
-                {
-                    var row = new DataRow(b.ToString(System.Globalization.CultureInfo.InvariantCulture), Times[j], _cho.StateNames[i], path[(j * _cho.StateDimension) + i]);
-                    many.Add(row);
-                    if (b == 0 && (j == 0 || i < _cho.SpeciesCount))
-                    {
-                        one.Add(row);
-                    }
-                }
-            }
-        }
-
+        var many = ChoData.Rows(_cho, batches: 200, pathSeed: 11, designSeed: 12);
+        var one = many.Where(r => r.Batch == "0" && (r.TimeHours == 0 || _cho.IndexOfState(r.Name) < _cho.SpeciesCount)).ToList();
         _one = ObservationSet.FromRows(_cho, one, "bench");
         _many = ObservationSet.FromRows(_cho, many, "bench");
         int[] alpha = [0, 1, 2, 3, 4, 5, 6];
         _kalmanValue = new KalmanLnaLikelihood(_cho, []);
         _kalmanGradient = new KalmanLnaLikelihood(_cho, alpha);
         _em = new EulerMaruyamaLikelihood(_cho, alpha);
-        _noise = new MeasurementNoise(_cho.StateDimension);
-        for (int i = 0; i < _cho.SpeciesCount; i++)
-        {
-            _noise.SetRelative(i, 0.02).SetAbsolute(i, 1e-3);
-        }
+        _noise = ChoData.Noise(_cho);
 
         _r0 = new LikelihoodResult(0);
         _r7 = new LikelihoodResult(7);
