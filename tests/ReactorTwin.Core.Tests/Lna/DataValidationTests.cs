@@ -130,4 +130,15 @@ public class DataValidationTests
         Assert.All(ex.Errors, e => Assert.Equal("data.csv", e.Source));
         Assert.Contains($"({expected.Length} problems)", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void FromRows_TimeGoingBackAfterARejectedRow_IsStillReported()
+    {
+        var ex = Reject(
+            new("A", 0, "GLC", 28, 2),
+            new("A", 24, "GLX", 3, 3),   // unknown name, but its time still counts for the order check
+            new("A", 12, "GLC", 20, 4)); // earlier than line 3
+        Assert.Contains(ex.Errors, e => e.Line == 3 && e.Field == "species");
+        Assert.Contains(ex.Errors, e => e.Line == 4 && e.Field == "time_h");
+    }
 }

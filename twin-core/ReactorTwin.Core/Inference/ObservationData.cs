@@ -140,12 +140,18 @@ public sealed class ObservationSet
                 ok = false;
             }
 
+            bool timeInOrder = double.IsFinite(row.TimeHours) && row.TimeHours >= 0 &&
+                (!lastTime.TryGetValue(row.Batch, out var previous) || row.TimeHours >= previous.Time);
+            if (timeInOrder)
+            {
+                // Also for rows rejected for another reason, so that a time-order problem after them is still found.
+                lastTime[row.Batch] = (row.TimeHours, row.Line);
+            }
+
             if (!ok)
             {
                 continue;
             }
-
-            lastTime[row.Batch] = (row.TimeHours, row.Line);
             if (!byBatch.TryGetValue(row.Batch, out var list))
             {
                 byBatch[row.Batch] = list = [];
