@@ -1,20 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole ReactorTwin test suite on a fresh machine of this kind (Debian + .NET 10 SDK).
-# Installs what is missing, restores pinned packages, runs every test project, and ends with a plain
+# Needs only the .NET SDK: restores the pinned packages, builds, runs every test project, and ends with a plain
 # "N passed, N failed" line summed from the TRX reports. Exit code: 0 only if the build succeeded and no test failed.
 set -uo pipefail
 cd "$(dirname "$0")"
 
-need_apt=()
 command -v dotnet >/dev/null 2>&1 || { echo "error: the .NET SDK (dotnet) is required and is not on PATH" >&2; exit 1; }
-command -v awk >/dev/null 2>&1 || need_apt+=(gawk)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-  else
-    echo "error: missing ${need_apt[*]}; install them (apt-get install ${need_apt[*]})" >&2; exit 1
-  fi
-fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 results=TestResults

@@ -40,7 +40,7 @@ public class EstimationBenchmarks
         _space = new ParameterSpace(_cho);
         _priors = Enumerable.Range(0, _space.Dimension).Select(_ => (ParameterPrior)new BoundedUniformPrior()).ToArray();
         var mle = MultiStartMle.Fit(Density(), _space, new MultiStartMleOptions { Starts = 2 });
-        _start = mle.Optimum.Select((u, j) => Math.Clamp(u, _space.Lower[j] + 1e-9, _space.Upper[j] - 1e-9)).ToArray();
+        _start = _space.Clamp(mle.Optimum, 1e-9);
         var likelihoodOnly = new PosteriorDensity(_space, new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(_cho, _space.Indices), _data));
         var cov = ObservedInformation.Covariance(likelihoodOnly, mle.Optimum);
         _precond = Enumerable.Range(0, _space.Dimension).Select(j => cov is null ? 0.01 : Math.Abs(cov[j, j])).ToArray();

@@ -94,7 +94,7 @@ internal static class FitRunner
             intervalKind = "posterior quantiles (uniform priors on the bounds)";
             var priors = Enumerable.Range(0, d).Select(_ => (ParameterPrior)new BoundedUniformPrior()).ToArray();
             // Dense preconditioning: sample v with u = û + L v, L L' the (regularised) inverse information at the MLE.
-            var start = Clamp(mle.Optimum, space);
+            var start = space.Clamp(mle.Optimum, 1e-9);
             var cov = ObservedInformation.RegularizedCovariance(density, start);
             var options = new LangevinOptions
             {
@@ -171,9 +171,6 @@ internal static class FitRunner
     }
 
     private static double Natural(ParameterSpace space, int j, double u) => space.IsLogScale(j) ? Math.Exp(u) : u;
-
-    private static double[] Clamp(double[] u, ParameterSpace space) =>
-        u.Select((v, j) => Math.Clamp(v, space.Lower[j] + 1e-9, space.Upper[j] - 1e-9)).ToArray();
 
     private static void WriteResult(FitSettings s, ReactionNetwork model, ParameterSpace space, double[] estimate, MleResult mle, double[] lo, double[] mid, double[] hi, string intervalKind, BootstrapResult? boot, LangevinResult? mcmc, TimeSpan elapsed)
     {

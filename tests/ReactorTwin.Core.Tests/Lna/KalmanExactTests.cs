@@ -40,8 +40,8 @@ public class KalmanExactTests
             .AddReaction("death", new() { ["A"] = -1 }, "g*A")
             .Build();
 
-    /// <summary>Exact log-density of the observations under the OU process with drift k − 2gA and diffusion k/Ω.</summary>
-    private static double OuExactLogLikelihood(double k, double g, double[] y, MeasurementNoise noise)
+    /// <summary>Mean and covariance of the latent OU path (drift k − 2gA, diffusion k/Ω) at the observation times.</summary>
+    private static (double[] Mean, double[,] Cov) OuMoments(double k, double g)
     {
         double lambda = 2 * g, d = k / OOmega, mInf = k / lambda;
         int m = OuTimes.Length;
@@ -56,7 +56,17 @@ public class KalmanExactTests
                 double vMin = d / (2 * lambda) * (1 - Math.Exp(-2 * lambda * tMin));
                 cov[a, b] = vMin * Math.Exp(-lambda * Math.Abs(OuTimes[a] - OuTimes[b]));
             }
+        }
 
+        return (mean, cov);
+    }
+
+    /// <summary>Exact log-density of the observations under the OU process with drift k − 2gA and diffusion k/Ω.</summary>
+    private static double OuExactLogLikelihood(double k, double g, double[] y, MeasurementNoise noise)
+    {
+        var (mean, cov) = OuMoments(k, g);
+        for (int a = 0; a < mean.Length; a++)
+        {
             cov[a, a] += noise.Variance(0, y[a]);
         }
 
@@ -67,20 +77,7 @@ public class KalmanExactTests
     {
         // Values: one exact draw of the latent OU path at the observation times plus N(0, 0.1²) noise.
         var noise = new MeasurementNoise(1).SetAbsolute(0, 0.1).SetRelative(0, 0.03);
-        double lambda = 2 * Og, d = Ok / OOmega, mInf = Ok / lambda;
-        int m = OuTimes.Length;
-        var mean = new double[m];
-        var cov = new double[m, m];
-        for (int a = 0; a < m; a++)
-        {
-            mean[a] = mInf + ((OA0 - mInf) * Math.Exp(-lambda * OuTimes[a]));
-            for (int b = 0; b < m; b++)
-            {
-                double tMin = Math.Min(OuTimes[a], OuTimes[b]);
-                cov[a, b] = d / (2 * lambda) * (1 - Math.Exp(-2 * lambda * tMin)) * Math.Exp(-lambda * Math.Abs(OuTimes[a] - OuTimes[b]));
-            }
-        }
-
+        var (mean, cov) = OuMoments(Ok, Og);
         var gauss = new GaussianSource(new Random(31));
         var latent = SampleNormal(mean, cov, gauss);
         var y = latent.Select(v => v + (0.1 * gauss.Next())).ToArray();

@@ -92,7 +92,7 @@ public static class MultiStartMle
         var grad = new double[d];
         for (int s = 0; s < options.Starts; s++)
         {
-            var u0 = s == 0 ? Clamp(space.BaseUnconstrained(), space) : Enumerable.Range(0, d).Select(j => space.Lower[j] + (rng.NextDouble() * (space.Upper[j] - space.Lower[j]))).ToArray();
+            var u0 = s == 0 ? space.Clamp(space.BaseUnconstrained()) : Enumerable.Range(0, d).Select(j => space.Lower[j] + (rng.NextDouble() * (space.Upper[j] - space.Lower[j]))).ToArray();
             var objective = ObjectiveFunction.Gradient(
                 v =>
                 {
@@ -147,15 +147,5 @@ public static class MultiStartMle
 
         Debug.Assert(outcomes[best].Optimum is not null, "a successful start has an optimum");
         return new MleResult(outcomes[best].Optimum!, outcomes[best].LogLikelihood, best, outcomes, evaluations, time.GetElapsedTime(started));
-    }
-
-    private static double[] Clamp(double[] u, ParameterSpace space)
-    {
-        for (int j = 0; j < u.Length; j++)
-        {
-            u[j] = Math.Clamp(u[j], space.Lower[j], space.Upper[j]);
-        }
-
-        return u;
     }
 }

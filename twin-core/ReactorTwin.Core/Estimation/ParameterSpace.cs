@@ -113,4 +113,19 @@ public sealed class ParameterSpace
 
         return true;
     }
+
+    /// <summary>
+    /// A copy of u with every component moved into [lower + margin, upper − margin] (margin ≥ 0, for example to
+    /// start a sampler strictly inside the support of a bounded prior).
+    /// </summary>
+    public double[] Clamp(ReadOnlySpan<double> u, double margin = 0.0)
+    {
+        var result = new double[u.Length];
+        for (int j = 0; j < u.Length; j++)
+        {
+            result[j] = Math.Clamp(u[j], Lower[j] + margin, Upper[j] - margin);
+        }
+
+        return result;
+    }
 }
