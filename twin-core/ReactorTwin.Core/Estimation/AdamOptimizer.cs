@@ -60,6 +60,53 @@ public sealed class AdamOptimizer
         Steps = 0;
     }
 
+    /// <summary>Copies the moment estimates and step count of <paramref name="other"/> (same dimension and rates).</summary>
+    public void CopyStateFrom(AdamOptimizer other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._m.Length != _m.Length)
+        {
+            throw new ArgumentException($"dimension {other._m.Length} differs from {_m.Length}", nameof(other));
+        }
+
+        other._m.CopyTo(_m, 0);
+        other._v.CopyTo(_v, 0);
+        Steps = other.Steps;
+    }
+
+    /// <summary>
+    /// The step the next call to <see cref="Step"/> would take with gradient G, without changing any state, and its
+    /// derivative: <paramref name="step"/>_j = λ_j m̂_j/(√v̂_j + ε) and <paramref name="derivative"/>_j = ∂step_j/∂G_j
+    /// (the step is element-wise in G, so its Jacobian is diagonal). This is the virtual model update's sensitivity used
+    /// by the design policy gradient (seed 001 eq. 8, 17):
+    /// <code>
+    /// ∂step/∂G = λ [ (1 − ξ1)/c1 / (√v̂ + ε) − m̂ (1 − ξ2) G / (c2 √v̂ (√v̂ + ε)²) ],  c_i = 1 − ξ_i^{k+1}
+    /// </code>
+    /// </summary>
+    public void Preview(ReadOnlySpan<double> gradient, Span<double> step, Span<double> derivative)
+    {
+        if (gradient.Length != _rates.Length || step.Length != _rates.Length || derivative.Length != _rates.Length)
+        {
+            throw new ArgumentException($"gradient, step and derivative must have length {_rates.Length}");
+        }
+
+        int k = Steps + 1;
+        double c1 = 1.0 - Math.Pow(Beta1, k);
+        double c2 = 1.0 - Math.Pow(Beta2, k);
+        for (int j = 0; j < _rates.Length; j++)
+        {
+            double g = gradient[j];
+            double m = ((Beta1 * _m[j]) + ((1 - Beta1) * g)) / c1;
+            double v = ((Beta2 * _v[j]) + ((1 - Beta2) * g * g)) / c2;
+            double sv = Math.Sqrt(v);
+            double den = sv + Epsilon;
+            step[j] = _rates[j] * m / den;
+            double dm = (1 - Beta1) / c1;
+            double dsv = sv > 0 ? (1 - Beta2) * g / (c2 * sv) : 0.0;
+            derivative[j] = _rates[j] * ((dm / den) - (m * dsv / (den * den)));
+        }
+    }
+
     /// <summary>One ascent step x ← x + λ ⊙ m̂ / (√v̂ + ε) with gradient <paramref name="gradient"/>.</summary>
     public void Step(Span<double> x, ReadOnlySpan<double> gradient)
     {

@@ -278,7 +278,7 @@ public sealed class EulerMaruyamaLikelihood
     /// Orthonormal basis of the column space of the species stoichiometry of the stochastic channels, by modified
     /// Gram–Schmidt with a relative tolerance of 1e−10 (columns dependent on earlier ones are skipped).
     /// </summary>
-    private static (double[] Basis, int Rank) RangeBasis(CompiledModel m, int ns, int r)
+    internal static (double[] Basis, int Rank) RangeBasis(CompiledModel m, int ns, int r)
     {
         var st = m.Stoichiometry;
         var basis = new List<double[]>();

@@ -96,6 +96,31 @@ public sealed class ObservationSet
     public IReadOnlyList<Batch> Batches { get; }
 
     /// <summary>
+    /// Builds a set from complete simulated trajectories without going through rows: one batch per path, every state
+    /// component observed at t = 0 and at each time (used by the design harness; the values are trusted).
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="paths">Per batch: (id, z₀, times (h, increasing, &gt; 0), values times × n row-major).</param>
+    internal static ObservationSet FromCompletePaths(ReactionNetwork model, IEnumerable<(string Id, double[] InitialState, double[] Times, double[] Values)> paths)
+    {
+        int n = model.StateDimension;
+        int[] all = [.. Enumerable.Range(0, n)];
+        var batches = new List<Batch>();
+        foreach (var (id, z0, times, values) in paths)
+        {
+            var obs = new ObservationTime[times.Length];
+            for (int t = 0; t < times.Length; t++)
+            {
+                obs[t] = new ObservationTime(times[t], all, values.AsSpan(t * n, n).ToArray());
+            }
+
+            batches.Add(new Batch(id, [.. z0], all, obs));
+        }
+
+        return new ObservationSet(model, batches);
+    }
+
+    /// <summary>
     /// Groups long-format rows into batches and validates them: every name must be a species or cell phase of
     /// the model, values and times finite, times ≥ 0 and non-decreasing within a batch in file order, no
     /// component twice at one time. All problems are reported together.

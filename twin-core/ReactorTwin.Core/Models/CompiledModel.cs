@@ -143,6 +143,14 @@ public sealed class CompiledModel
     /// <summary>Non-zero mixed second derivatives ∂²b_i/∂z_l∂θ_k as a sparse list (i, l, k), compiled on first use.</summary>
     public SparseTensor DriftMixedHessian => _driftMixedHessian ??= SparseTensor.Build(DriftExpressions, SymbolKind.State, StateDimension, SymbolKind.Parameter, ParameterCount);
 
+    private SparseTensor? _rateMixedHessian;
+
+    /// <summary>
+    /// Non-zero mixed second derivatives ∂²a_r/∂z_l∂θ_k of the channel rates as a sparse list (r, l, k), compiled on
+    /// first use. Used for the pathwise derivative of the Euler–Maruyama score in the design policy (seed 001 eq. 17).
+    /// </summary>
+    public SparseTensor RateMixedHessian => _rateMixedHessian ??= SparseTensor.Build([.. RateExpressions], SymbolKind.State, StateDimension, SymbolKind.Parameter, ParameterCount);
+
     private static Expr?[] Jacobian(Expr[] f, SymbolKind kind, int columns)
     {
         var j = new Expr?[f.Length * columns];
