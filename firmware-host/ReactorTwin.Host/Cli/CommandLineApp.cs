@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ReactorTwin.Core.Design;
 using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Models;
 
@@ -31,6 +32,7 @@ public static class CommandLineApp
         root.Subcommands.Add(SimulateCommand(stdout, stderr, time));
         root.Subcommands.Add(LoglikCommand(stdout));
         root.Subcommands.Add(FitCommand(stdout, stderr, time));
+        root.Subcommands.Add(ReproduceCommand(stdout, stderr, time));
         root.Subcommands.Add(ModelsCommand(stdout));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -138,6 +140,38 @@ public static class CommandLineApp
             stdout,
             stderr,
             time));
+        return cmd;
+    }
+
+    private static Command ReproduceCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        var study = new Argument<string>("study") { Description = "The study to reproduce: seed001 (Bio-SoS calibration of the CHO twin)." };
+        var replications = new Option<int>("--replications") { Description = "Macro-replications.", DefaultValueFactory = _ => 15 };
+        var iterations = new Option<int>("--iterations") { Description = "Designed experiments K per replication.", DefaultValueFactory = _ => 200 };
+        var seed = new Option<int>("--seed") { Description = "Master seed; replication r uses seed + r for every policy.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "Output directory.", Required = true };
+        var policies = new Option<string[]>("--policies") { Description = "Policies, comma separated: gradient, random, gp-ei, d-optimal.", AllowMultipleArgumentsPerToken = true };
+        var estimator = new Option<TwinEstimator>("--estimator") { Description = "Twin update: Adam (one step per batch, the seed) or FullBatchMle.", DefaultValueFactory = _ => TwinEstimator.Adam };
+        var timings = new Option<bool>("--timings") { Description = "Also time one replication per policy at 50/100/200/400 iterations (Table 2)." };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("reproduce", "Reproduce a published study; writes CSVs, SVG figures and a summary table.")
+        {
+            study, replications, iterations, seed, output, policies, estimator, timings, threads,
+        };
+        cmd.SetAction(p =>
+        {
+            if (p.GetValue(study) != "seed001")
+            {
+                throw new CliException($"unknown study '{p.GetValue(study)}'; known: seed001");
+            }
+
+            var names = (p.GetValue(policies) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+            return ReproduceRunner.Run(
+                new ReproduceSettings(p.GetValue(replications), p.GetValue(iterations), p.GetValue(seed), p.GetValue(output)!, names.Length > 0 ? names : ["gradient", "random", "gp-ei"], p.GetValue(estimator), p.GetValue(timings), p.GetValue(threads)),
+                stdout,
+                stderr,
+                time);
+        });
         return cmd;
     }
 

@@ -1,5 +1,6 @@
 using ReactorTwin.Core.Estimation;
 using ReactorTwin.Core.Inference;
+using ReactorTwin.Core.Lna;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Core.Numerics;
 using ReactorTwin.Core.Simulation;
@@ -50,7 +51,21 @@ public sealed record CalibrationSettings
     public int InitialFitStarts { get; init; } = 4;
 
     /// <summary>Euler–Maruyama step of the physical system's chemical Langevin simulation (h).</summary>
-    public double SimulationStepHours { get; init; } = 0.05;
+    public double SimulationStepHours { get; init; } = 0.1;
+
+    /// <summary>LNA options of the surrogate J and its gradient. Default: the LNA's default tolerances with step
+    /// control on η and Ψ only (the sensitivities follow) and a budget of 3000 steps per solve: an estimate that makes
+    /// the culture so stiff that the explicit solver needs more (CHO needs 50–150 near θᶜ) gives no gradient that
+    /// iteration instead of stalling the run.</summary>
+    public LnaOptions SurrogateOptions { get; init; } = new()
+    {
+        SensitivityErrorControl = false,
+        Tolerances = new DormandPrinceOptions { MaxSteps = 3000 },
+    };
+
+    /// <summary>LNA options of the bootstrap reference (η̄, Ψ̄): default tolerances, 3000 steps per solve; draws that
+    /// exceed it are left out of the average.</summary>
+    public LnaOptions ReferenceOptions { get; init; } = new() { Tolerances = new DormandPrinceOptions { MaxSteps = 3000 } };
 
     /// <summary>How the twin absorbs each batch.</summary>
     public TwinEstimator Estimator { get; init; } = TwinEstimator.Adam;
@@ -107,9 +122,9 @@ public sealed class CalibrationExperiment
         }
 
         _physical = new ChemicalLangevinSimulator(model, settings.SimulationStepHours);
-        _em = new EulerMaruyamaLikelihood(model, _est);
+        _em = new EulerMaruyamaLikelihood(model, _est) { SkipSingularTransitions = true };
         _ode = new MeanOdeSimulator(model);
-        _surrogate = new PredictionMseSurrogate(model, _est, settings.TestInitialStates, settings.Output, settings.SamplingTimes[^1]);
+        _surrogate = CreateSurrogate();
         _lower = _est.Select(k => model.Parameters[k].Lower).ToArray();
         _upper = _est.Select(k => model.Parameters[k].Upper).ToArray();
         _result = new LikelihoodResult(_est.Length);
@@ -121,7 +136,7 @@ public sealed class CalibrationExperiment
 
     /// <summary>The prediction-MSE surrogate configured from the settings (a new instance per call).</summary>
     public PredictionMseSurrogate CreateSurrogate() =>
-        new(_s.Model, _est, _s.TestInitialStates, _s.Output, _s.SamplingTimes[^1]);
+        new(_s.Model, _est, _s.TestInitialStates, _s.Output, _s.SamplingTimes[^1], _s.SurrogateOptions, _s.ReferenceOptions);
 
     /// <summary>Runs one replication of <paramref name="policy"/> with replication seed <paramref name="seed"/>.</summary>
     /// <param name="policy">A fresh policy instance (policies keep state).</param>
@@ -171,7 +186,7 @@ public sealed class CalibrationExperiment
         {
             draws.Clear();
             draws.AddRange(shadows.Select(s => s.Theta));
-            var context = new DesignContext(space, _est, theta, adam, draws, k, policyRandom);
+            var context = new DesignContext(space, _est, theta, adam, draws, k, policyRandom, designs[k - 1]);
             var proposal = policy.Propose(context);
             var w = (double[])proposal.Design.Clone();
             space.Clamp(w);
@@ -190,7 +205,7 @@ public sealed class CalibrationExperiment
                 Update(shadows[n].Theta, shadows[n].Adam, shadows[n].Data, shadowBatch, StreamSeed(seed, 8, (k * 1000) + n));
             }
 
-            if (shadows.Count > 0)
+            if (policy.LearnsFromOutcomes)
             {
                 double outcome;
                 try
@@ -198,7 +213,7 @@ public sealed class CalibrationExperiment
                     _surrogate.SetReference([.. shadows.Select(s => s.Theta)]);
                     outcome = _surrogate.Evaluate(theta, []);
                 }
-                catch (Lna.LnaException)
+                catch (LnaException)
                 {
                     outcome = double.PositiveInfinity;
                 }
@@ -296,14 +311,8 @@ public sealed class CalibrationExperiment
         try
         {
             var fit = MultiStartMle.Fit(density, space, new MultiStartMleOptions { Starts = starts, Seed = seed, MaxIterations = 500, GradientTolerance = 1e-6 });
-            var result = (double[])theta.Clone();
-            var natural = new double[_est.Length];
-            space.ToNatural(fit.Optimum, natural);
-            for (int j = 0; j < _est.Length; j++)
-            {
-                result[_est[j]] = natural[j];
-            }
-
+            var result = new double[theta.Length];
+            space.ToNatural(fit.Optimum, result);
             return result;
         }
         catch (InvalidOperationException)

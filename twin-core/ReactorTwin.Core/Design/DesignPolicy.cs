@@ -15,7 +15,8 @@ public sealed class DesignContext
     /// estimates (seed section 5) or posterior draws. May be empty for policies that do not need them.</param>
     /// <param name="iteration">k, the 1-based index of the experiment being designed.</param>
     /// <param name="random">The policy's seeded random source.</param>
-    public DesignContext(DesignSpace space, IReadOnlyList<int> estimated, double[] estimate, AdamOptimizer optimizer, IReadOnlyList<double[]> draws, int iteration, Random random)
+    /// <param name="previousDesign">ω_{k−1}, the design of the last experiment run, if any.</param>
+    public DesignContext(DesignSpace space, IReadOnlyList<int> estimated, double[] estimate, AdamOptimizer optimizer, IReadOnlyList<double[]> draws, int iteration, Random random, double[]? previousDesign = null)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(estimated);
@@ -30,7 +31,11 @@ public sealed class DesignContext
         Draws = draws;
         Iteration = iteration;
         Random = random;
+        PreviousDesign = previousDesign;
     }
+
+    /// <summary>ω_{k−1}, the design of the last experiment run, or null.</summary>
+    public double[]? PreviousDesign { get; }
 
     /// <summary>The design space.</summary>
     public DesignSpace Space { get; }
@@ -70,6 +75,9 @@ public interface IDesignPolicy
     /// <summary>True when the policy needs <see cref="DesignContext.Draws"/> (bootstrap or posterior draws).</summary>
     bool NeedsDraws { get; }
 
+    /// <summary>True when the policy learns from <see cref="Observe"/>; the harness computes outcomes only then.</summary>
+    bool LearnsFromOutcomes { get; }
+
     /// <summary>Proposes the next design.</summary>
     DesignProposal Propose(DesignContext context);
 
@@ -86,6 +94,9 @@ public sealed class RandomDesignPolicy : IDesignPolicy
 
     /// <inheritdoc/>
     public bool NeedsDraws => false;
+
+    /// <inheritdoc/>
+    public bool LearnsFromOutcomes => false;
 
     /// <inheritdoc/>
     public DesignProposal Propose(DesignContext context)

@@ -9,10 +9,26 @@ public sealed record GradientDesignOptions
     public double StepSize { get; init; } = 5.0;
 
     /// <summary>Euler–Maruyama step of the virtual batch τᵈ (h).</summary>
-    public double SimulationStepHours { get; init; } = 0.05;
+    public double SimulationStepHours { get; init; } = 0.1;
 
-    /// <summary>The initial design ω₀; null for the centre of the design box.</summary>
+    /// <summary>The initial design ω₀ when the context gives no previous design; null for the centre of the design box.</summary>
     public IReadOnlyList<double>? InitialDesign { get; init; }
+
+    /// <summary>How the gradient becomes a step; <see cref="DesignStepRule.Normalized"/> by default (see there).</summary>
+    public DesignStepRule StepRule { get; init; } = DesignStepRule.Normalized;
+}
+
+/// <summary>The step of eq. 9.</summary>
+public enum DesignStepRule
+{
+    /// <summary>ω ← ω − γ ∇_ω J, literally eq. 9; γ then carries the units of the objective (design units² per
+    /// objective unit), so a γ tuned for one output scale does not transfer to another.</summary>
+    Raw,
+
+    /// <summary>ω ← ω − γ ∇_ω J / ‖∇_ω J‖: a step of length γ (design units) down the gradient direction, independent of
+    /// the objective's units. Used for the seed reproduction because the seed's γ = 5 was tuned for output units it does
+    /// not state (docs/reproduction-seed001.md).</summary>
+    Normalized,
 }
 
 /// <summary>
@@ -23,8 +39,8 @@ public sealed record GradientDesignOptions
 /// </code>
 /// where u_k is one Adam step of the twin on a simulated batch at ω (<see cref="VirtualModelUpdate"/>) and J the LNA
 /// surrogate of eq. 14 with θᶜ replaced by the context's bootstrap draws (<see cref="PredictionMseSurrogate"/>). The
-/// simulated batch uses fresh common random numbers each iteration (seeded from the context). The reported predicted
-/// objective is the first-order prediction J + ∇J·(ω_k − ω_{k−1}).
+/// simulated batch uses fresh common random numbers each iteration (seeded from the context). ω_{k−1} is the context's
+/// previous design when it has one. The reported predicted objective is the first-order prediction J + ∇J·(ω_k − ω_{k−1}).
 /// </summary>
 public sealed class GradientDesignPolicy : IDesignPolicy
 {
@@ -82,6 +98,9 @@ public sealed class GradientDesignPolicy : IDesignPolicy
     /// <inheritdoc/>
     public bool NeedsDraws => true;
 
+    /// <inheritdoc/>
+    public bool LearnsFromOutcomes => false;
+
     /// <summary>The current design ω_{k−1}.</summary>
     public ReadOnlySpan<double> CurrentDesign => _design;
 
@@ -92,13 +111,36 @@ public sealed class GradientDesignPolicy : IDesignPolicy
     public DesignProposal Propose(DesignContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        _surrogate.SetReference(context.Draws.Count > 0 ? context.Draws : [context.Estimate]);
+        if (context.PreviousDesign is { } previous)
+        {
+            previous.CopyTo(_design, 0);
+        }
+
+        try
+        {
+            _surrogate.SetReference(context.Draws.Count > 0 ? context.Draws : [context.Estimate]);
+        }
+        catch (LnaException)
+        {
+            // No usable reference: no gradient information this iteration, the design stays where it is.
+            _gradW.AsSpan().Clear();
+            return new DesignProposal((double[])_design.Clone(), null, "none (the LNA failed for every reference draw; design kept)");
+        }
+
         int seed = context.Random.Next();
         double j = ObjectiveAndGradient(context, _design, seed, _gradW);
         var next = (double[])_design.Clone();
+        double norm = 0;
+        foreach (double g in _gradW)
+        {
+            norm += g * g;
+        }
+
+        norm = Math.Sqrt(norm);
+        double scale = _options.StepRule == DesignStepRule.Raw ? _options.StepSize : norm > 0 ? _options.StepSize / norm : 0.0;
         for (int e = 0; e < next.Length; e++)
         {
-            next[e] -= _options.StepSize * _gradW[e];
+            next[e] -= scale * _gradW[e];
         }
 
         context.Space.Clamp(next);
@@ -124,7 +166,16 @@ public sealed class GradientDesignPolicy : IDesignPolicy
     internal double ObjectiveAndGradient(DesignContext context, ReadOnlySpan<double> design, int noiseSeed, Span<double> gradient)
     {
         int d = context.Space.Dimension, q = _u.Length;
-        _update.Evaluate(design, context.Estimate, context.Optimizer, noiseSeed, _u, _du);
+        try
+        {
+            _update.Evaluate(design, context.Estimate, context.Optimizer, noiseSeed, _u, _du);
+        }
+        catch (Simulation.SimulationException)
+        {
+            gradient.Clear();
+            return double.PositiveInfinity;
+        }
+
         context.Estimate.CopyTo(_theta, 0);
         for (int k = 0; k < q; k++)
         {

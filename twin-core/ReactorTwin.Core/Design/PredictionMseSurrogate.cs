@@ -29,8 +29,9 @@ public sealed class PredictionMseSurrogate
     /// <param name="testInitialStates">The prediction points D_test = {s₀ʰ} (full states z₀).</param>
     /// <param name="output">Name of the output component m (species or cell phase).</param>
     /// <param name="horizonHours">T, the prediction horizon (h), &gt; 0.</param>
-    /// <param name="options">LNA options; null for defaults.</param>
-    public PredictionMseSurrogate(ReactionNetwork model, IReadOnlyList<int> estimated, IReadOnlyList<double[]> testInitialStates, string output, double horizonHours, LnaOptions? options = null)
+    /// <param name="options">LNA options of J and its gradient; null for defaults.</param>
+    /// <param name="referenceOptions">LNA options of the reference draws (no sensitivities); null for <paramref name="options"/>.</param>
+    public PredictionMseSurrogate(ReactionNetwork model, IReadOnlyList<int> estimated, IReadOnlyList<double[]> testInitialStates, string output, double horizonHours, LnaOptions? options = null, LnaOptions? referenceOptions = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(estimated);
@@ -58,7 +59,7 @@ public sealed class PredictionMseSurrogate
         Estimated = [.. estimated];
         _tests = [.. testInitialStates.Select(s => s.ToArray())];
         _withSens = new LnaSolver(model, estimated, options);
-        _plain = new LnaSolver(model, [], options);
+        _plain = new LnaSolver(model, [], referenceOptions ?? options);
         _s = _withSens.CreateState();
         _plainState = _plain.CreateState();
         _refMean = new double[_tests.Length];

@@ -25,7 +25,7 @@ namespace ReactorTwin.Core.Design;
 /// Rates are truncated at 0 as in the simulators; the derivative of a truncated channel is taken as 0. After
 /// construction an evaluation allocates nothing. Not thread-safe.
 /// </summary>
-internal sealed class VirtualModelUpdate
+public sealed class VirtualModelUpdate
 {
     private readonly CompiledModel _m;
     private readonly DesignSpace _space;
@@ -122,6 +122,9 @@ internal sealed class VirtualModelUpdate
 
     /// <summary>∂G̃/∂ω (q × d, row-major) of the last evaluation.</summary>
     public ReadOnlySpan<double> ScoreJacobian => _scoreJac;
+
+    /// <summary>Transitions of virtual batches left out because their covariance was singular (since construction).</summary>
+    public long SkippedTransitions { get; private set; }
 
     /// <summary>The simulated path of the last evaluation ((T + 1) × n, row 0 = z₀).</summary>
     public ReadOnlySpan<double> Path => _path;
@@ -309,9 +312,17 @@ internal sealed class VirtualModelUpdate
                 }
             }
 
-            if (!SmallDense.TryCholesky(_sigma, k))
+            // As in the physical update (EulerMaruyamaLikelihood.SkipSingularTransitions): a transition with a singular
+            // covariance (all noisy channels at rate 0) has no density under eq. 4 and is left out.
+            for (int j = 0; j < k; j++)
             {
-                throw new DataException($"the virtual batch's transition covariance before {_times[ti]:G6} h is singular; the Euler–Maruyama score is undefined there");
+                _tmp[j] = _sigma[(j * k) + j];
+            }
+
+            if (!SmallDense.TryCholesky(_sigma, k) || !EulerMaruyamaLikelihood.PivotsAboveRounding(_sigma, _tmp, k))
+            {
+                SkippedTransitions++;
+                continue;
             }
 
             _dvec.AsSpan().CopyTo(_alpha);

@@ -81,6 +81,17 @@ public sealed class EulerMaruyamaLikelihood
     /// <summary>Dimension of range(N): the number of independent species increments (≤ species count).</summary>
     public int IndependentIncrements => _k;
 
+    /// <summary>
+    /// When true, a transition whose covariance is singular (every noisy channel at rate 0, e.g. after a substrate ran
+    /// out) is left out of ℓ and counted in <see cref="SkippedTransitions"/> instead of failing the evaluation. Eq. 4
+    /// has no density there; the design harness uses this so that one depleted interval does not discard a batch.
+    /// Default false.
+    /// </summary>
+    public bool SkipSingularTransitions { get; set; }
+
+    /// <summary>Transitions left out since construction (see <see cref="SkipSingularTransitions"/>).</summary>
+    public long SkippedTransitions { get; private set; }
+
     /// <summary>Indices into θ of the gradient parameters.</summary>
     public IReadOnlyList<int> GradientParameters => _grad;
 
@@ -198,6 +209,14 @@ public sealed class EulerMaruyamaLikelihood
 
                 if (!SmallDense.TryCholesky(_sigma, k) || !PivotsAboveRounding(_sigma, _u, k))
                 {
+                    if (SkipSingularTransitions)
+                    {
+                        SkippedTransitions++;
+                        tPrev = obs.TimeHours;
+                        prev = obs.Values;
+                        continue;
+                    }
+
                     throw new DataException($"batch {batch.Id}: the transition covariance before {obs.TimeHours:G6} h is singular (rates of some reactions are zero); the Euler–Maruyama likelihood is undefined there");
                 }
 
@@ -260,7 +279,7 @@ public sealed class EulerMaruyamaLikelihood
     }
 
     /// <summary>True when every pivot L_jj² of the Cholesky factor exceeds 1e−12 times the diagonal entry it came from.</summary>
-    private static bool PivotsAboveRounding(ReadOnlySpan<double> l, ReadOnlySpan<double> diagonal, int k)
+    internal static bool PivotsAboveRounding(ReadOnlySpan<double> l, ReadOnlySpan<double> diagonal, int k)
     {
         for (int j = 0; j < k; j++)
         {
