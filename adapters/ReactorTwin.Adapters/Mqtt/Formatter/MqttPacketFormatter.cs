@@ -472,7 +472,7 @@ internal abstract class MqttPacketFormatter
             PayloadIsUtf8 = p.PayloadFormatIndicator is { } f ? f == 1 : null,
             ContentType = p.ContentType,
             ResponseTopic = p.ResponseTopic,
-            CorrelationData = p.CorrelationData,
+            CorrelationData = p.CorrelationData is { } cd ? new ReadOnlyMemory<byte>(cd) : (ReadOnlyMemory<byte>?)null,
             UserProperties = p.UserProperties.Count == 0 ? [] : p.UserProperties,
             SubscriptionIdentifiers = p.SubscriptionIdentifiers.Count == 0 ? [] : p.SubscriptionIdentifiers,
         };
