@@ -33,6 +33,7 @@ public static class CommandLineApp
         root.Subcommands.Add(LoglikCommand(stdout));
         root.Subcommands.Add(FitCommand(stdout, stderr, time));
         root.Subcommands.Add(ReproduceCommand(stdout, stderr, time));
+        root.Subcommands.Add(DemoCommand(stdout, stderr, time));
         root.Subcommands.Add(ModelsCommand(stdout));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -172,6 +173,21 @@ public static class CommandLineApp
                 stderr,
                 time);
         });
+        return cmd;
+    }
+
+    private static Command DemoCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        var batches = new Option<int>("--batches") { Description = "Batches of 72 h to run.", DefaultValueFactory = _ => 4 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the plant, sensors and policy.", DefaultValueFactory = _ => 1 };
+        var faults = new Option<bool>("--faults") { Description = "Inject sensor faults: dropouts, duplicates, out-of-order and garbage messages (3 % each)." };
+        var output = new Option<string>("--out") { Description = "Report directory.", DefaultValueFactory = _ => "out/demo" };
+        var journal = new Option<string?>("--journal") { Description = "SQLite journal file (default OUT/journal.db)." };
+        var cmd = new Command("demo", "Run the simulated CHO reactor and the twin runtime in one process, in virtual time, and write a report.")
+        {
+            batches, seed, faults, output, journal,
+        };
+        cmd.SetAction(p => DemoRunner.Run(new DemoSettings(p.GetValue(batches), p.GetValue(seed), p.GetValue(faults), p.GetValue(output)!, p.GetValue(journal)), stdout, stderr, time));
         return cmd;
     }
 

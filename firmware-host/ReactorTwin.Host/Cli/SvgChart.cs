@@ -10,7 +10,8 @@ namespace ReactorTwin.Host.Cli;
 /// <param name="Y">y values (NaN breaks the line).</param>
 /// <param name="Lower">Band lower edge, or null.</param>
 /// <param name="Upper">Band upper edge, or null.</param>
-internal sealed record ChartSeries(string Label, string Color, double[] X, double[] Y, double[]? Lower = null, double[]? Upper = null);
+/// <param name="Points">Draw markers instead of a line.</param>
+internal sealed record ChartSeries(string Label, string Color, double[] X, double[] Y, double[]? Lower = null, double[]? Upper = null, bool Points = false);
 
 /// <summary>A minimal, dependency-free SVG line chart with shaded bands and an optional log₁₀ y axis.</summary>
 internal static class SvgChart
@@ -90,6 +91,22 @@ internal static class SvgChart
                 }
 
                 sb.Append(inv, $"<polygon points=\"{string.Join(' ', pts)}\" fill=\"{s.Color}\" fill-opacity=\"0.18\" stroke=\"none\"/>\n");
+            }
+
+            if (s.Points)
+            {
+                for (int i = 0; i < s.X.Length; i++)
+                {
+                    if (Ok(s.Y[i]))
+                    {
+                        sb.Append(inv, $"<circle cx=\"{Px(s.X[i]):F1}\" cy=\"{Py(s.Y[i]):F1}\" r=\"2.5\" fill=\"{s.Color}\"/>\n");
+                    }
+                }
+
+                int py0 = Top + 8 + (legend++ * 16);
+                sb.Append(inv, $"<circle cx=\"{Width - Right - 140}\" cy=\"{py0}\" r=\"3\" fill=\"{s.Color}\"/>\n");
+                sb.Append(inv, $"<text x=\"{Width - Right - 124}\" y=\"{py0 + 4}\">{Escape(s.Label)}</text>\n");
+                continue;
             }
 
             var line = new StringBuilder();

@@ -168,6 +168,23 @@ public sealed class StreamingPosterior
         return result;
     }
 
+    /// <summary>
+    /// Covariance of û (unconstrained coordinates) from the observed information of the completed batches at the
+    /// current estimate (<see cref="ObservedInformation.RegularizedCovariance"/>), or null before the first completed
+    /// batch or when the information cannot be inverted. Costs 2q gradient evaluations over all completed data.
+    /// </summary>
+    public MathNet.Numerics.LinearAlgebra.Matrix<double>? EstimateCovariance()
+    {
+        if (_completed.Count == 0)
+        {
+            return null;
+        }
+
+        var data = ObservationSet.FromRows(_space.Model, _completed, "stream");
+        var at = new ParameterSpace(_space.Model, _theta.ToArray(), _space.Indices);
+        return ObservedInformation.RegularizedCovariance(new PosteriorDensity(at, _likelihoodFor(data)), Estimate);
+    }
+
     /// <summary>Predicts the running batch's latent state at a later time under the current estimate.</summary>
     public void Predict(double timeHours, LnaState destination)
     {

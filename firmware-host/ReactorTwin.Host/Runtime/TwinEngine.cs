@@ -1,0 +1,374 @@
+using System.Globalization;
+using System.Reactive.Subjects;
+using System.Text;
+using System.Text.Json;
+using ReactorTwin.Adapters.Messaging;
+using ReactorTwin.Adapters.Mqtt;
+using ReactorTwin.Core.Design;
+using ReactorTwin.Core.Estimation;
+using ReactorTwin.Core.Inference;
+using ReactorTwin.Core.Lna;
+using ReactorTwin.Core.Models;
+using ReactorTwin.Simulator.Plant;
+
+namespace ReactorTwin.Host.Runtime;
+
+/// <summary>Settings of one reactor's twin.</summary>
+public sealed record TwinOptions
+{
+    /// <summary>Reactor id (topic level).</summary>
+    public required string ReactorId { get; init; }
+
+    /// <summary>The twin's model.</summary>
+    public required ReactionNetwork Model { get; init; }
+
+    /// <summary>Accepted sensor channels.</summary>
+    public required IReadOnlyList<TwinChannel> Channels { get; init; }
+
+    /// <summary>The twin's initial parameter guess (full vector); null for the model's nominal values.</summary>
+    public double[]? InitialParameters { get; init; }
+
+    /// <summary>The design space of the next batch's setpoints; null disables proposals.</summary>
+    public DesignSpace? Design { get; init; }
+
+    /// <summary>Design policy: d-optimal (default) or random.</summary>
+    public string Policy { get; init; } = "d-optimal";
+
+    /// <summary>Apply proposals automatically (publish them on the set topic) instead of waiting for a person.</summary>
+    public bool AutoApply { get; init; } = true;
+
+    /// <summary>Safety bounds applied setpoints are clamped to (component → [min, max]); proposals outside are clamped
+    /// and the clamp is reported.</summary>
+    public IReadOnlyDictionary<string, (double Min, double Max)> SafetyBounds { get; init; } = new Dictionary<string, (double, double)>();
+
+    /// <summary>Seed of the policy's randomness.</summary>
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>Something the twin did, for progress views, reports and tests.</summary>
+/// <param name="Kind">measurement, rejection, prediction, refit, proposal.</param>
+/// <param name="Batch">Batch id.</param>
+/// <param name="TimeHours">Culture time (h) the event refers to.</param>
+/// <param name="Component">Component or parameter name ("" when none).</param>
+/// <param name="Value">Measured value, predicted mean, estimate or proposed setpoint.</param>
+/// <param name="Lower">Lower 95 % bound (or NaN).</param>
+/// <param name="Upper">Upper 95 % bound (or NaN).</param>
+/// <param name="Detail">Free text (rejection reason, …).</param>
+public sealed record TwinEvent(string Kind, string Batch, double TimeHours, string Component, double Value, double Lower, double Upper, string Detail);
+
+/// <summary>
+/// One reactor's digital twin as a reactive pipeline over an <see cref="IMessageBus"/>:
+/// sensor messages → <see cref="ReadingValidator"/> (rejections published with reasons on
+/// <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/errors</c>) → <see cref="MeasurementJournal"/> (appended before
+/// processing) → Kalman–LNA filter update of the running batch (<see cref="StreamingPosterior"/>) → retained predictions
+/// <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/twin/&lt;component&gt;</c> with mean, sd and 95 % band now and at batch end.
+/// When a new batch is announced the previous one completes: the parameters are refitted, published with intervals on
+/// <c>reactortwin/&lt;reactor&gt;/twin/parameters</c>, and the design policy's proposal for the next batch goes to
+/// <c>reactortwin/&lt;reactor&gt;/proposal</c> and, when auto-apply is on, clamped to the safety bounds, to
+/// <c>reactortwin/&lt;reactor&gt;/set/batch</c>. Predictions with a non-finite mean or a negative variance are never
+/// published (an error is). Message handling is serialised by a lock.
+/// </summary>
+public sealed class TwinEngine : IDisposable
+{
+    private readonly TwinOptions _o;
+    private readonly IMessageBus _bus;
+    private readonly MeasurementJournal? _journal;
+    private readonly ReadingValidator _validator;
+    private readonly StreamingPosterior _posterior;
+    private readonly ParameterSpace _space;
+    private readonly IDesignPolicy? _policy;
+    private readonly Random _random;
+    private readonly LnaState _prediction;
+    private readonly Subject<TwinEvent> _events = new();
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly object _gate = new();
+    private readonly Dictionary<string, (DateTimeOffset Start, double Hours)> _batchInfo = new(StringComparer.Ordinal);
+    private string? _running;
+    private int _proposals;
+
+    /// <summary>Creates the engine (call <see cref="Start"/> to subscribe).</summary>
+    public TwinEngine(TwinOptions options, IMessageBus bus, MeasurementJournal? journal = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(bus);
+        _o = options;
+        _bus = bus;
+        _journal = journal;
+        var model = options.Model;
+        _validator = new ReadingValidator(model, options.ReactorId, options.Channels);
+        var noise = new MeasurementNoise(model.StateDimension);
+        foreach (var c in options.Channels)
+        {
+            int i = model.IndexOfState(c.Component);
+            noise.SetAbsolute(i, c.NoiseSd);
+            if (c.NoiseRelative > 0)
+            {
+                noise.SetRelative(i, c.NoiseRelative);
+            }
+        }
+
+        _space = new ParameterSpace(model, options.InitialParameters ?? model.NominalParameters());
+        _posterior = new StreamingPosterior(_space, d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, noise), noise, new StreamingOptions { MaxIterationsPerRefit = 300, GradientTolerance = 1e-6 });
+        _prediction = _posterior.CreateState();
+        _random = new Random(options.Seed);
+        if (options.Design is { } design)
+        {
+            _policy = options.Policy switch
+            {
+                "d-optimal" => new FisherInformationDesignPolicy(design, _space.Indices, [12, 24, 36, 48, 60, 72]),
+                "random" => new RandomDesignPolicy(),
+                _ => throw new ArgumentException($"runtime policy '{options.Policy}' is not supported (d-optimal, random)", nameof(options)),
+            };
+        }
+    }
+
+    /// <summary>Everything the twin does, as it happens.</summary>
+    public IObservable<TwinEvent> Events => _events;
+
+    /// <summary>The current estimate θ̂ (natural scale, all parameters).</summary>
+    public double[] Estimate => _posterior.Parameters.ToArray();
+
+    /// <summary>Measurements accepted so far.</summary>
+    public long Accepted { get; private set; }
+
+    /// <summary>Messages rejected so far.</summary>
+    public long Rejected { get; private set; }
+
+    /// <summary>Subscribes to the reactor's batch announcements and sensor topics.</summary>
+    public void Start()
+    {
+        _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/+/batch").Subscribe(m => Handle(() => OnBatch(m))));
+        _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/+/sensors/+").Subscribe(m => Handle(() => OnSensor(m))));
+    }
+
+    /// <summary>Completes the running batch (refit and proposal) without waiting for the next announcement.</summary>
+    public void CompleteRunningBatch() => Handle(CompleteRunning);
+
+    private void Handle(Action action)
+    {
+        lock (_gate)
+        {
+            action();
+        }
+    }
+
+    private void OnBatch(MqttMessage message)
+    {
+        BatchAnnouncement? a;
+        try
+        {
+            a = JsonSerializer.Deserialize(message.Payload.Span, RuntimeJson.Default.BatchAnnouncement);
+        }
+        catch (JsonException ex)
+        {
+            PublishError(message.Topic, $"batch announcement: malformed JSON ({ex.Message.Split('.')[0]})");
+            return;
+        }
+
+        if (a is null || !DateTimeOffset.TryParse(a.Start, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var start) || !(a.Hours > 0))
+        {
+            PublishError(message.Topic, "batch announcement: needs batch, start (ISO 8601) and hours > 0");
+            return;
+        }
+
+        if (_batchInfo.ContainsKey(a.Batch))
+        {
+            return; // a retained announcement seen again (e.g. after a reconnect)
+        }
+
+        if (_running is not null)
+        {
+            CompleteRunning();
+        }
+
+        _batchInfo[a.Batch] = (start, a.Hours);
+        _validator.BeginBatch(a.Batch, start, a.Hours);
+        _running = a.Batch;
+        foreach (var (name, value) in a.Initial)
+        {
+            if (_o.Model.IndexOfState(name) >= 0)
+            {
+                _posterior.AddMeasurement(a.Batch, 0.0, name, value);
+            }
+        }
+    }
+
+    private void OnSensor(MqttMessage message)
+    {
+        if (!_validator.TryAccept(message, out var m, out var rejection))
+        {
+            Rejected++;
+            PublishError(rejection!.Topic, rejection.Reason, rejection.Payload);
+            _events.OnNext(new TwinEvent("rejection", "", double.NaN, "", double.NaN, double.NaN, double.NaN, rejection.Reason));
+            return;
+        }
+
+        _journal?.Append(_o.ReactorId, m!);
+        Accepted++;
+        if (m!.Batch != _running)
+        {
+            return; // a late reading of a batch that has completed: journaled, not filtered
+        }
+
+        try
+        {
+            _posterior.AddMeasurement(m.Batch, m.TimeHours, m.Component, m.Value);
+        }
+        catch (ArgumentException ex)
+        {
+            PublishError(message.Topic, ex.Message);
+            return;
+        }
+
+        _events.OnNext(new TwinEvent("measurement", m.Batch, m.TimeHours, m.Component, m.Value, double.NaN, double.NaN, ""));
+        PublishPredictions(m.Batch, m.TimeHours);
+    }
+
+    private void PublishPredictions(string batch, double now)
+    {
+        var (start, hours) = _batchInfo[batch];
+        foreach (var horizon in new[] { now, hours })
+        {
+            if (horizon < now)
+            {
+                continue;
+            }
+
+            try
+            {
+                _posterior.Predict(horizon, _prediction);
+            }
+            catch (LnaException ex)
+            {
+                PublishError($"reactortwin/{_o.ReactorId}/{batch}/twin", $"prediction at {horizon:G4} h failed: {ex.Message}");
+                return;
+            }
+
+            int n = _o.Model.StateDimension;
+            foreach (var c in _o.Channels)
+            {
+                int i = _o.Model.IndexOfState(c.Component);
+                double mean = _prediction.Mean[i], variance = _prediction.Covariance[(i * n) + i];
+                if (!double.IsFinite(mean) || !(variance >= 0) || !double.IsFinite(variance))
+                {
+                    PublishError($"reactortwin/{_o.ReactorId}/{batch}/twin/{c.Component}", $"prediction at {horizon:G4} h is not finite or has a negative variance; not published");
+                    continue;
+                }
+
+                double sd = Math.Sqrt(variance);
+                string unit = i < _o.Model.SpeciesCount ? _o.Model.Species[i].Unit : _o.Model.CellPhases[i - _o.Model.SpeciesCount].Unit;
+                string suffix = horizon == now ? "" : "/end";
+                string payload = string.Create(CultureInfo.InvariantCulture, $"{{\"value\":{mean:R},\"unit\":\"{unit}\",\"ts\":\"{Iso(start + TimeSpan.FromHours(horizon))}\",\"mean\":{mean:R},\"sd\":{sd:R},\"lo95\":{mean - (1.96 * sd):R},\"hi95\":{mean + (1.96 * sd):R},\"horizon_h\":{horizon:R}}}");
+                Publish($"reactortwin/{_o.ReactorId}/{batch}/twin/{c.Component}{suffix}", payload, retain: true);
+                _events.OnNext(new TwinEvent(horizon == now ? "prediction" : "prediction-end", batch, horizon, c.Component, mean, mean - (1.96 * sd), mean + (1.96 * sd), ""));
+            }
+        }
+    }
+
+    private void CompleteRunning()
+    {
+        if (_running is null)
+        {
+            return;
+        }
+
+        string batch = _running;
+        _running = null;
+        _posterior.CompleteBatch();
+        var theta = _posterior.Parameters.ToArray();
+        var cov = _posterior.EstimateCovariance();
+        var u = _posterior.Estimate;
+        var sb = new StringBuilder("{");
+        for (int j = 0; j < _space.Dimension; j++)
+        {
+            string name = _o.Model.Parameters[_space.Indices[j]].Name;
+            double sd = cov is null ? double.NaN : Math.Sqrt(Math.Max(cov[j, j], 0));
+            double lo = double.NaN, hi = double.NaN;
+            if (double.IsFinite(sd))
+            {
+                lo = _space.IsLogScale(j) ? Math.Exp(u[j] - (1.96 * sd)) : u[j] - (1.96 * sd);
+                hi = _space.IsLogScale(j) ? Math.Exp(u[j] + (1.96 * sd)) : u[j] + (1.96 * sd);
+            }
+
+            double value = theta[_space.Indices[j]];
+            _events.OnNext(new TwinEvent("refit", batch, double.NaN, name, value, lo, hi, _posterior.LastRefitFailure ?? ""));
+            sb.Append(CultureInfo.InvariantCulture, $"{(j > 0 ? "," : "")}\"{name}\":{{\"value\":{value:R},\"lo95\":{Json(lo)},\"hi95\":{Json(hi)}}}");
+        }
+
+        sb.Append('}');
+        Publish($"reactortwin/{_o.ReactorId}/twin/parameters", sb.ToString(), retain: true);
+        Propose(theta);
+    }
+
+    private void Propose(double[] theta)
+    {
+        if (_policy is null || _o.Design is null)
+        {
+            return;
+        }
+
+        _proposals++;
+        var context = new DesignContext(_o.Design, _space.Indices, theta, new AdamOptimizer(Enumerable.Repeat(1.0, _space.Dimension).ToArray()), [], _proposals, _random);
+        var p = _policy.Propose(context);
+        var applied = (double[])p.Design.Clone();
+        var notes = new List<string>();
+        var setpoints = new StringBuilder("{");
+        for (int j = 0; j < applied.Length; j++)
+        {
+            string name = _o.Design.Variables[j].Name;
+            if (_o.SafetyBounds.TryGetValue(name, out var b) && (applied[j] < b.Min || applied[j] > b.Max))
+            {
+                double clamped = Math.Clamp(applied[j], b.Min, b.Max);
+                notes.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {applied[j]:G5} clamped to the safety bounds [{b.Min:G5}, {b.Max:G5}]"));
+                applied[j] = clamped;
+            }
+
+            setpoints.Append(CultureInfo.InvariantCulture, $"{(j > 0 ? "," : "")}\"{name}\":{applied[j]:R}");
+            _events.OnNext(new TwinEvent("proposal", "", double.NaN, name, applied[j], double.NaN, double.NaN, p.ObjectiveName));
+        }
+
+        setpoints.Append('}');
+        string proposal = string.Create(CultureInfo.InvariantCulture, $"{{\"policy\":\"{_policy.Name}\",\"setpoints\":{setpoints},\"predicted\":{Json(p.PredictedObjective ?? double.NaN)},\"objective\":\"{p.ObjectiveName}\",\"applied\":{(_o.AutoApply ? "true" : "false")},\"notes\":{JsonSerializer.Serialize(notes, RuntimeJson.Default.ListString)}}}");
+        Publish($"reactortwin/{_o.ReactorId}/proposal", proposal, retain: true);
+        if (_o.AutoApply)
+        {
+            Publish($"reactortwin/{_o.ReactorId}/set/batch", setpoints.ToString(), retain: false);
+        }
+    }
+
+    private void PublishError(string topic, string reason, string payload = "")
+    {
+        string json = string.Create(CultureInfo.InvariantCulture, $"{{\"topic\":{JsonSerializer.Serialize(topic, RuntimeJson.Default.String)},\"reason\":{JsonSerializer.Serialize(reason, RuntimeJson.Default.String)},\"payload\":{JsonSerializer.Serialize(payload, RuntimeJson.Default.String)}}}");
+        var parts = topic.Split('/');
+        string batch = parts.Length > 2 ? parts[2] : "unknown";
+        Publish($"reactortwin/{_o.ReactorId}/{batch}/errors", json, retain: false);
+    }
+
+    private void Publish(string topic, string payload, bool retain) =>
+        _bus.PublishAsync(new MqttMessage(topic, Encoding.UTF8.GetBytes(payload), MqttQualityOfService.AtLeastOnce, retain)).GetAwaiter().GetResult();
+
+    private static string Json(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
+
+    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var s in _subscriptions)
+        {
+            s.Dispose();
+        }
+
+        _events.OnCompleted();
+        _events.Dispose();
+    }
+}
+
+/// <summary>Source-generated JSON metadata of the runtime.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(BatchAnnouncement))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class RuntimeJson : System.Text.Json.Serialization.JsonSerializerContext
+{
+}

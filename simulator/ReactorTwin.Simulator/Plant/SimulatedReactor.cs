@@ -1,0 +1,360 @@
+using System.Globalization;
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Text;
+using System.Text.Json;
+using ReactorTwin.Adapters.Messaging;
+using ReactorTwin.Adapters.Mqtt;
+using ReactorTwin.Core.Models;
+using ReactorTwin.Core.Numerics;
+using ReactorTwin.Core.Simulation;
+
+namespace ReactorTwin.Simulator.Plant;
+
+/// <summary>One sensor channel of the simulated reactor: which state component it reads, how often, and how it fails.</summary>
+public sealed record SensorChannelOptions
+{
+    /// <summary>State component measured (species or cell phase name of the model).</summary>
+    public required string Component { get; init; }
+
+    /// <summary>Sampling interval (h of culture time), &gt; 0.</summary>
+    public double IntervalHours { get; init; } = 1.0;
+
+    /// <summary>Absolute measurement noise SD (model units).</summary>
+    public double NoiseSd { get; init; }
+
+    /// <summary>Relative measurement noise SD (fraction of the value).</summary>
+    public double NoiseRelative { get; init; }
+
+    /// <summary>Additive sensor drift (model units per hour of culture time).</summary>
+    public double DriftPerHour { get; init; }
+
+    /// <summary>Probability that a reading is not sent at all.</summary>
+    public double DropoutProbability { get; init; }
+
+    /// <summary>Probability that the sensor repeats its previous value (stuck).</summary>
+    public double StuckProbability { get; init; }
+
+    /// <summary>Probability that a reading is sent twice.</summary>
+    public double DuplicateProbability { get; init; }
+
+    /// <summary>Probability that a reading is held back and sent after the channel's next one.</summary>
+    public double OutOfOrderProbability { get; init; }
+
+    /// <summary>Probability that the payload is garbage (non-JSON, truncated, NaN or out of range).</summary>
+    public double GarbageProbability { get; init; }
+}
+
+/// <summary>Settings of a <see cref="SimulatedReactor"/>.</summary>
+public sealed record ReactorOptions
+{
+    /// <summary>Reactor id used in topics (letters, digits, '-' and '_').</summary>
+    public required string ReactorId { get; init; }
+
+    /// <summary>The plant's model.</summary>
+    public required ReactionNetwork Model { get; init; }
+
+    /// <summary>True parameters (full vector); null for the model's nominal values.</summary>
+    public double[]? TrueParameters { get; init; }
+
+    /// <summary>Batch duration (h of culture time).</summary>
+    public double BatchHours { get; init; } = 72;
+
+    /// <summary>Setpoints of the first batch (initial values of state components); others are the model's defaults.</summary>
+    public IReadOnlyDictionary<string, double> InitialSetpoints { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Sensor channels.</summary>
+    public required IReadOnlyList<SensorChannelOptions> Channels { get; init; }
+
+    /// <summary>Euler–Maruyama step of the plant's chemical Langevin dynamics (h).</summary>
+    public double StepHours { get; init; } = 0.01;
+
+    /// <summary>Seed of the plant's and the sensors' randomness.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Number of batches to run (then the reactor goes idle); 0 for unlimited.</summary>
+    public int Batches { get; init; }
+}
+
+/// <summary>
+/// A stand-in for the bioreactor and its instruments: runs the stochastic plant (chemical Langevin dynamics of a
+/// model at the true parameters) batch after batch on an injected <see cref="IScheduler"/> (virtual or real time;
+/// one scheduler hour is one hour of culture), publishes readings as instruments would — topic
+/// <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/sensors/&lt;component&gt;</c>, payload <c>{"value":…,"unit":…,"ts":…}</c>
+/// — with the configured noise and faults, announces each batch on the retained topic
+/// <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/batch</c>, and takes the next batch's setpoints from
+/// <c>reactortwin/&lt;reactor&gt;/set/batch</c> (JSON object of component → initial value; unknown names and
+/// non-positive values are ignored and reported on <c>reactortwin/&lt;reactor&gt;/errors</c>).
+/// </summary>
+public sealed class SimulatedReactor : IDisposable
+{
+    private readonly ReactorOptions _o;
+    private readonly IMessageBus _bus;
+    private readonly IScheduler _scheduler;
+    private readonly Random _random;
+    private readonly GaussianSource _noise;
+    private readonly ChemicalLangevinSimulator _cle;
+    private readonly double[] _theta, _z;
+    private readonly Dictionary<string, double> _nextSetpoints;
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly double[] _lastValue;
+    private readonly MqttMessage?[] _heldBack;
+    private double _plantTime;
+    private DateTimeOffset _batchStart;
+    private string _batchId = "";
+    private bool _disposed;
+
+    /// <summary>Creates the reactor; call <see cref="Start"/> to begin the first batch.</summary>
+    public SimulatedReactor(ReactorOptions options, IMessageBus bus, IScheduler scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        _o = options;
+        _bus = bus;
+        _scheduler = scheduler;
+        foreach (var ch in options.Channels)
+        {
+            if (options.Model.IndexOfState(ch.Component) < 0)
+            {
+                throw new ArgumentException($"sensor channel '{ch.Component}': not a state component of model '{options.Model.Name}'", nameof(options));
+            }
+
+            if (!(ch.IntervalHours > 0))
+            {
+                throw new ArgumentException($"sensor channel '{ch.Component}': the interval must be > 0 h", nameof(options));
+            }
+        }
+
+        _random = new Random(options.Seed);
+        _noise = new GaussianSource(new Random(options.Seed + 7919));
+        _cle = new ChemicalLangevinSimulator(options.Model, options.StepHours);
+        _theta = options.TrueParameters ?? options.Model.NominalParameters();
+        _z = new double[options.Model.StateDimension];
+        _nextSetpoints = new Dictionary<string, double>(options.InitialSetpoints, StringComparer.Ordinal);
+        _lastValue = new double[options.Channels.Count];
+        _heldBack = new MqttMessage?[options.Channels.Count];
+    }
+
+    /// <summary>Batches started so far.</summary>
+    public int BatchesStarted { get; private set; }
+
+    /// <summary>Well-formed readings sent per component (duplicates counted once, garbage and dropouts not at all).</summary>
+    public IReadOnlyDictionary<string, int> ReadingsSent => _sent;
+
+    private readonly Dictionary<string, int> _sent = new(StringComparer.Ordinal);
+
+    /// <summary>The id of the running batch ("" before the first).</summary>
+    public string CurrentBatch => _batchId;
+
+    /// <summary>The plant's current true state z (for tests and reports).</summary>
+    public ReadOnlySpan<double> TrueState => _z;
+
+    /// <summary>Subscribes to setpoint commands and starts the first batch now.</summary>
+    public void Start()
+    {
+        _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/set/batch").Subscribe(OnSetpoints));
+        _subscriptions.Add(_scheduler.Schedule(StartBatch));
+    }
+
+    private void OnSetpoints(MqttMessage message)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(message.Payload);
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (_o.Model.IndexOfState(p.Name) < 0 || p.Value.ValueKind != JsonValueKind.Number || !(p.Value.GetDouble() >= 0))
+                {
+                    Error($"setpoint '{p.Name}' ignored: not a state component with a value ≥ 0");
+                    continue;
+                }
+
+                _nextSetpoints[p.Name] = p.Value.GetDouble();
+            }
+        }
+        catch (JsonException ex)
+        {
+            Error($"setpoint message is not a JSON object: {ex.Message}");
+        }
+    }
+
+    private void StartBatch()
+    {
+        if (_disposed || (_o.Batches > 0 && BatchesStarted >= _o.Batches))
+        {
+            return;
+        }
+
+        BatchesStarted++;
+        _batchId = string.Create(CultureInfo.InvariantCulture, $"b{BatchesStarted:D4}");
+        _batchStart = _scheduler.Now;
+        _plantTime = 0;
+        _o.Model.DefaultInitialState().CopyTo(_z, 0);
+        foreach (var (name, value) in _nextSetpoints)
+        {
+            _z[_o.Model.IndexOfState(name)] = value;
+        }
+
+        var initial = new Dictionary<string, double>();
+        for (int i = 0; i < _z.Length; i++)
+        {
+            initial[_o.Model.StateNames[i]] = _z[i];
+        }
+
+        var announcement = JsonSerializer.Serialize(new BatchAnnouncement(_batchId, Iso(_batchStart), _o.BatchHours, initial, new Dictionary<string, double>(_nextSetpoints)), BatchAnnouncementContext.Default.BatchAnnouncement);
+        Publish($"reactortwin/{_o.ReactorId}/{_batchId}/batch", announcement, retain: true);
+        Array.Clear(_heldBack);
+        for (int c = 0; c < _o.Channels.Count; c++)
+        {
+            int channel = c;
+            _lastValue[c] = double.NaN;
+            ScheduleReading(channel, _o.Channels[c].IntervalHours);
+        }
+
+        _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(_o.BatchHours + 1e-6), StartBatch));
+    }
+
+    private void ScheduleReading(int channel, double hours)
+    {
+        if (hours > _o.BatchHours + 1e-9)
+        {
+            return;
+        }
+
+        string batch = _batchId;
+        _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(hours), () =>
+        {
+            if (_disposed || batch != _batchId)
+            {
+                return;
+            }
+
+            Advance(hours);
+            EmitReading(channel, hours);
+            ScheduleReading(channel, hours + _o.Channels[channel].IntervalHours);
+        }));
+    }
+
+    private void Advance(double hours)
+    {
+        if (hours <= _plantTime)
+        {
+            return;
+        }
+
+        var start = _z.ToArray();
+        for (int i = 0; i < start.Length; i++)
+        {
+            start[i] = Math.Max(start[i], 0.0); // concentrations are non-negative; the CLE may dip below 0 near depletion
+        }
+
+        _cle.Simulate(start, _theta, [hours - _plantTime], _z, _noise);
+        _plantTime = hours;
+    }
+
+    private void EmitReading(int channel, double hours)
+    {
+        var ch = _o.Channels[channel];
+        int index = _o.Model.IndexOfState(ch.Component);
+        string unit = index < _o.Model.SpeciesCount ? _o.Model.Species[index].Unit : _o.Model.CellPhases[index - _o.Model.SpeciesCount].Unit;
+        string topic = $"reactortwin/{_o.ReactorId}/{_batchId}/sensors/{ch.Component}";
+        var ts = _batchStart + TimeSpan.FromHours(hours);
+        if (_random.NextDouble() < ch.DropoutProbability)
+        {
+            return;
+        }
+
+        double value;
+        if (!double.IsNaN(_lastValue[channel]) && _random.NextDouble() < ch.StuckProbability)
+        {
+            value = _lastValue[channel];
+        }
+        else
+        {
+            double sd = ch.NoiseSd + (ch.NoiseRelative * Math.Abs(_z[index]));
+            value = _z[index] + (ch.DriftPerHour * hours) + (sd * _noise.Next());
+        }
+
+        _lastValue[channel] = value;
+        string payload;
+        bool wellFormed = true;
+        if (_random.NextDouble() < ch.GarbageProbability)
+        {
+            wellFormed = false;
+            payload = _random.Next(4) switch
+            {
+                0 => "not json at all",
+                1 => "{\"value\": 1.2, \"unit\": ",
+                2 => string.Create(CultureInfo.InvariantCulture, $"{{\"value\":\"NaN\",\"unit\":\"{unit}\",\"ts\":\"{Iso(ts)}\"}}"),
+                _ => string.Create(CultureInfo.InvariantCulture, $"{{\"value\":-1e9,\"unit\":\"{unit}\",\"ts\":\"{Iso(ts)}\"}}"),
+            };
+        }
+        else
+        {
+            payload = string.Create(CultureInfo.InvariantCulture, $"{{\"value\":{value:R},\"unit\":\"{unit}\",\"ts\":\"{Iso(ts)}\"}}");
+        }
+
+        var message = new MqttMessage(topic, Encoding.UTF8.GetBytes(payload), MqttQualityOfService.AtLeastOnce);
+        if (wellFormed)
+        {
+            _sent[ch.Component] = _sent.GetValueOrDefault(ch.Component) + 1;
+        }
+
+        if (_heldBack[channel] is null && _random.NextDouble() < ch.OutOfOrderProbability)
+        {
+            _heldBack[channel] = message;
+            return;
+        }
+
+        Send(message);
+        if (_random.NextDouble() < ch.DuplicateProbability)
+        {
+            Send(message);
+        }
+
+        if (_heldBack[channel] is { } held)
+        {
+            _heldBack[channel] = null;
+            Send(held);
+        }
+    }
+
+    private void Send(MqttMessage message) => _bus.PublishAsync(message).GetAwaiter().GetResult();
+
+    private void Publish(string topic, string payload, bool retain) =>
+        Send(new MqttMessage(topic, Encoding.UTF8.GetBytes(payload), MqttQualityOfService.AtLeastOnce, retain));
+
+    private void Error(string reason) =>
+        Publish($"reactortwin/{_o.ReactorId}/errors", JsonSerializer.Serialize(reason, BatchAnnouncementContext.Default.String), retain: false);
+
+    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var s in _subscriptions)
+        {
+            s.Dispose();
+        }
+
+        _subscriptions.Clear();
+    }
+}
+
+/// <summary>The retained batch announcement of the simulated reactor (and of real lab software that starts batches).</summary>
+/// <param name="Batch">Batch (experiment) id.</param>
+/// <param name="Start">Start time, ISO 8601 UTC.</param>
+/// <param name="Hours">Planned duration (h).</param>
+/// <param name="Initial">Initial values of all state components.</param>
+/// <param name="Setpoints">The setpoints that were applied.</param>
+public sealed record BatchAnnouncement(string Batch, string Start, double Hours, Dictionary<string, double> Initial, Dictionary<string, double> Setpoints);
+
+/// <summary>Source-generated JSON metadata (no reflection, trimming-safe).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(BatchAnnouncement))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class BatchAnnouncementContext : System.Text.Json.Serialization.JsonSerializerContext
+{
+}
