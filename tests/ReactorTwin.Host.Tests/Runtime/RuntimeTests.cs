@@ -1,0 +1,153 @@
+using System.Reactive.Concurrency;
+using System.Text;
+using System.Text.Json;
+using ReactorTwin.Adapters.Messaging;
+using ReactorTwin.Adapters.Mqtt;
+using ReactorTwin.Core.Design;
+using ReactorTwin.Core.Models;
+using ReactorTwin.Host.Runtime;
+using ReactorTwin.Simulator.Plant;
+
+namespace ReactorTwin.Host.Tests.Runtime;
+
+public sealed class RuntimeTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("reactortwin-runtime-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static MqttMessage Msg(string topic, string payload) => new(topic, Encoding.UTF8.GetBytes(payload));
+
+    private static ReadingValidator Validator()
+    {
+        var v = new ReadingValidator(BuiltInModels.Load("cho"), "r1", [new TwinChannel("GLC", 0.2, 0, 0, 100)]);
+        v.BeginBatch("b1", Start, 72);
+        return v;
+    }
+
+    [Theory]
+    [InlineData("reactortwin/r1/b1/sensors/GLC", "not json", "payload: malformed JSON")]
+    [InlineData("reactortwin/r1/b1/sensors/GLC", "[1,2]", "payload: not a JSON object")]
+    [InlineData("reactortwin/r1/b1/sensors/GLC", "{\"value\":\"NaN\",\"unit\":\"mM\",\"ts\":\"2026-01-05T10:00:00Z\"}", "value: missing or not a number")]
+    [InlineData("reactortwin/r1/b1/sensors/GLC", "{\"value\":5,\"ts\":\"2026-01-05T10:00:00Z\"}", "unit: missing")]
+    [InlineData("reactortwin/r1/b1/sensors/GLC", "{\"value\":5,\"unit\":\"g/L\",\"ts\":\"2026-01-05T10:00:00Z\"}", "unit: 'g/L' but GLC is in mM")]
+    [InlineData("reactortwin/r1/b1/sensors/GLC", "{\"value\":-1e9,\"unit\":\"mM\",\"ts\":\"2026-01-05T10:00:00Z\"}", "value: -1E+09 mM outside the plausible range [0, 100]")]
+    [InlineData("reactortwin/r1/b1/sensors/GLC", "{\"value\":5,\"unit\":\"mM\",\"ts\":\"yesterday\"}", "ts: missing or not an ISO 8601 time")]
+    [InlineData("reactortwin/r1/b1/sensors/GLC", "{\"value\":5,\"unit\":\"mM\",\"ts\":\"2026-01-05T07:00:00Z\"}", "ts: -1.000 h after the batch start")]
+    [InlineData("reactortwin/r1/b9/sensors/GLC", "{\"value\":5,\"unit\":\"mM\",\"ts\":\"2026-01-05T10:00:00Z\"}", "batch 'b9' has not been announced")]
+    [InlineData("reactortwin/r1/b1/sensors/pH", "{\"value\":5,\"unit\":\"mM\",\"ts\":\"2026-01-05T10:00:00Z\"}", "'pH' is not a configured channel")]
+    [InlineData("reactortwin/r2/b1/sensors/GLC", "{\"value\":5,\"unit\":\"mM\",\"ts\":\"2026-01-05T10:00:00Z\"}", "topic: expected reactortwin/r1/")]
+    public void Validator_RejectsWithTheFieldThatWasWrong(string topic, string payload, string reason)
+    {
+        Assert.False(Validator().TryAccept(Msg(topic, payload), out var m, out var r));
+        Assert.Null(m);
+        Assert.Contains(reason, r!.Reason, StringComparison.Ordinal);
+        Assert.Equal(topic, r.Topic);
+    }
+
+    [Fact]
+    public void Validator_AcceptsThenRejectsDuplicatesAndOlderReadings()
+    {
+        var v = Validator();
+        const string topic = "reactortwin/r1/b1/sensors/GLC";
+        Assert.True(v.TryAccept(Msg(topic, "{\"value\":27.5,\"unit\":\"mM\",\"ts\":\"2026-01-05T12:00:00Z\"}"), out var m, out _));
+        Assert.Equal(4.0, m!.TimeHours, 1e-12);
+        Assert.Equal(27.5, m.Value);
+        Assert.False(v.TryAccept(Msg(topic, "{\"value\":27.5,\"unit\":\"mM\",\"ts\":\"2026-01-05T12:00:00Z\"}"), out _, out var dup));
+        Assert.StartsWith("duplicate", dup!.Reason, StringComparison.Ordinal);
+        Assert.False(v.TryAccept(Msg(topic, "{\"value\":27.9,\"unit\":\"mM\",\"ts\":\"2026-01-05T11:00:00Z\"}"), out _, out var old));
+        Assert.Contains("out of order", old!.Reason, StringComparison.Ordinal);
+        Assert.True(v.TryAccept(Msg(topic, "{\"value\":26.9,\"unit\":\"mM\",\"ts\":\"2026-01-05T13:00:00Z\"}"), out _, out _));
+    }
+
+    [Fact]
+    public void Journal_AppendsOnceReadsInOrderAndKeepsCheckpointsAcrossReopen()
+    {
+        string path = Path.Combine(_dir, "j.db");
+        var m1 = new Measurement("b1", "GLC", Start.AddHours(2), 2, 27.1);
+        var m2 = new Measurement("b1", "LAC", Start.AddHours(2), 2, 1.3);
+        using (var j = new MeasurementJournal(path))
+        {
+            Assert.Equal(1, j.Append("r1", m1));
+            Assert.Equal(-1, j.Append("r1", m1));
+            Assert.Equal(2, j.Append("r1", m2));
+            j.SaveCheckpoint("r1", 1, "{\"theta\":[1]}");
+        }
+
+        using (var j = new MeasurementJournal(path))
+        {
+            Assert.Equal(2, j.Count("r1"));
+            var (seq, state) = j.LatestCheckpoint("r1")!.Value;
+            Assert.Equal(1, seq);
+            Assert.Equal("{\"theta\":[1]}", state);
+            var after = j.ReadAfter("r1", seq).ToArray();
+            Assert.Single(after);
+            Assert.Equal(m2, after[0].Measurement);
+            Assert.Null(j.LatestCheckpoint("r2"));
+        }
+    }
+
+    [Fact]
+    public void Engine_OneBatchWithFaults_PublishesSaneRetainedPredictionsAndAClampedProposal()
+    {
+        var model = BuiltInModels.Load("cho");
+        var scheduler = new HistoricalScheduler(Start);
+        var bus = new InMemoryMessageBus();
+        SensorChannelOptions Ch(string c, double dt) => new() { Component = c, IntervalHours = dt, NoiseSd = 0.2, GarbageProbability = 0.05, DuplicateProbability = 0.05 };
+        using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC", 3), Ch("LAC", 3)], Seed = 5, Batches = 1, StepHours = 0.02 }, bus, scheduler);
+        using var journal = new MeasurementJournal(Path.Combine(_dir, "engine.db"));
+        using var engine = new TwinEngine(
+            new TwinOptions
+            {
+                ReactorId = "r1",
+                Model = model,
+                Channels = [new TwinChannel("GLC", 0.2, 0, 0, 100), new TwinChannel("LAC", 0.2, 0, 0, 100)],
+                Design = new DesignSpace(model, [("GLC", 18, 38)]),
+                SafetyBounds = new Dictionary<string, (double, double)> { ["GLC"] = (25, 30) },
+            },
+            bus,
+            journal);
+        var errors = new List<string>();
+        using var e = bus.Subscribe("reactortwin/r1/+/errors").Subscribe(m => errors.Add(Encoding.UTF8.GetString(m.Payload.Span)));
+        var setpoints = new List<string>();
+        using var s = bus.Subscribe("reactortwin/r1/set/batch").Subscribe(m => setpoints.Add(Encoding.UTF8.GetString(m.Payload.Span)));
+        engine.Start();
+        reactor.Start();
+        scheduler.AdvanceBy(TimeSpan.FromHours(72));
+
+        Assert.Equal(reactor.ReadingsSent.Values.Sum(), engine.Accepted);
+        Assert.Equal(engine.Accepted, journal.Count("r1"));
+        Assert.True(engine.Rejected > 0 && errors.Count == engine.Rejected, $"{engine.Rejected} rejected, {errors.Count} error messages");
+
+        var retained = new List<MqttMessage>();
+        using (bus.Subscribe("reactortwin/r1/b0001/twin/#").Subscribe(retained.Add))
+        {
+            Assert.Equal(4, retained.Count); // GLC, LAC now and at batch end
+        }
+
+        foreach (var m in retained)
+        {
+            var p = JsonDocument.Parse(m.Payload).RootElement;
+            double mean = p.GetProperty("mean").GetDouble(), lo = p.GetProperty("lo95").GetDouble(), hi = p.GetProperty("hi95").GetDouble();
+            Assert.True(double.IsFinite(mean) && lo < mean && mean < hi, m.Topic);
+            Assert.Equal("mM", p.GetProperty("unit").GetString());
+        }
+
+        engine.CompleteRunningBatch();
+        Assert.Single(setpoints);
+        double glc = JsonDocument.Parse(setpoints[0]).RootElement.GetProperty("GLC").GetDouble();
+        Assert.InRange(glc, 25, 30);
+        MqttMessage? proposal = null;
+        using (bus.Subscribe("reactortwin/r1/proposal").Subscribe(m => proposal = m))
+        {
+            var p = JsonDocument.Parse(proposal!.Payload).RootElement;
+            Assert.Equal("d-optimal", p.GetProperty("policy").GetString());
+            Assert.True(p.GetProperty("applied").GetBoolean());
+            if (glc is 25 or 30)
+            {
+                Assert.Contains("clamped", p.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
+            }
+        }
+    }
+}
