@@ -114,7 +114,7 @@ internal static unsafe class NativeFile
         }
     }
 
-    /// <summary>Waits until <paramref name="fd"/> is readable; false on timeout. Hang-up and errors throw.</summary>
+    /// <summary>Waits until <paramref name="fd"/> is readable or hung up; false on timeout; POLLERR / POLLNVAL throw.</summary>
     public static bool PollReadable(SafeFileDescriptorHandle fd, int timeoutMilliseconds, string path)
     {
         bool added = false;
@@ -132,12 +132,13 @@ internal static unsafe class NativeFile
 
                 if (n > 0)
                 {
-                    if ((pfd.REvents & Libc.POLLIN) != 0)
+                    // Data, or a hang-up that read(2) reports as end of file.
+                    if ((pfd.REvents & (Libc.POLLIN | Libc.POLLHUP)) != 0)
                     {
                         return true;
                     }
 
-                    throw new HardwareIoException(path, "poll", 0, $"revents 0x{pfd.REvents:x} (error or hang-up)");
+                    throw new HardwareIoException(path, "poll", 0, $"revents 0x{pfd.REvents:x} (POLLERR or POLLNVAL)");
                 }
 
                 int errno = Marshal.GetLastPInvokeError();
