@@ -86,9 +86,15 @@ public sealed class SimulatedAtlasEzo : I2cDevice
     /// <summary>Commands received, in order (for tests).</summary>
     public List<string> CommandLog { get; } = [];
 
-    /// <summary>Dissolved-oxygen saturation of fresh water at 1 atm, mg/L, as a cubic fit over 0–40 °C.</summary>
-    public static double OxygenSaturationMilligramsPerLitre(double celsius) =>
-        14.652 - (0.41022 * celsius) + (0.007991 * celsius * celsius) - (0.000077774 * celsius * celsius * celsius);
+    /// <summary>
+    /// Dissolved-oxygen saturation of fresh water at 1 atm, mg/L (Benson and Krause 1984, as in Standard Methods
+    /// 4500-O): ln C = −139.34411 + 1.575701e5/T − 6.642308e7/T² + 1.243800e10/T³ − 8.621949e11/T⁴, T in K, 0–40 °C.
+    /// </summary>
+    public static double OxygenSaturationMilligramsPerLitre(double celsius)
+    {
+        double t = celsius + 273.15;
+        return Math.Exp(-139.34411 + (1.575701e5 / t) - (6.642308e7 / (t * t)) + (1.243800e10 / (t * t * t)) - (8.621949e11 / (t * t * t * t)));
+    }
 
     /// <inheritdoc/>
     public override void Write(ReadOnlySpan<byte> buffer)
