@@ -8,6 +8,7 @@ namespace ReactorTwin.Adapters.Devices.Ads1115;
 /// TI ADS1115 16-bit delta-sigma ADC (I2C address 0x48–0x4B, set by the ADDR pin). Single-shot reads start a
 /// conversion, wait its documented time (1/DR plus oscillator tolerance) and poll the OS bit until the result is
 /// ready; continuous mode reads the latest result. Registers are 16-bit big-endian behind a pointer byte.
+/// Not thread-safe: use one instance per chip from one thread (e.g. the bus's scheduler).
 /// </summary>
 public sealed class Ads1115
 {

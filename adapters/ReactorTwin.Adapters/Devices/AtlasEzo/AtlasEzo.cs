@@ -8,6 +8,7 @@ namespace ReactorTwin.Adapters.Devices.AtlasEzo;
 /// <summary>
 /// The I2C command protocol shared by Atlas Scientific EZO circuits: write an ASCII command, wait the documented
 /// processing time, read a status byte (<see cref="AtlasEzoStatus"/>) followed by a NUL-terminated ASCII answer.
+/// Not thread-safe: a command and its answer must not interleave with another command to the same circuit.
 /// </summary>
 public abstract class AtlasEzo
 {

@@ -80,6 +80,24 @@ internal sealed unsafe class LinuxGpioChip : GpioChip
     public override GpioInputLine RequestInput(int line, GpioInputSettings? settings = null)
     {
         settings ??= new GpioInputSettings();
+        CheckLine(line);
+        var request = BuildInputRequest(line, settings);
+        var fd = Request(ref request, line);
+        return new LinuxGpioInputLine(fd, $"{Info.Path} line {line}", line, settings.Edge, settings.EventClock);
+    }
+
+    public override GpioOutputLine RequestOutput(int line, bool initialValue, GpioOutputSettings? settings = null)
+    {
+        settings ??= new GpioOutputSettings();
+        CheckLine(line);
+        var request = BuildOutputRequest(line, initialValue, settings);
+        var fd = Request(ref request, line);
+        return new LinuxGpioOutputLine(fd, $"{Info.Path} line {line}", line);
+    }
+
+    /// <summary>The gpio_v2_line_request for one input line (flags: INPUT, bias, edges, clock; debounce attribute).</summary>
+    internal static GpioV2LineRequest BuildInputRequest(int line, GpioInputSettings settings)
+    {
         ulong flags = GpioAbi.FlagInput | ActiveLow(settings.ActiveLow) | settings.Bias switch
         {
             GpioBias.PullUp => GpioAbi.FlagBiasPullUp,
@@ -106,20 +124,23 @@ internal sealed unsafe class LinuxGpioChip : GpioChip
         if (settings.DebouncePeriod > TimeSpan.Zero)
         {
             long us = (long)Math.Ceiling(settings.DebouncePeriod.TotalMicroseconds);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(us, uint.MaxValue, nameof(settings));
+            if (us > uint.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(settings), settings.DebouncePeriod, "the kernel takes the debounce period in µs as a 32-bit value");
+            }
+
             ref var attr = ref request.Config.Attrs[(int)request.Config.NumAttrs++];
             attr.Attr.Id = GpioAbi.AttrIdDebounce;
             attr.Attr.DebouncePeriodMicroseconds = (uint)us;
-            attr.Mask = 1;
+            attr.Mask = 1; // bit 0: the first (only) line of the request
         }
 
-        var fd = Request(ref request, line);
-        return new LinuxGpioInputLine(fd, $"{Info.Path} line {line}", line, settings.Edge, settings.EventClock);
+        return request;
     }
 
-    public override GpioOutputLine RequestOutput(int line, bool initialValue, GpioOutputSettings? settings = null)
+    /// <summary>The gpio_v2_line_request for one output line (flags: OUTPUT, drive; output-values attribute).</summary>
+    internal static GpioV2LineRequest BuildOutputRequest(int line, bool initialValue, GpioOutputSettings settings)
     {
-        settings ??= new GpioOutputSettings();
         ulong flags = GpioAbi.FlagOutput | ActiveLow(settings.ActiveLow) | settings.Drive switch
         {
             GpioDrive.OpenDrain => GpioAbi.FlagOpenDrain,
@@ -131,8 +152,7 @@ internal sealed unsafe class LinuxGpioChip : GpioChip
         attr.Attr.Id = GpioAbi.AttrIdOutputValues;
         attr.Attr.Values = initialValue ? 1UL : 0UL;
         attr.Mask = 1;
-        var fd = Request(ref request, line);
-        return new LinuxGpioOutputLine(fd, $"{Info.Path} line {line}", line);
+        return request;
     }
 
     protected override void Dispose(bool disposing)
@@ -154,7 +174,17 @@ internal sealed unsafe class LinuxGpioChip : GpioChip
         return new GpioChipInfo(path, GpioAbi.ReadName(info.Name, GpioAbi.MaxNameSize), GpioAbi.ReadName(info.Label, GpioAbi.MaxNameSize), (int)info.Lines);
     }
 
-    private GpioV2LineRequest NewRequest(int line, string consumer, ulong flags)
+    private static GpioV2LineRequest NewRequest(int line, string consumer, ulong flags)
+    {
+        GpioV2LineRequest request = default;
+        request.Offsets[0] = (uint)line;
+        request.NumLines = 1;
+        GpioAbi.WriteName(request.Consumer, GpioAbi.MaxNameSize, consumer);
+        request.Config.Flags = flags;
+        return request;
+    }
+
+    private void CheckLine(int line)
     {
         if (line < 0 || line >= Info.LineCount)
         {
@@ -162,12 +192,6 @@ internal sealed unsafe class LinuxGpioChip : GpioChip
         }
 
         ObjectDisposedException.ThrowIf(_fd.IsClosed, this);
-        GpioV2LineRequest request = default;
-        request.Offsets[0] = (uint)line;
-        request.NumLines = 1;
-        GpioAbi.WriteName(request.Consumer, GpioAbi.MaxNameSize, consumer);
-        request.Config.Flags = flags;
-        return request;
     }
 
     private SafeFileDescriptorHandle Request(ref GpioV2LineRequest request, int line)

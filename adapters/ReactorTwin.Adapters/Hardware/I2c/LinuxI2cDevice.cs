@@ -9,7 +9,8 @@ internal sealed unsafe class LinuxI2cDevice : I2cDevice
     private readonly SafeFileDescriptorHandle _fd;
     private readonly string _path;
 
-    private LinuxI2cDevice(SafeFileDescriptorHandle fd, string path, I2cConnectionSettings settings, ulong functionality)
+    /// <summary>Wraps an already-open descriptor (tests use pipes).</summary>
+    internal LinuxI2cDevice(SafeFileDescriptorHandle fd, string path, I2cConnectionSettings settings, ulong functionality)
     {
         _fd = fd;
         _path = path;
