@@ -103,13 +103,13 @@ public sealed unsafe class InteropErrorTests
     [Fact]
     public void Open_ReadOnlyFileForWrite_ThrowsEacces()
     {
-        // Root bypasses file modes, but sysfs refuses write opens of attributes without a store method with EACCES
-        // even for root; as non-root a mode-000 file does it.
+        // Root bypasses file modes, but read-only sysctls (0444, checked by procfs itself) and sysfs attributes
+        // without a store method refuse write opens with EACCES even for root; as non-root a mode-000 file does it.
         string path;
         string? cleanup = null;
         if (Environment.UserName == "root")
         {
-            path = "/sys/devices/system/cpu/online";
+            path = new[] { "/proc/sys/kernel/ostype", "/sys/devices/system/cpu/online" }.First(File.Exists);
         }
         else
         {
@@ -120,7 +120,7 @@ public sealed unsafe class InteropErrorTests
         try
         {
             var e = Assert.Throws<HardwareIoException>(() => NativeFile.Open(path, Libc.O_WRONLY));
-            int expected = IsReadOnlyMount(path) ? 30 /* EROFS */ : Errno.EACCES;
+            int expected = IsOnReadOnlyMount(path) ? 30 /* EROFS: containers mount /proc/sys read-only */ : Errno.EACCES;
             Assert.Equal(expected, e.Errno);
             Assert.Equal(path, e.DevicePath);
         }
@@ -159,7 +159,14 @@ public sealed unsafe class InteropErrorTests
         NativeFile.Ioctl(fd, GpioAbi.GetChipInfoIoctl, &info, "pipe", "GPIO_GET_CHIPINFO_IOCTL");
     }
 
-    private static bool IsReadOnlyMount(string path) =>
-        path.StartsWith("/sys/", StringComparison.Ordinal)
-        && File.ReadAllLines("/proc/mounts").Any(l => l.Split(' ') is [_, "/sys", "sysfs", var options, ..] && options.Split(',').Contains("ro"));
+    private static bool IsOnReadOnlyMount(string path)
+    {
+        // The longest mount point containing the path decides (fields: device, mount point, type, options, ...).
+        var mount = File.ReadAllLines("/proc/mounts")
+            .Select(l => l.Split(' '))
+            .Where(f => f.Length >= 4 && (path.StartsWith(f[1].TrimEnd('/') + "/", StringComparison.Ordinal) || f[1] == "/"))
+            .OrderByDescending(f => f[1].Length)
+            .FirstOrDefault();
+        return mount is not null && mount[3].Split(',').Contains("ro");
+    }
 }
