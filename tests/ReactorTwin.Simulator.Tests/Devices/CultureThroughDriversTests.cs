@@ -112,17 +112,17 @@ public sealed class CultureThroughDriversTests : IDisposable
         var dox = new SimulatedAtlasEzo(AtlasEzoCircuit.DissolvedOxygen, _clock, t => 2.0 + (0.1 * glucose(t)));
 
         var source = new SensorSource(_scheduler);
-        source.Add(new Ds18b20TemperatureChannel("vessel.temperature", new Ds18b20(new OneWireBus(_w1), id)), TimeSpan.FromMinutes(1));
+        source.Add(new Ds18b20TemperatureChannel("vessel.temperature", new Ds18b20(new OneWireBus(_w1), id)), TimeSpan.FromMinutes(5));
         source.Add(new Ads1115CalibratedChannel("vessel.cells", new Ads1115(ads, _clock), Ads1115Input.Ain0, VoltageCalibration.Linear(1 / ProbeVoltsPerUnit, -ProbeOffsetVolts / ProbeVoltsPerUnit), "1e6 cells/L"), TimeSpan.FromMinutes(10));
         source.Add(new AtlasEzoChannel("vessel.do", new AtlasEzoDissolvedOxygen(dox, _clock)), TimeSpan.FromMinutes(5));
         var readings = new List<SensorReading>();
-        using var refresh = _scheduler.SchedulePeriodic(TimeSpan.FromSeconds(30), () => w1.Refresh(_scheduler.Now));
+        using var refresh = _scheduler.SchedulePeriodic(TimeSpan.FromMinutes(1), () => w1.Refresh(_scheduler.Now));
         w1.Refresh(Start);
         using var sub = source.All.Subscribe(readings.Add);
         _scheduler.AdvanceTo(Start.AddHours(24));
 
         Assert.All(readings, r => Assert.Equal(ReadingQuality.Good, r.Quality));
-        Assert.InRange(readings.Count(r => r.Channel == "vessel.temperature"), 1400, 1441);
+        Assert.InRange(readings.Count(r => r.Channel == "vessel.temperature"), 280, 289);
         Assert.InRange(readings.Count(r => r.Channel == "vessel.cells"), 140, 145);
         Assert.InRange(readings.Count(r => r.Channel == "vessel.do"), 280, 289);
     }
