@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole ReactorTwin test suite on a fresh machine of this kind (Debian + .NET 10 SDK).
-# Needs only the .NET SDK: restores the pinned packages, builds, runs every test project, and ends with a plain
+# Needs the .NET SDK (plus gcc and linux-libc-dev for the native ABI tests and mosquitto for the MQTT tests, which .ci/run installs): restores the pinned packages, builds, runs every test project except those tagged Category=Hardware, and ends with a plain
 # "N passed, N failed" line summed from the TRX reports. Exit code: 0 only if the build succeeded and no test failed.
 set -uo pipefail
 cd "$(dirname "$0")"
