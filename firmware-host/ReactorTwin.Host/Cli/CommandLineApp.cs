@@ -178,7 +178,7 @@ public static class CommandLineApp
 
     private static Command DemoCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
-        var batches = new Option<int>("--batches") { Description = "Batches of 72 h to run.", DefaultValueFactory = _ => 4 };
+        var batches = new Option<int>("--batches") { Description = "Batches of 72 h to run.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Seed of the plant, sensors and policy.", DefaultValueFactory = _ => 1 };
         var faults = new Option<bool>("--faults") { Description = "Inject sensor faults: dropouts, duplicates, out-of-order and garbage messages (3 % each)." };
         var output = new Option<string>("--out") { Description = "Report directory.", DefaultValueFactory = _ => "out/demo" };

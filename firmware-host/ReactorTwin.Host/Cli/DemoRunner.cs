@@ -61,7 +61,7 @@ internal static class DemoRunner
                 ReactorId = "r1",
                 Model = model,
                 TrueParameters = truth,
-                Channels = [Channel("GLC", 2, 0.2, 0.01), Channel("LAC", 2, 0.2, 0.01), Channel("mAb", 12, 0.005, 0.02)],
+                Channels = [Channel("GLC", 4, 0.2, 0.01), Channel("LAC", 4, 0.2, 0.01), Channel("mAb", 12, 0.005, 0.02)],
                 InitialSetpoints = new Dictionary<string, double> { ["GLC"] = 28 },
                 Seed = s.Seed,
                 Batches = s.Batches,
@@ -76,7 +76,7 @@ internal static class DemoRunner
             {
                 ReactorId = "r1",
                 Model = model,
-                Channels = [new TwinChannel("GLC", 0.2, 0.01, 0, 100), new TwinChannel("LAC", 0.2, 0.01, 0, 100), new TwinChannel("mAb", 0.005, 0.02, -1, 10)],
+                Channels = [new TwinChannel("GLC", 0.2, 0.01, -2, 100), new TwinChannel("LAC", 0.2, 0.01, -2, 100), new TwinChannel("mAb", 0.005, 0.02, -1, 10)],
                 InitialParameters = guess,
                 Design = new DesignSpace(model, [("GLC", 18, 38)], [28, 0.8, 0, 180, 10]),
                 SafetyBounds = new Dictionary<string, (double, double)> { ["GLC"] = (18, 38) },

@@ -108,7 +108,7 @@ public sealed class TwinEngine : IDisposable
         }
 
         _space = new ParameterSpace(model, options.InitialParameters ?? model.NominalParameters());
-        _posterior = new StreamingPosterior(_space, d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, noise), noise, new StreamingOptions { MaxIterationsPerRefit = 300, GradientTolerance = 1e-6 });
+        _posterior = new StreamingPosterior(_space, d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, noise), noise, new StreamingOptions { MaxIterationsPerRefit = 100, GradientTolerance = 1e-5 });
         _prediction = _posterior.CreateState();
         _random = new Random(options.Seed);
         if (options.Design is { } design)
