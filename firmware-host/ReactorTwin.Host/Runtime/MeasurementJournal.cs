@@ -3,11 +3,18 @@ using Microsoft.Data.Sqlite;
 
 namespace ReactorTwin.Host.Runtime;
 
+/// <summary>One journal entry: a measurement, or a batch announcement (its JSON in <see cref="Announcement"/>).</summary>
+/// <param name="Seq">Sequence number (increasing across both kinds).</param>
+/// <param name="Measurement">The measurement, or null for an announcement.</param>
+/// <param name="Announcement">The announcement JSON, or null for a measurement.</param>
+public sealed record JournalEntry(long Seq, Measurement? Measurement, string? Announcement);
+
 /// <summary>
-/// The durable journal of accepted measurements (SQLite, WAL mode, synchronous FULL): every measurement is appended
-/// and committed before the twin processes it, with a sequence number; checkpoints store the twin's state with the
-/// sequence number they cover, so a restart restores the latest checkpoint and replays only later rows — nothing
-/// lost, nothing processed twice. One instance per database file; not thread-safe.
+/// The durable journal of accepted inputs (SQLite, WAL mode, synchronous FULL): every measurement and every batch
+/// announcement is appended and committed before the twin processes it, with one sequence number across both;
+/// checkpoints store the twin's state with the sequence number they cover, so a restart restores the latest
+/// checkpoint and replays only later entries, in order — nothing lost, nothing processed twice. One instance per
+/// database file; not thread-safe.
 /// </summary>
 public sealed class MeasurementJournal : IDisposable
 {
@@ -26,7 +33,7 @@ public sealed class MeasurementJournal : IDisposable
             CREATE TABLE IF NOT EXISTS measurement (
               seq INTEGER PRIMARY KEY AUTOINCREMENT,
               reactor TEXT NOT NULL, batch TEXT NOT NULL, component TEXT NOT NULL,
-              ts TEXT NOT NULL, t_h REAL NOT NULL, value REAL NOT NULL,
+              ts TEXT NOT NULL, t_h REAL NOT NULL, value REAL NOT NULL, announcement TEXT,
               UNIQUE (reactor, batch, component, ts));
             CREATE TABLE IF NOT EXISTS checkpoint (
               reactor TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (reactor, seq));
@@ -60,28 +67,54 @@ public sealed class MeasurementJournal : IDisposable
         }
     }
 
-    /// <summary>Measurements of <paramref name="reactor"/> with sequence number &gt; <paramref name="afterSeq"/>, in order.</summary>
-    public IEnumerable<(long Seq, Measurement Measurement)> ReadAfter(string reactor, long afterSeq)
+    /// <summary>Appends and commits a batch announcement (component "$batch"); returns its sequence number, or −1 when
+    /// the batch was journaled already.</summary>
+    public long AppendAnnouncement(string reactor, string batch, DateTimeOffset start, string json)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT seq, batch, component, ts, t_h, value FROM measurement WHERE reactor = $r AND seq > $s ORDER BY seq;";
+        cmd.CommandText = "INSERT INTO measurement (reactor, batch, component, ts, t_h, value, announcement) VALUES ($r, $b, '$batch', $ts, 0, 0, $j) RETURNING seq;";
+        cmd.Parameters.AddWithValue("$r", reactor);
+        cmd.Parameters.AddWithValue("$b", batch);
+        cmd.Parameters.AddWithValue("$ts", start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        cmd.Parameters.AddWithValue("$j", json);
+        try
+        {
+            return (long)cmd.ExecuteScalar()!;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>Entries of <paramref name="reactor"/> with sequence number &gt; <paramref name="afterSeq"/>, in order.</summary>
+    public IReadOnlyList<JournalEntry> ReadAfter(string reactor, long afterSeq)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT seq, batch, component, ts, t_h, value, announcement FROM measurement WHERE reactor = $r AND seq > $s ORDER BY seq;";
         cmd.Parameters.AddWithValue("$r", reactor);
         cmd.Parameters.AddWithValue("$s", afterSeq);
         using var reader = cmd.ExecuteReader();
-        var rows = new List<(long, Measurement)>();
+        var rows = new List<JournalEntry>();
         while (reader.Read())
         {
-            rows.Add((reader.GetInt64(0), new Measurement(reader.GetString(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), reader.GetDouble(4), reader.GetDouble(5))));
+            if (!reader.IsDBNull(6))
+            {
+                rows.Add(new JournalEntry(reader.GetInt64(0), null, reader.GetString(6)));
+                continue;
+            }
+
+            rows.Add(new JournalEntry(reader.GetInt64(0), new Measurement(reader.GetString(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), reader.GetDouble(4), reader.GetDouble(5)), null));
         }
 
         return rows;
     }
 
-    /// <summary>Number of measurements journaled for <paramref name="reactor"/>.</summary>
+    /// <summary>Number of measurements (not announcements) journaled for <paramref name="reactor"/>.</summary>
     public long Count(string reactor)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM measurement WHERE reactor = $r;";
+        cmd.CommandText = "SELECT COUNT(*) FROM measurement WHERE reactor = $r AND announcement IS NULL;";
         cmd.Parameters.AddWithValue("$r", reactor);
         return (long)cmd.ExecuteScalar()!;
     }

@@ -85,6 +85,8 @@ public sealed class TwinEngine : IDisposable
     private readonly Dictionary<string, (DateTimeOffset Start, double Hours)> _batchInfo = new(StringComparer.Ordinal);
     private string? _running;
     private int _proposals;
+    private long _lastSeq;
+    private bool _replaying;
 
     /// <summary>Creates the engine (call <see cref="Start"/> to subscribe).</summary>
     public TwinEngine(TwinOptions options, IMessageBus bus, MeasurementJournal? journal = null)
@@ -134,11 +136,73 @@ public sealed class TwinEngine : IDisposable
     /// <summary>Messages rejected so far.</summary>
     public long Rejected { get; private set; }
 
-    /// <summary>Subscribes to the reactor's batch announcements and sensor topics.</summary>
+    /// <summary>
+    /// Restores the latest checkpoint from the journal and replays the entries after it (no messages are published
+    /// while replaying), then subscribes to the reactor's batch announcements and sensor topics.
+    /// </summary>
     public void Start()
     {
+        Handle(Restore);
         _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/+/batch").Subscribe(m => Handle(() => OnBatch(m))));
         _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/+/sensors/+").Subscribe(m => Handle(() => OnSensor(m))));
+    }
+
+    /// <summary>Journal entries replayed by the last <see cref="Start"/>.</summary>
+    public int Replayed { get; private set; }
+
+    private void Restore()
+    {
+        if (_journal is null)
+        {
+            return;
+        }
+
+        long after = 0;
+        if (_journal.LatestCheckpoint(_o.ReactorId) is { } cp)
+        {
+            var state = JsonSerializer.Deserialize(cp.State, RuntimeJson.Default.TwinCheckpoint)!;
+            _posterior.Restore(new StreamingSnapshot(state.Estimate, [.. state.Completed.Select(r => new DataRow(r.Batch, r.TimeHours, r.Component, r.Value))], state.CompletedBatches));
+            foreach (var b in state.Batches)
+            {
+                _batchInfo[b.Batch] = (b.Start, b.Hours);
+                _validator.BeginBatch(b.Batch, b.Start, b.Hours);
+            }
+
+            foreach (var r in state.Completed)
+            {
+                _validator.Remember(new Measurement(r.Batch, r.Component, r.Timestamp, r.TimeHours, r.Value));
+            }
+
+            _proposals = state.Proposals;
+            after = cp.Seq;
+            _lastSeq = cp.Seq;
+        }
+
+        _replaying = true;
+        try
+        {
+            foreach (var e in _journal.ReadAfter(_o.ReactorId, after))
+            {
+                Replayed++;
+                if (e.Announcement is { } json)
+                {
+                    var a = JsonSerializer.Deserialize(json, RuntimeJson.Default.BatchAnnouncement)!;
+                    ApplyBatch(a, DateTimeOffset.Parse(a.Start, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal));
+                }
+                else
+                {
+                    _validator.Remember(e.Measurement!);
+                    Accepted++;
+                    ApplyMeasurement(e.Measurement!);
+                }
+
+                _lastSeq = e.Seq;
+            }
+        }
+        finally
+        {
+            _replaying = false;
+        }
     }
 
     /// <summary>Completes the running batch (refit and proposal) without waiting for the next announcement.</summary>
@@ -173,7 +237,21 @@ public sealed class TwinEngine : IDisposable
 
         if (_batchInfo.ContainsKey(a.Batch))
         {
-            return; // a retained announcement seen again (e.g. after a reconnect)
+            return; // a retained announcement seen again (e.g. after a reconnect or a restart)
+        }
+
+        long seq = _journal?.AppendAnnouncement(_o.ReactorId, a.Batch, start, JsonSerializer.Serialize(a, RuntimeJson.Default.BatchAnnouncement)) ?? -1;
+
+        // Completing the previous batch checkpoints up to the entry before this announcement, which is replayed on a restart.
+        ApplyBatch(a, start);
+        _lastSeq = Math.Max(_lastSeq, seq);
+    }
+
+    private void ApplyBatch(BatchAnnouncement a, DateTimeOffset start)
+    {
+        if (_batchInfo.ContainsKey(a.Batch))
+        {
+            return;
         }
 
         if (_running is not null)
@@ -203,9 +281,19 @@ public sealed class TwinEngine : IDisposable
             return;
         }
 
-        _journal?.Append(_o.ReactorId, m!);
+        if (_journal is not null)
+        {
+            long seq = _journal.Append(_o.ReactorId, m!);
+            _lastSeq = Math.Max(_lastSeq, seq);
+        }
+
         Accepted++;
-        if (m!.Batch != _running)
+        ApplyMeasurement(m!, message.Topic);
+    }
+
+    private void ApplyMeasurement(Measurement m, string? topic = null)
+    {
+        if (m.Batch != _running)
         {
             return; // a late reading of a batch that has completed: journaled, not filtered
         }
@@ -216,7 +304,12 @@ public sealed class TwinEngine : IDisposable
         }
         catch (ArgumentException ex)
         {
-            PublishError(message.Topic, ex.Message);
+            PublishError(topic ?? $"reactortwin/{_o.ReactorId}/{m.Batch}/sensors/{m.Component}", ex.Message);
+            return;
+        }
+
+        if (_replaying)
+        {
             return;
         }
 
@@ -298,6 +391,26 @@ public sealed class TwinEngine : IDisposable
         sb.Append('}');
         Publish($"reactortwin/{_o.ReactorId}/twin/parameters", sb.ToString(), retain: true);
         Propose(theta);
+        Checkpoint();
+    }
+
+    /// <summary>Saves the twin's state (estimate, completed data, batches, proposal count) covering the journal up to
+    /// the last entry processed.</summary>
+    private void Checkpoint()
+    {
+        if (_journal is null)
+        {
+            return;
+        }
+
+        var snap = _posterior.Snapshot();
+        var state = new TwinCheckpoint(
+            snap.Estimate,
+            [.. snap.Completed.Select(r => new CheckpointRow(r.Batch, r.Name, _batchInfo[r.Batch].Start + TimeSpan.FromHours(r.TimeHours), r.TimeHours, r.Value))],
+            snap.CompletedBatches,
+            [.. _batchInfo.Select(b => new CheckpointBatch(b.Key, b.Value.Start, b.Value.Hours))],
+            _proposals);
+        _journal.SaveCheckpoint(_o.ReactorId, _lastSeq, JsonSerializer.Serialize(state, RuntimeJson.Default.TwinCheckpoint));
     }
 
     private void Propose(double[] theta)
@@ -344,8 +457,15 @@ public sealed class TwinEngine : IDisposable
         Publish($"reactortwin/{_o.ReactorId}/{batch}/errors", json, retain: false);
     }
 
-    private void Publish(string topic, string payload, bool retain) =>
+    private void Publish(string topic, string payload, bool retain)
+    {
+        if (_replaying)
+        {
+            return;
+        }
+
         _bus.PublishAsync(new MqttMessage(topic, Encoding.UTF8.GetBytes(payload), MqttQualityOfService.AtLeastOnce, retain)).GetAwaiter().GetResult();
+    }
 
     private static string Json(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
 
@@ -366,9 +486,24 @@ public sealed class TwinEngine : IDisposable
 
 /// <summary>Source-generated JSON metadata of the runtime.</summary>
 [System.Text.Json.Serialization.JsonSerializable(typeof(BatchAnnouncement))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(TwinCheckpoint))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(string))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 internal sealed partial class RuntimeJson : System.Text.Json.Serialization.JsonSerializerContext
 {
 }
+
+/// <summary>A checkpoint of one twin (JSON in the journal).</summary>
+/// <param name="Estimate">û.</param>
+/// <param name="Completed">Completed batches' measurements.</param>
+/// <param name="CompletedBatches">Their number.</param>
+/// <param name="Batches">Every batch seen, with start and duration.</param>
+/// <param name="Proposals">Proposals made so far.</param>
+internal sealed record TwinCheckpoint(double[] Estimate, CheckpointRow[] Completed, int CompletedBatches, CheckpointBatch[] Batches, int Proposals);
+
+/// <summary>A measurement in a checkpoint.</summary>
+internal sealed record CheckpointRow(string Batch, string Component, DateTimeOffset Timestamp, double TimeHours, double Value);
+
+/// <summary>A batch in a checkpoint.</summary>
+internal sealed record CheckpointBatch(string Batch, DateTimeOffset Start, double Hours);

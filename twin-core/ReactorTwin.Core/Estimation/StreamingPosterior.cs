@@ -185,6 +185,35 @@ public sealed class StreamingPosterior
         return ObservedInformation.RegularizedCovariance(new PosteriorDensity(at, _likelihoodFor(data)), Estimate);
     }
 
+    /// <summary>
+    /// The state that must survive a restart between batches: the estimate and the completed batches' data. The running
+    /// batch is not included (the host replays its measurements from the journal).
+    /// </summary>
+    public StreamingSnapshot Snapshot() => new([.. Estimate], [.. _completed], CompletedBatches);
+
+    /// <summary>
+    /// Restores a <see cref="Snapshot"/> into a posterior built over the same model and parameter space: the estimate and
+    /// the completed data are set without refitting, and any running batch is discarded.
+    /// </summary>
+    /// <exception cref="ArgumentException">The snapshot's estimate has the wrong dimension or is not finite.</exception>
+    public void Restore(StreamingSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.Estimate.Length != _space.Dimension || snapshot.Estimate.Any(v => !double.IsFinite(v)))
+        {
+            throw new ArgumentException($"the snapshot's estimate must have {_space.Dimension} finite values", nameof(snapshot));
+        }
+
+        Estimate = [.. snapshot.Estimate];
+        _space.ToNatural(Estimate, _theta);
+        _completed.Clear();
+        _completed.AddRange(snapshot.Completed);
+        _current.Clear();
+        _batch = null;
+        _filterStarted = false;
+        CompletedBatches = snapshot.CompletedBatches;
+    }
+
     /// <summary>Predicts the running batch's latent state at a later time under the current estimate.</summary>
     public void Predict(double timeHours, LnaState destination)
     {
@@ -216,3 +245,9 @@ public sealed class StreamingPosterior
     /// <summary>A state shaped for <see cref="Predict"/>.</summary>
     public LnaState CreateState() => _filter.CreateState();
 }
+
+/// <summary>What <see cref="StreamingPosterior.Snapshot"/> saves.</summary>
+/// <param name="Estimate">û (unconstrained coordinates).</param>
+/// <param name="Completed">The completed batches' measurements.</param>
+/// <param name="CompletedBatches">How many batches they are.</param>
+public sealed record StreamingSnapshot(double[] Estimate, IReadOnlyList<DataRow> Completed, int CompletedBatches);
