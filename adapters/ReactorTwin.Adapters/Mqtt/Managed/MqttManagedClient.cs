@@ -227,13 +227,11 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
     {
         if (change.IsConnected)
         {
-            var d = _disconnected;
-            if (d.Task.IsCompleted)
+            // _connected (the publish gate) is opened by the connect loop once subscriptions are restored.
+            if (_disconnected.Task.IsCompleted)
             {
                 _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
-
-            _connected.TrySetResult();
         }
         else
         {
@@ -256,7 +254,15 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
                 _backoff.Reset();
                 if (!result.SessionPresent)
                 {
-                    await RestoreSubscriptionsAsync().ConfigureAwait(false);
+                    await RestoreSubscriptionsAsync(stop).ConfigureAwait(false);
+                }
+
+                lock (_stateLock)
+                {
+                    if (_client.IsConnected)
+                    {
+                        _connected.TrySetResult();
+                    }
                 }
 
                 // Wait for the connection to end (OnStateChange completes the source of this connection).
@@ -290,7 +296,7 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
         }
     }
 
-    private async Task RestoreSubscriptionsAsync()
+    private async Task RestoreSubscriptionsAsync(CancellationToken stop)
     {
         MqttTopicSubscription[] subs;
         lock (_subscriptions)
@@ -305,7 +311,7 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
 
         try
         {
-            var result = await _client.SubscribeAsync(subs).ConfigureAwait(false);
+            var result = await _client.SubscribeAsync(subs, stop).ConfigureAwait(false);
             LogResubscribed(_logger, subs.Length, result.IsSuccess);
         }
         catch (MqttClientException e)
