@@ -246,3 +246,37 @@ public sealed class MqttConnectingFailedException : MqttClientException
     /// <summary>Why the broker refused (e.g. <see cref="MqttReasonCode.BadUserNameOrPassword"/>).</summary>
     public MqttReasonCode ReasonCode { get; }
 }
+
+/// <summary>The client is not connected, or the connection (or the broker's session) was lost before the operation
+/// completed. Transient: retrying after a reconnect may succeed.</summary>
+public sealed class MqttConnectionLostException : MqttClientException
+{
+    /// <summary>Creates the exception.</summary>
+    public MqttConnectionLostException() : base("The MQTT client is not connected.") { }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Description.</param>
+    public MqttConnectionLostException(string message) : base(message) { }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Description.</param>
+    /// <param name="innerException">Cause.</param>
+    public MqttConnectionLostException(string message, Exception innerException) : base(message, innerException) { }
+}
+
+/// <summary>A packet would exceed the maximum packet size the server accepts (MQTT 5.0 Maximum Packet Size) or the
+/// protocol limit of 268 435 455 bytes; nothing was sent. Permanent for this message.</summary>
+public sealed class MqttPacketTooLargeException : MqttClientException
+{
+    /// <summary>Creates the exception.</summary>
+    public MqttPacketTooLargeException() : base("The packet is too large.") { }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Description.</param>
+    public MqttPacketTooLargeException(string message) : base(message) { }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Description.</param>
+    /// <param name="innerException">Cause.</param>
+    public MqttPacketTooLargeException(string message, Exception innerException) : base(message, innerException) { }
+}

@@ -177,7 +177,7 @@ public sealed class MqttClientTests
         var reconnecting = client.ConnectAsync();
         await server.AcceptAndAckAsync(sessionPresent: false);
         await reconnecting.Within();
-        await Assert.ThrowsAsync<MqttClientException>(() => a.Within());
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => a.Within());
         Assert.Equal(0, client.InFlightCount);
     }
 
@@ -350,7 +350,7 @@ public sealed class MqttClientTests
         Assert.Equal(TimeSpan.FromSeconds(5), result.KeepAlivePeriod);
 
         var big = new MqttMessage("t", new byte[200], MqttQualityOfService.AtLeastOnce);
-        await Assert.ThrowsAsync<MqttClientException>(() => client.PublishAsync(big).AsTask());
+        await Assert.ThrowsAsync<MqttPacketTooLargeException>(() => client.PublishAsync(big).AsTask());
         Assert.True(client.IsConnected);
         Assert.Equal(0, client.InFlightCount);
         var ok = client.PublishAsync(new MqttMessage("t", new byte[50])).AsTask();
@@ -409,8 +409,8 @@ public sealed class MqttClientTests
         await s.ExpectAsync<MqttPublishPacket>();
         await client.DisconnectAsync().Within();
         await s.ExpectAsync<MqttDisconnectPacket>();
-        await Assert.ThrowsAsync<MqttClientException>(() => pending.Within());
-        await Assert.ThrowsAsync<MqttClientException>(() => client.PublishAsync(Msg("a", MqttQualityOfService.AtMostOnce)).AsTask());
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => pending.Within());
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.PublishAsync(Msg("a", MqttQualityOfService.AtMostOnce)).AsTask());
     }
 
     [Fact]

@@ -82,7 +82,7 @@ internal sealed class MqttChannelAdapter : IAsyncDisposable
         Volatile.Write(ref _lastSentTimestamp, _time.GetTimestamp());
         if (result.IsCompleted)
         {
-            throw new MqttClientException("The connection is closed.");
+            throw new IOException("The connection is closed.");
         }
     }
 

@@ -356,7 +356,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         catch (Exception e) when (IsConnectionFailure(e))
         {
             CloseConnection(connection, MqttDisconnectReason.ConnectionLost, null, "Connection lost while publishing.", e);
-            throw new MqttClientException("The connection was lost while publishing.", e);
+            throw new MqttConnectionLostException("The connection was lost while publishing.", e);
         }
 
         return new MqttPublishResult(MqttReasonCode.Success, 0);
@@ -395,7 +395,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         {
             await connection.Adapter.SendPublishAsync(message, flight.PacketId, false, connection.Token).ConfigureAwait(false);
         }
-        catch (MqttClientException) when (!connection.Token.IsCancellationRequested)
+        catch (MqttPacketTooLargeException)
         {
             // Too large for the server: never sent, so not part of the session.
             CompleteFlight(flight.PacketId, null);
@@ -537,7 +537,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             catch (Exception e) when (IsConnectionFailure(e))
             {
                 CloseConnection(connection, MqttDisconnectReason.ConnectionLost, null, "Connection lost while sending.", e);
-                throw new MqttClientException("The connection was lost.", e);
+                throw new MqttConnectionLostException("The connection was lost.", e);
             }
 
             try
@@ -912,7 +912,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             }
         }
 
-        var error = new MqttClientException($"The connection was closed: {message}", exception ?? new IOException(message));
+        var error = new MqttConnectionLostException($"The connection was closed: {message}", exception ?? new IOException(message));
         foreach (var a in acks)
         {
             a.TrySetException(error);
@@ -954,15 +954,15 @@ public sealed partial class MqttClient : IAsyncDisposable
         foreach (var f in dropped)
         {
             _quota.Release();
-            f.Completion.TrySetException(new MqttClientException(message));
+            f.Completion.TrySetException(new MqttConnectionLostException(message));
         }
     }
 
     private static bool IsConnectionFailure(Exception e) =>
-        e is IOException or SocketException or ObjectDisposedException or InvalidOperationException or MqttClientException
+        e is IOException or SocketException or ObjectDisposedException or InvalidOperationException or MqttConnectionLostException
             or OperationCanceledException;
 
-    private static MqttClientException NotConnected() => new("The client is not connected.");
+    private static MqttConnectionLostException NotConnected() => new("The client is not connected.");
 
     /// <summary>One network connection: its framing adapter, loops and cancellation.</summary>
     private sealed class Connection : IDisposable

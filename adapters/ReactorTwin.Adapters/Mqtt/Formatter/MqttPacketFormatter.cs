@@ -42,7 +42,7 @@ internal abstract class MqttPacketFormatter
 
     /// <summary>Encodes a whole packet (fixed header, variable header, payload) into <paramref name="output"/>.</summary>
     /// <returns>Number of bytes written.</returns>
-    /// <exception cref="MqttClientException">The packet is larger than <paramref name="maximumPacketSize"/>.</exception>
+    /// <exception cref="MqttPacketTooLargeException">The packet is larger than <paramref name="maximumPacketSize"/>.</exception>
     public int Encode(MqttPacket packet, IBufferWriter<byte> output, uint maximumPacketSize = uint.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(packet);
@@ -88,13 +88,13 @@ internal abstract class MqttPacketFormatter
         var remaining = (long)body.Length + payload.Length;
         if (remaining > MqttEncoding.MaxVariableByteInteger)
         {
-            throw new MqttClientException($"Packet of {remaining} bytes exceeds the MQTT limit of 268435455 bytes.");
+            throw new MqttPacketTooLargeException($"Packet of {remaining} bytes exceeds the MQTT limit of 268435455 bytes.");
         }
 
         var total = 1 + MqttEncoding.VariableByteIntegerSize((uint)remaining) + (int)remaining;
         if ((uint)total > maximumPacketSize)
         {
-            throw new MqttClientException($"Packet of {total} bytes exceeds the server's Maximum Packet Size of {maximumPacketSize} bytes.");
+            throw new MqttPacketTooLargeException($"Packet of {total} bytes exceeds the server's Maximum Packet Size of {maximumPacketSize} bytes.");
         }
 
         var span = output.GetSpan(5);

@@ -1,0 +1,120 @@
+namespace ReactorTwin.Adapters.Mqtt;
+
+/// <summary>What to do when the offline queue is full.</summary>
+public enum MqttQueueOverflowPolicy
+{
+    /// <summary>Drop the oldest queued message to make room (newest data wins). Default.</summary>
+    DropOldest,
+
+    /// <summary>Drop the message being enqueued.</summary>
+    DropNewest,
+
+    /// <summary>Refuse the message: <see cref="MqttManagedClient.EnqueueAsync"/> throws <see cref="MqttQueueFullException"/>.</summary>
+    Reject,
+}
+
+/// <summary>Outcome of <see cref="MqttManagedClient.EnqueueAsync"/>.</summary>
+public enum MqttEnqueueResult
+{
+    /// <summary>Queued.</summary>
+    Enqueued,
+
+    /// <summary>Queued; the oldest queued message was dropped to make room.</summary>
+    EnqueuedDroppedOldest,
+
+    /// <summary>Not queued: the queue was full (policy <see cref="MqttQueueOverflowPolicy.DropNewest"/>).</summary>
+    DroppedNewest,
+
+    /// <summary>Not queued: the queue was full (policy <see cref="MqttQueueOverflowPolicy.Reject"/>).</summary>
+    Rejected,
+}
+
+/// <summary>The offline queue is full and the policy is <see cref="MqttQueueOverflowPolicy.Reject"/>.</summary>
+public sealed class MqttQueueFullException : MqttClientException
+{
+    /// <summary>Creates the exception.</summary>
+    public MqttQueueFullException() : base("The MQTT offline queue is full.") { }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Description.</param>
+    public MqttQueueFullException(string message) : base(message) { }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Description.</param>
+    /// <param name="innerException">Cause.</param>
+    public MqttQueueFullException(string message, Exception innerException) : base(message, innerException) { }
+}
+
+/// <summary>Settings of an <see cref="MqttManagedClient"/>.</summary>
+public sealed record MqttManagedClientOptions
+{
+    /// <summary>Creates the settings.</summary>
+    /// <param name="clientOptions">Connection settings of the underlying client. For no loss across broker restarts
+    /// use a fixed client id and a persistent session (3.1.1: CleanSession = false; 5.0: a session expiry).</param>
+    public MqttManagedClientOptions(MqttClientOptions clientOptions)
+    {
+        ArgumentNullException.ThrowIfNull(clientOptions);
+        ClientOptions = clientOptions;
+    }
+
+    /// <summary>Connection settings of the underlying client.</summary>
+    public MqttClientOptions ClientOptions { get; init; }
+
+    /// <summary>Largest number of messages waiting to be published. Default 10 000.</summary>
+    public int MaxPendingMessages { get; init; } = 10_000;
+
+    /// <summary>What happens when the queue is full. Default <see cref="MqttQueueOverflowPolicy.DropOldest"/>.</summary>
+    public MqttQueueOverflowPolicy OverflowPolicy { get; init; } = MqttQueueOverflowPolicy.DropOldest;
+
+    /// <summary>Directory for the durable queue log; null keeps the queue in memory only. Default null.</summary>
+    public string? QueueDirectory { get; init; }
+
+    /// <summary>First reconnect delay. Default 1 s.</summary>
+    public TimeSpan InitialReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Largest reconnect delay. Default 60 s.</summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Growth factor of the delay after each failed attempt. Default 2.</summary>
+    public double ReconnectBackoffMultiplier { get; init; } = 2.0;
+
+    /// <summary>Jitter: each delay is multiplied by a uniform factor in [1 − J, 1]. Default 0.5.</summary>
+    public double ReconnectJitter { get; init; } = 0.5;
+
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid.</exception>
+    public void Validate()
+    {
+        ClientOptions.Validate();
+        if (MaxPendingMessages < 1)
+        {
+            throw new ArgumentException("MaxPendingMessages must be at least 1.", nameof(MaxPendingMessages));
+        }
+
+        if (InitialReconnectDelay <= TimeSpan.Zero || MaxReconnectDelay < InitialReconnectDelay)
+        {
+            throw new ArgumentException("Reconnect delays must be positive with Max ≥ Initial.", nameof(InitialReconnectDelay));
+        }
+
+        if (ReconnectBackoffMultiplier < 1 || ReconnectJitter is < 0 or > 1)
+        {
+            throw new ArgumentException("Backoff multiplier must be ≥ 1 and jitter in [0, 1].", nameof(ReconnectBackoffMultiplier));
+        }
+    }
+}
+
+/// <summary>Exponential backoff with multiplicative jitter: delay_n = min(max, initial·m^n)·U[1−J, 1].</summary>
+internal sealed class ExponentialBackoff(TimeSpan initial, TimeSpan max, double multiplier, double jitter, Random random)
+{
+    private int _attempt;
+
+    public TimeSpan Next()
+    {
+        var nominal = Math.Min(max.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(multiplier, Math.Min(_attempt, 64)));
+        _attempt++;
+        var factor = 1 - (jitter * random.NextDouble());
+        return TimeSpan.FromMilliseconds(nominal * factor);
+    }
+
+    public void Reset() => _attempt = 0;
+}

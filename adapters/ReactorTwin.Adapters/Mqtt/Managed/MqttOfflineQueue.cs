@@ -1,0 +1,140 @@
+namespace ReactorTwin.Adapters.Mqtt.Managed;
+
+/// <summary>Bounded FIFO of messages waiting to be published, optionally mirrored to a <see cref="MqttDurableQueueLog"/>.
+/// Thread-safe.</summary>
+internal sealed class MqttOfflineQueue : IDisposable
+{
+    private readonly object _lock = new();
+    private readonly LinkedList<(long Sequence, MqttMessage Message)> _items = new();
+    private readonly int _capacity;
+    private readonly MqttQueueOverflowPolicy _policy;
+    private readonly MqttDurableQueueLog? _log;
+    private TaskCompletionSource _available = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _nextSequence = 1;
+
+    public MqttOfflineQueue(int capacity, MqttQueueOverflowPolicy policy, string? directory)
+    {
+        _capacity = capacity;
+        _policy = policy;
+        if (directory is not null)
+        {
+            _log = MqttDurableQueueLog.Open(directory, out var pending);
+            foreach (var item in pending)
+            {
+                _items.AddLast(item);
+                _nextSequence = Math.Max(_nextSequence, item.Sequence + 1);
+            }
+
+            RecoveredCount = pending.Count;
+            if (_items.Count > 0)
+            {
+                _available.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Messages replayed from disk at start-up.</summary>
+    public int RecoveredCount { get; }
+
+    public long CorruptBytesDiscarded => _log?.CorruptBytesDiscarded ?? 0;
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    /// <summary>Adds a message, applying the overflow policy when full.</summary>
+    /// <param name="message">Message.</param>
+    /// <param name="dropped">The message that was dropped (oldest or this one), if any.</param>
+    /// <returns>What happened.</returns>
+    public MqttEnqueueResult Enqueue(MqttMessage message, out MqttMessage? dropped)
+    {
+        dropped = null;
+        lock (_lock)
+        {
+            var result = MqttEnqueueResult.Enqueued;
+            if (_items.Count >= _capacity)
+            {
+                switch (_policy)
+                {
+                    case MqttQueueOverflowPolicy.DropNewest:
+                        dropped = message;
+                        return MqttEnqueueResult.DroppedNewest;
+                    case MqttQueueOverflowPolicy.Reject:
+                        return MqttEnqueueResult.Rejected;
+                    default:
+                        var oldest = _items.First!.Value;
+                        _items.RemoveFirst();
+                        _log?.AppendRemove(oldest.Sequence);
+                        dropped = oldest.Message;
+                        result = MqttEnqueueResult.EnqueuedDroppedOldest;
+                        break;
+                }
+            }
+
+            var seq = _nextSequence++;
+            _log?.AppendEnqueue(seq, message);
+            _items.AddLast((seq, message));
+            _available.TrySetResult();
+            return result;
+        }
+    }
+
+    /// <summary>Waits until the queue is non-empty and returns its head (without removing it).</summary>
+    public async Task<(long Sequence, MqttMessage Message)> PeekAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_lock)
+            {
+                if (_items.First is { } first)
+                {
+                    return first.Value;
+                }
+
+                if (_available.Task.IsCompleted)
+                {
+                    _available = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
+                wait = _available.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes a published message (no-op if it was dropped meanwhile).</summary>
+    public void Remove(long sequence)
+    {
+        lock (_lock)
+        {
+            for (var node = _items.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Sequence == sequence)
+                {
+                    _items.Remove(node);
+                    if (_items.Count == 0)
+                    {
+                        _log?.Truncate();
+                    }
+                    else
+                    {
+                        _log?.AppendRemove(sequence);
+                    }
+
+                    return;
+                }
+            }
+        }
+    }
+
+    public void Dispose() => _log?.Dispose();
+}
