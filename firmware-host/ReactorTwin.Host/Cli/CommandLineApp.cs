@@ -34,6 +34,8 @@ public static class CommandLineApp
         root.Subcommands.Add(FitCommand(stdout, stderr, time));
         root.Subcommands.Add(ReproduceCommand(stdout, stderr, time));
         root.Subcommands.Add(DemoCommand(stdout, stderr, time));
+        root.Subcommands.Add(RunCommandDefinition(stderr));
+        root.Subcommands.Add(SimulatorCommand(stdout, time));
         root.Subcommands.Add(ModelsCommand(stdout));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -188,6 +190,32 @@ public static class CommandLineApp
             batches, seed, faults, output, journal,
         };
         cmd.SetAction(p => DemoRunner.Run(new DemoSettings(p.GetValue(batches), p.GetValue(seed), p.GetValue(faults), p.GetValue(output)!, p.GetValue(journal)), stdout, stderr, time));
+        return cmd;
+    }
+
+    private static Command RunCommandDefinition(TextWriter stderr)
+    {
+        var config = new Option<string>("--config") { Description = "appsettings JSON with a ReactorTwin section (see deploy/raspberrypi/appsettings.json).", DefaultValueFactory = _ => "appsettings.json" };
+        var cmd = new Command("run", "Run the edge runtime: the twins of the configured reactors on an MQTT broker, until SIGTERM/SIGINT.") { config };
+        cmd.TreatUnmatchedTokensAsErrors = false;
+        cmd.SetAction(p => RunCommand.Run(p.GetValue(config)!, [.. p.UnmatchedTokens], stderr));
+        return cmd;
+    }
+
+    private static Command SimulatorCommand(TextWriter stdout, TimeProvider time)
+    {
+        var model = new Option<string>("--model") { Description = "Built-in model or JSON file.", DefaultValueFactory = _ => "cho" };
+        var broker = new Option<string>("--broker") { Description = "MQTT broker HOST:PORT.", DefaultValueFactory = _ => "127.0.0.1:1883" };
+        var reactor = new Option<string>("--reactor") { Description = "Reactor id.", DefaultValueFactory = _ => "r1" };
+        var speed = new Option<double>("--speed") { Description = "Culture seconds per real second.", DefaultValueFactory = _ => 3600.0 };
+        var batches = new Option<int>("--batches") { Description = "Batches to run (0 = until stopped).", DefaultValueFactory = _ => 0 };
+        var faults = new Option<bool>("--faults") { Description = "Inject sensor faults (3 % each)." };
+        var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("simulator", "Run the simulated reactor on an MQTT broker: sensor readings, batch announcements, setpoint commands.")
+        {
+            model, broker, reactor, speed, batches, faults, seed,
+        };
+        cmd.SetAction((p, ct) => RunCommand.SimulatorAsync(p.GetValue(model)!, p.GetValue(broker)!, p.GetValue(reactor)!, p.GetValue(speed), p.GetValue(batches), p.GetValue(faults), p.GetValue(seed), stdout, time, ct));
         return cmd;
     }
 

@@ -65,7 +65,8 @@ public sealed record TwinEvent(string Kind, string Batch, double TimeHours, stri
 /// When a new batch is announced the previous one completes: the parameters are refitted, published with intervals on
 /// <c>reactortwin/&lt;reactor&gt;/twin/parameters</c>, and the design policy's proposal for the next batch goes to
 /// <c>reactortwin/&lt;reactor&gt;/proposal</c> and, when auto-apply is on, clamped to the safety bounds, to
-/// <c>reactortwin/&lt;reactor&gt;/set/batch</c>. Predictions with a non-finite mean or a negative variance are never
+/// <c>reactortwin/&lt;reactor&gt;/control/batch/set</c>. A batch completes when its announcement is re-published with an
+/// end time (or when the next batch is announced). Predictions with a non-finite mean or a negative variance are never
 /// published (an error is). Message handling is serialised by a lock.
 /// </summary>
 public sealed class TwinEngine : IDisposable
@@ -235,6 +236,19 @@ public sealed class TwinEngine : IDisposable
             return;
         }
 
+        if (a.End is not null)
+        {
+            // The batch has ended: complete it now so that the proposal reaches the reactor before the next batch.
+            if (_running == a.Batch)
+            {
+                long endSeq = _journal?.AppendAnnouncement(_o.ReactorId, a.Batch, DateTimeOffset.Parse(a.End, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal), JsonSerializer.Serialize(a, RuntimeJson.Default.BatchAnnouncement)) ?? -1;
+                _lastSeq = Math.Max(_lastSeq, endSeq);
+                CompleteRunning();
+            }
+
+            return;
+        }
+
         if (_batchInfo.ContainsKey(a.Batch))
         {
             return; // a retained announcement seen again (e.g. after a reconnect or a restart)
@@ -249,6 +263,16 @@ public sealed class TwinEngine : IDisposable
 
     private void ApplyBatch(BatchAnnouncement a, DateTimeOffset start)
     {
+        if (a.End is not null)
+        {
+            if (_running == a.Batch)
+            {
+                CompleteRunning();
+            }
+
+            return;
+        }
+
         if (_batchInfo.ContainsKey(a.Batch))
         {
             return;
@@ -445,7 +469,7 @@ public sealed class TwinEngine : IDisposable
         Publish($"reactortwin/{_o.ReactorId}/proposal", proposal, retain: true);
         if (_o.AutoApply)
         {
-            Publish($"reactortwin/{_o.ReactorId}/set/batch", setpoints.ToString(), retain: false);
+            Publish($"reactortwin/{_o.ReactorId}/control/batch/set", setpoints.ToString(), retain: false);
         }
     }
 

@@ -60,6 +60,10 @@ public sealed record ReactorOptions
     /// <summary>Batch duration (h of culture time).</summary>
     public double BatchHours { get; init; } = 72;
 
+    /// <summary>Time between the end of a batch and the start of the next (h): harvest, cleaning, inoculation. The
+    /// twin's proposal for the next batch must arrive within it.</summary>
+    public double TurnaroundHours { get; init; } = 1;
+
     /// <summary>Setpoints of the first batch (initial values of state components); others are the model's defaults.</summary>
     public IReadOnlyDictionary<string, double> InitialSetpoints { get; init; } = new Dictionary<string, double>();
 
@@ -82,9 +86,10 @@ public sealed record ReactorOptions
 /// one scheduler hour is one hour of culture), publishes readings as instruments would — topic
 /// <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/sensors/&lt;component&gt;</c>, payload <c>{"value":…,"unit":…,"ts":…}</c>
 /// — with the configured noise and faults, announces each batch on the retained topic
-/// <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/batch</c>, and takes the next batch's setpoints from
-/// <c>reactortwin/&lt;reactor&gt;/set/batch</c> (JSON object of component → initial value; unknown names and
-/// non-positive values are ignored and reported on <c>reactortwin/&lt;reactor&gt;/errors</c>).
+/// <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/batch</c> (again, with its end time, when it ends), and takes the next
+/// batch's setpoints from <c>reactortwin/&lt;reactor&gt;/control/batch/set</c> (JSON object of component → initial
+/// value; unknown names and negative values are ignored and reported on <c>reactortwin/&lt;reactor&gt;/errors</c>).
+/// Batches follow each other after <see cref="ReactorOptions.TurnaroundHours"/>.
 /// </summary>
 public sealed class SimulatedReactor : IDisposable
 {
@@ -153,7 +158,7 @@ public sealed class SimulatedReactor : IDisposable
     /// <summary>Subscribes to setpoint commands and starts the first batch now.</summary>
     public void Start()
     {
-        _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/set/batch").Subscribe(OnSetpoints));
+        _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/control/batch/set").Subscribe(OnSetpoints));
         _subscriptions.Add(_scheduler.Schedule(StartBatch));
     }
 
@@ -202,8 +207,8 @@ public sealed class SimulatedReactor : IDisposable
             initial[_o.Model.StateNames[i]] = _z[i];
         }
 
-        var announcement = JsonSerializer.Serialize(new BatchAnnouncement(_batchId, Iso(_batchStart), _o.BatchHours, initial, new Dictionary<string, double>(_nextSetpoints)), BatchAnnouncementContext.Default.BatchAnnouncement);
-        Publish($"reactortwin/{_o.ReactorId}/{_batchId}/batch", announcement, retain: true);
+        var announcement = new BatchAnnouncement(_batchId, Iso(_batchStart), _o.BatchHours, initial, new Dictionary<string, double>(_nextSetpoints));
+        Publish($"reactortwin/{_o.ReactorId}/{_batchId}/batch", JsonSerializer.Serialize(announcement, BatchAnnouncementContext.Default.BatchAnnouncement), retain: true);
         Array.Clear(_heldBack);
         for (int c = 0; c < _o.Channels.Count; c++)
         {
@@ -212,7 +217,13 @@ public sealed class SimulatedReactor : IDisposable
             ScheduleReading(channel, _o.Channels[c].IntervalHours);
         }
 
-        _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(_o.BatchHours + 1e-6), StartBatch));
+        string id = _batchId;
+        _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(_o.BatchHours + 1e-6), () =>
+        {
+            var ended = announcement with { End = Iso(_scheduler.Now) };
+            Publish($"reactortwin/{_o.ReactorId}/{id}/batch", JsonSerializer.Serialize(ended, BatchAnnouncementContext.Default.BatchAnnouncement), retain: true);
+        }));
+        _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(_o.BatchHours + _o.TurnaroundHours), StartBatch));
     }
 
     private void ScheduleReading(int channel, double hours)
@@ -349,7 +360,8 @@ public sealed class SimulatedReactor : IDisposable
 /// <param name="Hours">Planned duration (h).</param>
 /// <param name="Initial">Initial values of all state components.</param>
 /// <param name="Setpoints">The setpoints that were applied.</param>
-public sealed record BatchAnnouncement(string Batch, string Start, double Hours, Dictionary<string, double> Initial, Dictionary<string, double> Setpoints);
+/// <param name="End">End time (ISO 8601 UTC) once the batch has ended, else null.</param>
+public sealed record BatchAnnouncement(string Batch, string Start, double Hours, Dictionary<string, double> Initial, Dictionary<string, double> Setpoints, string? End = null);
 
 /// <summary>Source-generated JSON metadata (no reflection, trimming-safe).</summary>
 [System.Text.Json.Serialization.JsonSerializable(typeof(BatchAnnouncement))]

@@ -111,7 +111,7 @@ public sealed class RuntimeTests : IDisposable
         var errors = new List<string>();
         using var e = bus.Subscribe("reactortwin/r1/+/errors").Subscribe(m => errors.Add(Encoding.UTF8.GetString(m.Payload.Span)));
         var setpoints = new List<string>();
-        using var s = bus.Subscribe("reactortwin/r1/set/batch").Subscribe(m => setpoints.Add(Encoding.UTF8.GetString(m.Payload.Span)));
+        using var s = bus.Subscribe("reactortwin/r1/control/batch/set").Subscribe(m => setpoints.Add(Encoding.UTF8.GetString(m.Payload.Span)));
         engine.Start();
         reactor.Start();
         scheduler.AdvanceBy(TimeSpan.FromHours(72));
@@ -189,5 +189,38 @@ public sealed class RuntimeTests : IDisposable
         {
             Assert.Equal(straight[k], resumed[k], Math.Abs(straight[k]) * 1e-9);
         }
+    }
+
+    [Fact]
+    public void Engine_ProposalAtBatchEnd_IsAppliedToTheNextBatch()
+    {
+        var model = BuiltInModels.Load("cho");
+        var scheduler = new HistoricalScheduler(Start);
+        var bus = new InMemoryMessageBus();
+        SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
+        using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = 4, Batches = 2, StepHours = 0.02 }, bus, scheduler);
+        using var engine = new TwinEngine(
+            new TwinOptions
+            {
+                ReactorId = "r1",
+                Model = model,
+                Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
+                Design = new DesignSpace(model, [("GLC", 18, 38)]),
+            },
+            bus);
+        var proposals = new List<TwinEvent>();
+        using var sub = engine.Events.Subscribe(e =>
+        {
+            if (e.Kind == "proposal")
+            {
+                proposals.Add(e);
+            }
+        });
+        engine.Start();
+        reactor.Start();
+        scheduler.AdvanceBy(TimeSpan.FromHours(73));
+        Assert.Equal("b0002", reactor.CurrentBatch);
+        Assert.Single(proposals);
+        Assert.Equal(proposals[0].Value, reactor.TrueState[0]);
     }
 }

@@ -63,7 +63,7 @@ public class SimulatedReactorTests
         using var reactor = new SimulatedReactor(Options(1, new SensorChannelOptions { Component = "GLC", IntervalHours = 6 }), bus, scheduler);
         reactor.Start();
         scheduler.AdvanceBy(TimeSpan.FromHours(10));
-        await bus.PublishAsync(new MqttMessage("reactortwin/r1/set/batch", Encoding.UTF8.GetBytes("{\"GLC\": 35.5, \"sugar\": 3}")));
+        await bus.PublishAsync(new MqttMessage("reactortwin/r1/control/batch/set", Encoding.UTF8.GetBytes("{\"GLC\": 35.5, \"sugar\": 3}")));
         scheduler.AdvanceBy(TimeSpan.FromHours(63));
         Assert.Equal("b0002", reactor.CurrentBatch);
         Assert.Equal(35.5, reactor.TrueState[0]);

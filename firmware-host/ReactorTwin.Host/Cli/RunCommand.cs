@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ReactorTwin.Adapters.Messaging;
+using ReactorTwin.Adapters.Mqtt;
+using ReactorTwin.Core.Models;
+using ReactorTwin.Host.Runtime;
+using ReactorTwin.Simulator.Plant;
+
+namespace ReactorTwin.Host.Cli;
+
+/// <summary><c>reactortwin run</c> (the edge runtime as a Generic Host) and <c>reactortwin simulator</c> (the simulated
+/// reactor as a process on a broker).</summary>
+internal static class RunCommand
+{
+    /// <summary>
+    /// Runs the Generic Host: configuration from <paramref name="configPath"/> (JSON), then environment variables with
+    /// prefix <c>REACTORTWIN_</c> (e.g. <c>REACTORTWIN_ReactorTwin__Broker__Host</c>), then <paramref name="overrides"/>
+    /// (<c>--ReactorTwin:Broker:Port=1884</c>); options are validated at start (every problem named by its path); stops
+    /// gracefully on SIGTERM/SIGINT.
+    /// </summary>
+    public static int Run(string configPath, string[] overrides, TextWriter stderr)
+    {
+        if (!File.Exists(configPath))
+        {
+            throw new CliException($"--config: '{configPath}' does not exist");
+        }
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = overrides });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddJsonFile(Path.GetFullPath(configPath), optional: false, reloadOnChange: false);
+        builder.Configuration.AddEnvironmentVariables("REACTORTWIN_");
+        builder.Configuration.AddCommandLine(overrides);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>();
+        builder.Services.AddOptions<RuntimeOptions>().Bind(builder.Configuration.GetSection(RuntimeOptions.Section)).ValidateOnStart();
+        builder.Services.AddHostedService<TwinHostedService>();
+        using var host = builder.Build();
+        try
+        {
+            host.Run();
+        }
+        catch (OptionsValidationException ex)
+        {
+            foreach (var f in ex.Failures)
+            {
+                stderr.WriteLine($"error: {configPath}: {f}");
+            }
+
+            return CommandLineApp.UsageError;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Runs the simulated reactor on a broker until its batches are done or the process is stopped.</summary>
+    public static async Task<int> SimulatorAsync(string model, string broker, string reactor, double speed, int batches, bool faults, int seed, TextWriter stdout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var parts = broker.Split(':');
+        if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int port))
+        {
+            throw new CliException($"--broker: '{broker}' is not HOST:PORT");
+        }
+
+        var network = ModelResolver.Resolve(model);
+        var client = new MqttManagedClient(new MqttManagedClientOptions(new MqttClientOptionsBuilder().WithTcpServer(parts[0], port).WithClientId($"reactortwin-sim-{reactor}").WithCleanSession(false).WithSessionExpiryInterval(3600).Build()), null, time, new Random(seed));
+        await using (client.ConfigureAwait(false))
+        {
+            await client.StartAsync(cancellationToken).ConfigureAwait(false);
+            var bus = new MqttMessageBus(client);
+            using var scheduler = new AcceleratedScheduler(time.GetUtcNow(), speed, time);
+            double f = faults ? 0.03 : 0;
+            var channels = network.Species.Select(s => new SensorChannelOptions
+            {
+                Component = s.Name, IntervalHours = 4, NoiseSd = 0.2, NoiseRelative = 0.01,
+                DropoutProbability = f, DuplicateProbability = f, OutOfOrderProbability = f, GarbageProbability = f,
+            }).ToArray();
+            using var plant = new SimulatedReactor(new ReactorOptions { ReactorId = reactor, Model = network, Channels = channels, Seed = seed, Batches = batches, StepHours = 0.02 }, bus, scheduler);
+            plant.Start();
+            stdout.WriteLine($"simulator: {network.Name} reactor '{reactor}' on {broker}, {speed}× real time, {(batches > 0 ? batches.ToString(CultureInfo.InvariantCulture) : "unlimited")} batch(es)");
+            double hours = batches > 0 ? (batches * 72) + 1 : double.PositiveInfinity;
+            try
+            {
+                while (!cancellationToken.IsCancellationRequested && (scheduler.Now - scheduler.Epoch).TotalHours < hours)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            stdout.WriteLine(JsonSerializer.Serialize(plant.ReadingsSent.ToDictionary(kv => kv.Key, kv => kv.Value)));
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,213 @@
+using Microsoft.Extensions.Options;
+using ReactorTwin.Core.Models;
+
+namespace ReactorTwin.Host.Runtime;
+
+/// <summary>The <c>ReactorTwin</c> configuration section of <c>reactortwin run</c> (appsettings.json, environment
+/// variables with prefix <c>REACTORTWIN_</c>, command line).</summary>
+public sealed class RuntimeOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string Section = "ReactorTwin";
+
+    /// <summary>The MQTT broker.</summary>
+    public BrokerOptions Broker { get; set; } = new();
+
+    /// <summary>SQLite journal file (measurements, announcements, checkpoints).</summary>
+    public string JournalPath { get; set; } = "reactortwin.db";
+
+    /// <summary>The reactors twinned by this host.</summary>
+    public List<ReactorConfig> Reactors { get; set; } = [];
+}
+
+/// <summary>Broker connection settings.</summary>
+public sealed class BrokerOptions
+{
+    /// <summary>Host name or address.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port (1883 plain, 8883 TLS).</summary>
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Client id; fixed so that the persistent session survives restarts.</summary>
+    public string ClientId { get; set; } = "reactortwin";
+
+    /// <summary>User name, or null.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Password, or null.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Use TLS.</summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>CA certificate file (PEM) that signs the broker's certificate, or null for the system trust store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Directory of the durable outgoing queue, or null to keep it in memory.</summary>
+    public string? QueueDirectory { get; set; }
+
+    /// <summary>Keep-alive period (s), 5–65535.</summary>
+    public int KeepAliveSeconds { get; set; } = 30;
+}
+
+/// <summary>One reactor's twin.</summary>
+public sealed class ReactorConfig
+{
+    /// <summary>Reactor id (topic level: letters, digits, '-', '_').</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>Built-in model name or JSON model path.</summary>
+    public string Model { get; set; } = "cho";
+
+    /// <summary>Accepted sensor channels.</summary>
+    public List<ChannelConfig> Channels { get; set; } = [];
+
+    /// <summary>Design variables of the next batch: component → [lower, upper].</summary>
+    public Dictionary<string, double[]> Design { get; set; } = [];
+
+    /// <summary>Safety bounds of applied setpoints: component → [min, max].</summary>
+    public Dictionary<string, double[]> SafetyBounds { get; set; } = [];
+
+    /// <summary>Design policy: d-optimal or random.</summary>
+    public string Policy { get; set; } = "d-optimal";
+
+    /// <summary>Apply proposals automatically.</summary>
+    public bool AutoApply { get; set; }
+
+    /// <summary>Initial parameter guesses (name → value); the model's values for the rest.</summary>
+    public Dictionary<string, double> InitialParameters { get; set; } = [];
+}
+
+/// <summary>One accepted sensor channel.</summary>
+public sealed class ChannelConfig
+{
+    /// <summary>State component.</summary>
+    public string Component { get; set; } = "";
+
+    /// <summary>Absolute noise SD (model units), ≥ 0.</summary>
+    public double NoiseSd { get; set; }
+
+    /// <summary>Relative noise SD, ≥ 0.</summary>
+    public double NoiseRelative { get; set; }
+
+    /// <summary>Smallest plausible value.</summary>
+    public double Min { get; set; }
+
+    /// <summary>Largest plausible value.</summary>
+    public double Max { get; set; } = 1e6;
+}
+
+/// <summary>Checks <see cref="RuntimeOptions"/> and names every problem by its configuration path.</summary>
+internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RuntimeOptions options)
+    {
+        var errors = new List<string>();
+        string p = RuntimeOptions.Section;
+        if (string.IsNullOrWhiteSpace(options.Broker.Host))
+        {
+            errors.Add($"{p}:Broker:Host: must be set");
+        }
+
+        if (options.Broker.Port is < 1 or > 65535)
+        {
+            errors.Add($"{p}:Broker:Port: {options.Broker.Port} is not a TCP port");
+        }
+
+        if (options.Broker.KeepAliveSeconds is < 5 or > 65535)
+        {
+            errors.Add($"{p}:Broker:KeepAliveSeconds: {options.Broker.KeepAliveSeconds} is outside 5–65535");
+        }
+
+        if (options.Reactors.Count == 0)
+        {
+            errors.Add($"{p}:Reactors: configure at least one reactor");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int r = 0; r < options.Reactors.Count; r++)
+        {
+            var rc = options.Reactors[r];
+            string rp = $"{p}:Reactors:{r}";
+            if (string.IsNullOrEmpty(rc.Id) || !rc.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                errors.Add($"{rp}:Id: '{rc.Id}' must be non-empty letters, digits, '-' or '_'");
+            }
+            else if (!ids.Add(rc.Id))
+            {
+                errors.Add($"{rp}:Id: '{rc.Id}' is used twice");
+            }
+
+            ReactionNetwork? model = null;
+            try
+            {
+                model = Cli.ModelResolver.Resolve(rc.Model);
+            }
+            catch (Exception ex) when (ex is Cli.CliException or ModelDefinitionException)
+            {
+                errors.Add($"{rp}:Model: {ex.Message}");
+            }
+
+            if (rc.Channels.Count == 0)
+            {
+                errors.Add($"{rp}:Channels: configure at least one channel");
+            }
+
+            for (int c = 0; c < rc.Channels.Count; c++)
+            {
+                var ch = rc.Channels[c];
+                string cp = $"{rp}:Channels:{c}";
+                if (model is not null && model.IndexOfState(ch.Component) < 0)
+                {
+                    errors.Add($"{cp}:Component: '{ch.Component}' is not a state component of model '{model.Name}'");
+                }
+
+                if (!(ch.NoiseSd >= 0) || !(ch.NoiseRelative >= 0) || ch.NoiseSd + ch.NoiseRelative <= 0)
+                {
+                    errors.Add($"{cp}: NoiseSd and NoiseRelative must be ≥ 0 and not both 0");
+                }
+
+                if (!(ch.Max > ch.Min))
+                {
+                    errors.Add($"{cp}: Max ({ch.Max}) must exceed Min ({ch.Min})");
+                }
+            }
+
+            foreach (var (section, map) in new[] { ("Design", rc.Design), ("SafetyBounds", rc.SafetyBounds) })
+            {
+                foreach (var (component, range) in map)
+                {
+                    if (model is not null && model.IndexOfState(component) < 0)
+                    {
+                        errors.Add($"{rp}:{section}:{component}: not a state component of model '{model.Name}'");
+                    }
+
+                    if (range.Length != 2 || !(range[1] > range[0]) || !(range[0] >= 0))
+                    {
+                        errors.Add($"{rp}:{section}:{component}: give [lower, upper] with 0 ≤ lower < upper");
+                    }
+                }
+            }
+
+            if (rc.Policy is not ("d-optimal" or "random"))
+            {
+                errors.Add($"{rp}:Policy: '{rc.Policy}' is not d-optimal or random");
+            }
+
+            foreach (var (param, value) in rc.InitialParameters)
+            {
+                if (model is not null && model.IndexOfParameter(param) < 0)
+                {
+                    errors.Add($"{rp}:InitialParameters:{param}: not a parameter of model '{model.Name}'");
+                }
+                else if (!(value > 0) || !double.IsFinite(value))
+                {
+                    errors.Add($"{rp}:InitialParameters:{param}: {value} must be finite and > 0");
+                }
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
