@@ -88,10 +88,17 @@ public sealed class TwinEngine : IDisposable
     private int _proposals;
     private long _lastSeq;
     private bool _replaying;
+    private readonly System.Reactive.Concurrency.IScheduler? _processing;
 
     /// <summary>Creates the engine (call <see cref="Start"/> to subscribe).</summary>
-    public TwinEngine(TwinOptions options, IMessageBus bus, MeasurementJournal? journal = null)
+    /// <param name="options">The twin's settings.</param>
+    /// <param name="bus">Transport.</param>
+    /// <param name="journal">Durable journal, or null (demo without durability).</param>
+    /// <param name="processing">Scheduler that runs message handling (e.g. an event loop, so that a refit never blocks
+    /// the transport's receive loop); null handles messages on the delivering thread.</param>
+    public TwinEngine(TwinOptions options, IMessageBus bus, MeasurementJournal? journal = null, System.Reactive.Concurrency.IScheduler? processing = null)
     {
+        _processing = processing;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(bus);
         _o = options;
@@ -144,9 +151,12 @@ public sealed class TwinEngine : IDisposable
     public void Start()
     {
         Handle(Restore);
-        _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/+/batch").Subscribe(m => Handle(() => OnBatch(m))));
-        _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/+/sensors/+").Subscribe(m => Handle(() => OnSensor(m))));
+        _subscriptions.Add(Inbox($"reactortwin/{_o.ReactorId}/+/batch").Subscribe(m => Handle(() => OnBatch(m))));
+        _subscriptions.Add(Inbox($"reactortwin/{_o.ReactorId}/+/sensors/+").Subscribe(m => Handle(() => OnSensor(m))));
     }
+
+    private IObservable<MqttMessage> Inbox(string filter) =>
+        _processing is null ? _bus.Subscribe(filter) : System.Reactive.Linq.Observable.ObserveOn(_bus.Subscribe(filter), _processing);
 
     /// <summary>Journal entries replayed by the last <see cref="Start"/>.</summary>
     public int Replayed { get; private set; }

@@ -22,6 +22,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
     private readonly RuntimeOptions _o = options.Value;
     private readonly List<TwinEngine> _engines = [];
     private readonly List<IDisposable> _subscriptions = [];
+    private readonly List<System.Reactive.Concurrency.EventLoopScheduler> _loops = [];
     private MqttManagedClient? _mqtt;
     private MqttMessageBus? _bus;
     private MeasurementJournal? _journal;
@@ -54,7 +55,9 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
         await PublishStateAsync("init").ConfigureAwait(false);
         foreach (var rc in _o.Reactors)
         {
-            var engine = new TwinEngine(ToTwinOptions(rc), _bus, _journal);
+            var loop = new System.Reactive.Concurrency.EventLoopScheduler(ts => new Thread(ts) { IsBackground = true, Name = $"twin-{rc.Id}" });
+            _loops.Add(loop);
+            var engine = new TwinEngine(ToTwinOptions(rc), _bus, _journal, loop);
             _subscriptions.Add(engine.Events.Subscribe(e => OnEvent(rc.Id, e)));
             engine.Start();
             _engines.Add(engine);
@@ -91,6 +94,11 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
         foreach (var e in _engines)
         {
             e.Dispose();
+        }
+
+        foreach (var l in _loops)
+        {
+            l.Dispose();
         }
 
         if (_mqtt is not null)

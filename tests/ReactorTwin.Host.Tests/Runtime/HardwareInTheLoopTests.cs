@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Reactive.Concurrency;
+using System.Text;
+using ReactorTwin.Adapters.Messaging;
+using ReactorTwin.Adapters.Mqtt;
+using ReactorTwin.Adapters.Tests.Mqtt.Integration;
+using ReactorTwin.Core.Design;
+using ReactorTwin.Core.Models;
+using ReactorTwin.Host.Runtime;
+using ReactorTwin.Simulator.Plant;
+
+namespace ReactorTwin.Host.Tests.Runtime;
+
+/// <summary>Host + simulated reactor + a real mosquitto: the plant runs in virtual time, everything crosses the broker.</summary>
+public sealed class HardwareInTheLoopTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("reactortwin-hil-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static MqttManagedClient Client(int port, string id) =>
+        new(new MqttManagedClientOptions(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId(id).WithCleanSession(false).WithSessionExpiryInterval(3600).WithKeepAlivePeriod(TimeSpan.FromSeconds(10)).Build())
+        {
+            MaxPendingMessages = 100_000,
+        }, null, TimeProvider.System, new Random(1));
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > timeout)
+            {
+                Assert.Fail($"timed out after {timeout.TotalSeconds} s: {describe()}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task HostAndSimulatorThroughMosquitto_BrokerRestartedMidBatch_NoMeasurementLostAndProposalsInDesignSpace()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(persistence: true);
+        var model = BuiltInModels.Load("cho");
+        await using var plantClient = Client(broker.Port, "hil-plant");
+        await using var twinClient = Client(broker.Port, "hil-twin");
+        await plantClient.StartAsync();
+        await twinClient.StartAsync();
+        var plantBus = new MqttMessageBus(plantClient);
+        var twinBus = new MqttMessageBus(twinClient);
+
+        var scheduler = new HistoricalScheduler(Start);
+        SensorChannelOptions Ch(string c, double sd) => new() { Component = c, IntervalHours = 4, NoiseSd = sd };
+        using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "hil", Model = model, Channels = [Ch("GLC", 0.2), Ch("LAC", 0.2)], Seed = 6, Batches = 2, StepHours = 0.02 }, plantBus, scheduler);
+        using var journal = new MeasurementJournal(Path.Combine(_dir, "journal.db"));
+        using var loop = new EventLoopScheduler();
+        using var engine = new TwinEngine(
+            new TwinOptions
+            {
+                ReactorId = "hil",
+                Model = model,
+                Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
+                Design = new DesignSpace(model, [("GLC", 18, 38)]),
+                SafetyBounds = new Dictionary<string, (double, double)> { ["GLC"] = (18, 38) },
+            },
+            twinBus,
+            journal,
+            loop);
+        var proposals = new List<double>();
+        using var sub = engine.Events.Subscribe(e =>
+        {
+            if (e.Kind == "proposal")
+            {
+                lock (proposals)
+                {
+                    proposals.Add(e.Value);
+                }
+            }
+        });
+        engine.Start();
+        await WaitUntil(() => twinClient.IsConnected && plantClient.IsConnected, TimeSpan.FromSeconds(20), () => "clients did not connect");
+        reactor.Start();
+        int Sent() => reactor.ReadingsSent.Values.Sum();
+
+        // First half of batch 1, then the broker goes down while the plant keeps measuring, then comes back.
+        for (int h = 0; h < 36; h += 4)
+        {
+            scheduler.AdvanceBy(TimeSpan.FromHours(4));
+        }
+
+        await WaitUntil(() => journal.Count("hil") == Sent(), TimeSpan.FromSeconds(60), () => $"journal {journal.Count("hil")} of {Sent()}");
+        await broker.StopAsync();
+        for (int h = 36; h < 60; h += 4)
+        {
+            scheduler.AdvanceBy(TimeSpan.FromHours(4));
+        }
+
+        Assert.True(journal.Count("hil") < Sent(), "readings during the outage cannot have arrived yet");
+        await broker.StartProcessAsync();
+        await WaitUntil(() => journal.Count("hil") == Sent(), TimeSpan.FromSeconds(90), () => $"after the restart: journal {journal.Count("hil")} of {Sent()}");
+
+        // Rest of batch 1 (its end triggers the refit and a proposal) and batch 2.
+        scheduler.AdvanceBy(TimeSpan.FromHours(13));
+        await WaitUntil(() => { lock (proposals) { return proposals.Count == 1; } }, TimeSpan.FromSeconds(120), () => "no proposal after batch 1");
+        scheduler.AdvanceBy(TimeSpan.FromHours(73));
+        await WaitUntil(() => { lock (proposals) { return proposals.Count == 2; } }, TimeSpan.FromSeconds(120), () => "no proposal after batch 2");
+        await WaitUntil(() => journal.Count("hil") == Sent(), TimeSpan.FromSeconds(30), () => $"journal {journal.Count("hil")} of {Sent()}");
+
+        Assert.Equal(2 * 2 * 18, Sent());
+        Assert.Equal(Sent(), journal.Count("hil"));
+        Assert.Equal(0, engine.Rejected);
+        lock (proposals)
+        {
+            Assert.All(proposals, g => Assert.InRange(g, 18, 38));
+        }
+
+        // The well-identified growth parameters' intervals cover the truth after two batches.
+        var estimate = engine.Estimate;
+        foreach (var name in new[] { "KmGLC0", "vmaxg0" })
+        {
+            double truth = model.Parameters[model.IndexOfParameter(name)].Value;
+            Assert.InRange(estimate[model.IndexOfParameter(name)], truth / 1.5, truth * 1.5);
+        }
+    }
+}
