@@ -43,6 +43,11 @@ public sealed record TwinOptions
 
     /// <summary>Seed of the policy's randomness.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>Least culture time (h) between two published predictions of the same batch; 0 publishes after every
+    /// measurement. Each prediction costs an LNA solve to the end of the batch, so a high-rate sensor (e.g. one reading
+    /// per second) needs a throttle; the filter itself absorbs every measurement regardless.</summary>
+    public double MinPredictionIntervalHours { get; init; }
 }
 
 /// <summary>Something the twin did, for progress views, reports and tests.</summary>
@@ -88,6 +93,8 @@ public sealed class TwinEngine : IDisposable
     private int _proposals;
     private long _lastSeq;
     private bool _replaying;
+    private double _lastPredictionHours = double.NegativeInfinity;
+    private string? _lastPredictionBatch;
     private readonly System.Reactive.Concurrency.IScheduler? _processing;
 
     /// <summary>Creates the engine (call <see cref="Start"/> to subscribe).</summary>
@@ -348,7 +355,12 @@ public sealed class TwinEngine : IDisposable
         }
 
         _events.OnNext(new TwinEvent("measurement", m.Batch, m.TimeHours, m.Component, m.Value, double.NaN, double.NaN, ""));
-        PublishPredictions(m.Batch, m.TimeHours);
+        if (_o.MinPredictionIntervalHours <= 0 || m.TimeHours - _lastPredictionHours >= _o.MinPredictionIntervalHours || m.Batch != _lastPredictionBatch)
+        {
+            _lastPredictionHours = m.TimeHours;
+            _lastPredictionBatch = m.Batch;
+            PublishPredictions(m.Batch, m.TimeHours);
+        }
     }
 
     private void PublishPredictions(string batch, double now)
