@@ -41,6 +41,7 @@ internal static class RunCommand
         using var host = builder.Build();
         try
         {
+            _ = host.Services.GetRequiredService<IOptions<RuntimeOptions>>().Value; // validate before anything starts
             host.Run();
         }
         catch (OptionsValidationException ex)
