@@ -223,4 +223,46 @@ public sealed class RuntimeTests : IDisposable
         Assert.Single(proposals);
         Assert.Equal(proposals[0].Value, reactor.TrueState[0]);
     }
+
+    [Fact]
+    public void Engine_StreamOfBadInput_IsRejectedAndLeavesTheEstimatesUnchanged()
+    {
+        var model = BuiltInModels.Load("cho");
+        var scheduler = new HistoricalScheduler(Start);
+        var plantBus = new InMemoryMessageBus();
+        var clean = new InMemoryMessageBus();
+        var dirty = new InMemoryMessageBus();
+        var random = new Random(12);
+        string[] garbage =
+        [
+            "not json", "{\"value\": 1.2, \"unit\": ", "{\"value\":\"NaN\",\"unit\":\"mM\",\"ts\":\"2026-01-05T09:00:00Z\"}",
+            "{\"value\":1e308,\"unit\":\"mM\",\"ts\":\"2026-01-05T09:00:00Z\"}", "{\"value\":5,\"unit\":\"g/L\",\"ts\":\"2026-01-05T09:00:00Z\"}",
+            "{\"value\":5,\"unit\":\"mM\",\"ts\":\"2030-01-01T00:00:00Z\"}", "[]", "",
+        ];
+        using var forward = plantBus.Subscribe("#").Subscribe(m =>
+        {
+            clean.PublishAsync(m).GetAwaiter().GetResult();
+            dirty.PublishAsync(m).GetAwaiter().GetResult();
+            if (m.Topic.Contains("/sensors/", StringComparison.Ordinal))
+            {
+                dirty.PublishAsync(m).GetAwaiter().GetResult(); // duplicate
+                dirty.PublishAsync(new MqttMessage(m.Topic, Encoding.UTF8.GetBytes(garbage[random.Next(garbage.Length)]))).GetAwaiter().GetResult();
+                dirty.PublishAsync(new MqttMessage(m.Topic.Replace("/sensors/GLC", "/sensors/pH", StringComparison.Ordinal), m.Payload)).GetAwaiter().GetResult();
+            }
+        });
+        SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
+        using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = 9, Batches = 1, StepHours = 0.02 }, plantBus, scheduler);
+        var options = new TwinOptions { ReactorId = "r1", Model = model, Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)] };
+        using var a = new TwinEngine(options, clean);
+        using var b = new TwinEngine(options, dirty);
+        a.Start();
+        b.Start();
+        reactor.Start();
+        scheduler.AdvanceBy(TimeSpan.FromHours(73));
+        Assert.Equal(a.Accepted, b.Accepted);
+        Assert.Equal(0, a.Rejected);
+        Assert.Equal(3 * b.Accepted, b.Rejected);
+        Assert.NotEqual(model.NominalParameters(), a.Estimate); // the batch was refitted, so the comparison means something
+        Assert.Equal(a.Estimate, b.Estimate);
+    }
 }
