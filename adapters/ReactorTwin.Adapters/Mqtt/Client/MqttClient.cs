@@ -663,7 +663,17 @@ public sealed partial class MqttClient : IAsyncDisposable
         finally
         {
             CloseConnection(connection, MqttDisconnectReason.ConnectionLost, null, "Receive loop ended.", null);
-            await connection.Adapter.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await connection.Adapter.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Closing a broken transport must never fail the caller.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogCloseFailed(_logger, connection.Adapter.Endpoint, e);
+            }
+
             await connection.KeepAliveTask.ConfigureAwait(false);
             connection.Dispose();
         }
@@ -1046,6 +1056,9 @@ public sealed partial class MqttClient : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT session state discarded ({Count} unacknowledged messages): {Why}")]
     private static partial void LogSessionDiscarded(ILogger logger, int count, string why);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT closing the connection to {Endpoint} failed")]
+    private static partial void LogCloseFailed(ILogger logger, string endpoint, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An observer of MQTT messages threw for topic {Topic}")]
     private static partial void LogObserverFailed(ILogger logger, string topic, Exception exception);
