@@ -65,6 +65,7 @@ public sealed partial class MqttClient : IAsyncDisposable
     private MqttConnectResult? _serverLimits;
     private long _sequence;
     private bool _disposed;
+    private bool _statesCompleted;
 
     /// <summary>Creates a client; nothing happens until <see cref="ConnectAsync"/>.</summary>
     /// <param name="options">Connection settings.</param>
@@ -243,7 +244,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             ? Task.Run(() => KeepAliveLoopAsync(connection), CancellationToken.None)
             : Task.CompletedTask;
         connection.ReceiveTask = Task.Run(() => ReceiveLoopAsync(connection), CancellationToken.None);
-        _states.OnNext(new MqttConnectionStateChange(true, ack.SessionPresent, null, null, null, null));
+        EmitState(new MqttConnectionStateChange(true, ack.SessionPresent, null, null, null, null));
 
         foreach (var flight in resend)
         {
@@ -609,7 +610,12 @@ public sealed partial class MqttClient : IAsyncDisposable
         }
 
         _messages.OnCompleted();
-        _states.OnCompleted();
+        lock (_states)
+        {
+            _statesCompleted = true;
+            _states.OnCompleted();
+        }
+
         _messages.Dispose();
         _states.Dispose();
         _connectLock.Dispose();
@@ -929,7 +935,19 @@ public sealed partial class MqttClient : IAsyncDisposable
         }
 
         FailFlights(dropped, $"The connection was closed before the message was acknowledged: {message}");
-        _states.OnNext(new MqttConnectionStateChange(false, false, reason, code, message, exception));
+        EmitState(new MqttConnectionStateChange(false, false, reason, code, message, exception));
+    }
+
+    /// <summary>Serialises state notifications: observers never see two at once.</summary>
+    private void EmitState(MqttConnectionStateChange change)
+    {
+        lock (_states)
+        {
+            if (!_statesCompleted)
+            {
+                _states.OnNext(change);
+            }
+        }
     }
 
     private void DiscardSession(string why)
