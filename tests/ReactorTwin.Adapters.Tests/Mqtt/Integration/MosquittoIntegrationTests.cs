@@ -158,6 +158,42 @@ public sealed class MosquittoIntegrationTests(SharedMosquitto shared)
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i.ToString()), received.OrderBy(int.Parse));
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311, MqttQualityOfService.AtLeastOnce)]
+    [InlineData(MqttProtocolVersion.V311, MqttQualityOfService.ExactlyOnce)]
+    [InlineData(MqttProtocolVersion.V500, MqttQualityOfService.ExactlyOnce)]
+    public async Task PersistentSession_PublishLostWithConnection_RedeliveredWithDupAfterReconnect(MqttProtocolVersion v, MqttQualityOfService qos)
+    {
+        var topic = Unique("rt/redeliver");
+        await using var watcher = await ConnectAsync(Options(shared.Broker.Port, v));
+        var received = new ConcurrentQueue<MqttMessage>();
+        using var s = watcher.Observe(topic).Subscribe(received.Enqueue);
+        await watcher.SubscribeAsync(topic, MqttQualityOfService.ExactlyOnce);
+
+        await using var proxy = new TcpProxy(shared.Broker.Port);
+        var options = Options(proxy.Port, v, Unique("redeliver-pub")) with { CleanSession = false, SessionExpiryIntervalSeconds = 300 };
+        await using var publisher = await ConnectAsync(options);
+
+        // The PUBLISH disappears on the way; then the connection breaks.
+        proxy.Blackhole();
+        var publish = publisher.PublishAsync(new MqttMessage(topic, Bytes("once"), qos)).AsTask();
+        Assert.Equal(1, publisher.InFlightCount);
+        await Task.Delay(200);
+        proxy.DropAll();
+        proxy.Restore();
+        await MqttClientTests.WaitUntilAsync(() => !publisher.IsConnected);
+        Assert.False(publish.IsCompleted);
+        Assert.Empty(received);
+
+        // Reconnect into the session: the client re-sends it (DUP) and the publish completes.
+        var result = await publisher.ConnectAsync().WaitAsync(Patience);
+        Assert.True(result.SessionPresent);
+        Assert.True((await publish.WaitAsync(Patience)).IsSuccess);
+        await MqttClientTests.WaitUntilAsync(() => !received.IsEmpty);
+        Assert.Equal("once", Assert.Single(received).PayloadAsString());
+        Assert.Equal(0, publisher.InFlightCount);
+    }
+
     [Fact]
     public async Task KeepAlive_RouteBlackholed_ClosesWithKeepAliveTimeout()
     {
