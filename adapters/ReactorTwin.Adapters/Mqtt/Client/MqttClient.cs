@@ -405,6 +405,11 @@ public sealed partial class MqttClient : IAsyncDisposable
         catch (Exception e) when (IsConnectionFailure(e))
         {
             CloseConnection(connection, MqttDisconnectReason.ConnectionLost, null, "Connection lost while publishing.", e);
+            if (!Options.SessionOutlivesConnection)
+            {
+                // The close may have discarded the session before this flight joined it.
+                FailFlight(flight.PacketId, new MqttConnectionLostException("The connection was lost while publishing.", e));
+            }
         }
 
         return await flight.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -433,6 +438,23 @@ public sealed partial class MqttClient : IAsyncDisposable
         {
             flight.Completion.TrySetCanceled();
         }
+    }
+
+    private void FailFlight(ushort packetId, Exception error)
+    {
+        OutboundFlight? flight;
+        lock (_gate)
+        {
+            if (!_flights.Remove(packetId, out flight))
+            {
+                return;
+            }
+
+            _ids.Release(packetId);
+        }
+
+        _quota.Release();
+        flight.Completion.TrySetException(error);
     }
 
     // ------------------------------------------------------------------------------------------------ subscribe
