@@ -258,6 +258,43 @@ public sealed class MqttClientTests
     }
 
     [Fact]
+    public async Task Receive500_ProtocolViolation_SendsDisconnectWithReasonCode()
+    {
+        var server = new FakeServer(MqttProtocolVersion.V500);
+        await using var client = new MqttClient(server.Options());
+        var connecting = client.ConnectAsync();
+        var (s, _) = await server.AcceptAndAckAsync();
+        await connecting.Within();
+
+        // PUBLISH with a topic alias although we allowed none (Topic Alias Maximum 0).
+        var aliased = new MqttPublishPacket(Msg("t", MqttQualityOfService.AtMostOnce)) { TopicAlias = 3 };
+        await s.SendAsync(aliased);
+        var disconnect = await s.ExpectAsync<MqttDisconnectPacket>();
+        Assert.Equal((byte)MqttReasonCode.TopicAliasInvalid, disconnect.ReasonCode);
+        Assert.Null(await s.ReceiveAsync());
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task Receive500_ServerExceedsOurReceiveMaximum_ClosesWithReceiveMaximumExceeded()
+    {
+        var server = new FakeServer(MqttProtocolVersion.V500);
+        await using var client = new MqttClient(server.Options(o => o with { ReceiveMaximum = 2 }));
+        var connecting = client.ConnectAsync();
+        var (s, connect) = await server.AcceptAndAckAsync();
+        await connecting.Within();
+        Assert.Equal((ushort)2, connect.Properties.ReceiveMaximum);
+        var closed = client.ConnectionStateChanges.FirstAsync(c => !c.IsConnected);
+        for (ushort id = 1; id <= 3; id++)
+        {
+            await s.SendAsync(new MqttPublishPacket(Msg("q2", MqttQualityOfService.ExactlyOnce)) { PacketId = id });
+        }
+
+        var change = await closed.Within();
+        Assert.Equal(MqttReasonCode.ReceiveMaximumExceeded, change.ReasonCode);
+    }
+
+    [Fact]
     public async Task Receive_ConnectionClosedMidPacket_ReportsTruncation()
     {
         var server = new FakeServer(MqttProtocolVersion.V311);

@@ -116,7 +116,7 @@ public sealed class MqttGoldenBytesTests
     }
 
     [Fact]
-    public void SimplePackets311_MatchSpecLayout()
+    public void Encode311_SimplePackets_MatchSpecLayout()
     {
         AssertGolden(V3, new MqttUnsubAckPacket { PacketId = 2 }, "B0 02 0002");
         AssertGolden(V3, MqttPingReqPacket.Instance, "C0 00");
@@ -170,7 +170,7 @@ public sealed class MqttGoldenBytesTests
     }
 
     [Fact]
-    public void DisconnectAndAuth500_MatchSpecLayout()
+    public void Encode500_DisconnectAndAuth_MatchSpecLayout()
     {
         AssertGolden(V5, new MqttDisconnectPacket(), "E0 00");
         AssertGolden(V5, new MqttDisconnectPacket { ReasonCode = 0x8D }, "E0 01 8D");

@@ -114,8 +114,8 @@ internal sealed class MqttTcpChannel : IMqttChannel, IDuplexPipe
 
     public async ValueTask DisposeAsync()
     {
-        await Input.CompleteAsync().ConfigureAwait(false);
-        await Output.CompleteAsync().ConfigureAwait(false);
+        // Close the transport first: that aborts a read or write still pending on it (e.g. a flush blocked on a
+        // dead route), after which completing the pipes cannot find an operation in progress.
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -129,8 +129,30 @@ internal sealed class MqttTcpChannel : IMqttChannel, IDuplexPipe
             // Already disposed.
         }
 
-        await _stream.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
+        try
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // TLS close_notify could not be sent on a dead connection.
+        }
+
+        await CompleteQuietlyAsync(Input.CompleteAsync).ConfigureAwait(false);
+        await CompleteQuietlyAsync(Output.CompleteAsync).ConfigureAwait(false);
+    }
+
+    private static async ValueTask CompleteQuietlyAsync(Func<Exception?, ValueTask> complete)
+    {
+        try
+        {
+            await complete(null).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or IOException or ObjectDisposedException)
+        {
+            // A pending operation on the closed stream; the pipe is abandoned with the connection.
+        }
     }
 }
 

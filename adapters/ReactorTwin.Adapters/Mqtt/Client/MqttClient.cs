@@ -65,6 +65,7 @@ public sealed partial class MqttClient : IAsyncDisposable
     private MqttConnectResult? _serverLimits;
     private long _sequence;
     private bool _disposed;
+    private bool _statesCompleted;
 
     /// <summary>Creates a client; nothing happens until <see cref="ConnectAsync"/>.</summary>
     /// <param name="options">Connection settings.</param>
@@ -243,7 +244,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             ? Task.Run(() => KeepAliveLoopAsync(connection), CancellationToken.None)
             : Task.CompletedTask;
         connection.ReceiveTask = Task.Run(() => ReceiveLoopAsync(connection), CancellationToken.None);
-        _states.OnNext(new MqttConnectionStateChange(true, ack.SessionPresent, null, null, null, null));
+        EmitState(new MqttConnectionStateChange(true, ack.SessionPresent, null, null, null, null));
 
         foreach (var flight in resend)
         {
@@ -404,6 +405,11 @@ public sealed partial class MqttClient : IAsyncDisposable
         catch (Exception e) when (IsConnectionFailure(e))
         {
             CloseConnection(connection, MqttDisconnectReason.ConnectionLost, null, "Connection lost while publishing.", e);
+            if (!Options.SessionOutlivesConnection)
+            {
+                // The close may have discarded the session before this flight joined it.
+                FailFlight(flight.PacketId, new MqttConnectionLostException("The connection was lost while publishing.", e));
+            }
         }
 
         return await flight.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -432,6 +438,23 @@ public sealed partial class MqttClient : IAsyncDisposable
         {
             flight.Completion.TrySetCanceled();
         }
+    }
+
+    private void FailFlight(ushort packetId, Exception error)
+    {
+        OutboundFlight? flight;
+        lock (_gate)
+        {
+            if (!_flights.Remove(packetId, out flight))
+            {
+                return;
+            }
+
+            _ids.Release(packetId);
+        }
+
+        _quota.Release();
+        flight.Completion.TrySetException(error);
     }
 
     // ------------------------------------------------------------------------------------------------ subscribe
@@ -609,7 +632,12 @@ public sealed partial class MqttClient : IAsyncDisposable
         }
 
         _messages.OnCompleted();
-        _states.OnCompleted();
+        lock (_states)
+        {
+            _statesCompleted = true;
+            _states.OnCompleted();
+        }
+
         _messages.Dispose();
         _states.Dispose();
         _connectLock.Dispose();
@@ -663,7 +691,17 @@ public sealed partial class MqttClient : IAsyncDisposable
         finally
         {
             CloseConnection(connection, MqttDisconnectReason.ConnectionLost, null, "Receive loop ended.", null);
-            await connection.Adapter.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await connection.Adapter.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Closing a broken transport must never fail the caller.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogCloseFailed(_logger, connection.Adapter.Endpoint, e);
+            }
+
             await connection.KeepAliveTask.ConfigureAwait(false);
             connection.Dispose();
         }
@@ -919,7 +957,19 @@ public sealed partial class MqttClient : IAsyncDisposable
         }
 
         FailFlights(dropped, $"The connection was closed before the message was acknowledged: {message}");
-        _states.OnNext(new MqttConnectionStateChange(false, false, reason, code, message, exception));
+        EmitState(new MqttConnectionStateChange(false, false, reason, code, message, exception));
+    }
+
+    /// <summary>Serialises state notifications: observers never see two at once.</summary>
+    private void EmitState(MqttConnectionStateChange change)
+    {
+        lock (_states)
+        {
+            if (!_statesCompleted)
+            {
+                _states.OnNext(change);
+            }
+        }
     }
 
     private void DiscardSession(string why)
@@ -1046,6 +1096,9 @@ public sealed partial class MqttClient : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT session state discarded ({Count} unacknowledged messages): {Why}")]
     private static partial void LogSessionDiscarded(ILogger logger, int count, string why);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT closing the connection to {Endpoint} failed")]
+    private static partial void LogCloseFailed(ILogger logger, string endpoint, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An observer of MQTT messages threw for topic {Topic}")]
     private static partial void LogObserverFailed(ILogger logger, string topic, Exception exception);

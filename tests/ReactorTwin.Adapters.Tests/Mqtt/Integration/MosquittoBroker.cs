@@ -231,6 +231,9 @@ internal sealed class TcpProxy : IAsyncDisposable
     /// <summary>Stops forwarding bytes in both directions but keeps the sockets open (a dead route).</summary>
     public void Blackhole() => _blackhole = true;
 
+    /// <summary>Forwards bytes again (for connections made from now on).</summary>
+    public void Restore() => _blackhole = false;
+
     /// <summary>Closes every proxied connection abruptly (RST).</summary>
     public void DropAll()
     {

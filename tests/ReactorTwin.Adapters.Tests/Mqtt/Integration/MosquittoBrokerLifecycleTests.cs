@@ -145,9 +145,47 @@ public sealed class MosquittoBrokerLifecycleTests
         await Assert.ThrowsAsync<MqttClientException>(() => wrongName.ConnectAsync());
     }
 
+    [Fact]
+    public async Task Tls_BrokerRequiresClientCertificate_ConnectsOnlyWithOne()
+    {
+        var dir = MosquittoBroker.NewDirectory();
+        await Openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ReactorTwin Test CA",
+            "-keyout", "ca.key", "-out", "ca.crt");
+        await Openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr");
+        await File.WriteAllTextAsync(Path.Combine(dir, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+        await Openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", "san.ext", "-out", "server.crt");
+        await Openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=reactor-1", "-keyout", "client.key", "-out", "client.csr");
+        await Openssl(dir, "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-out", "client.crt");
+        foreach (var f in Directory.GetFiles(dir))
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(f, (UnixFileMode)0x1B6); // 0666
+            }
+        }
+
+        await using var broker = await MosquittoBroker.StartAsync(directory: dir,
+            listenerLines: $"cafile {dir}/ca.crt\ncertfile {dir}/server.crt\nkeyfile {dir}/server.key\nrequire_certificate true");
+        using var clientCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(
+            Path.Combine(dir, "client.crt"), Path.Combine(dir, "client.key"));
+        var options = Options(broker.Port, "mtls-client") with
+        {
+            Host = "localhost",
+            Tls = new MqttTlsOptions { CaCertificateFile = Path.Combine(dir, "ca.crt"), ClientCertificate = clientCertificate },
+        };
+        await using var client = new MqttClient(options);
+        await client.ConnectAsync().WaitAsync(Patience);
+        Assert.True(client.IsConnected);
+
+        await using var anonymous = new MqttClient(options with { ClientId = "mtls-anonymous", Tls = options.Tls with { ClientCertificate = null } });
+        await Assert.ThrowsAnyAsync<MqttClientException>(() => anonymous.ConnectAsync());
+    }
+
     private static async Task Openssl(string dir, params string[] args)
     {
-        var all = args.Select(a => a is "ca.key" or "ca.crt" or "server.key" or "server.csr" or "server.crt" or "san.ext" ? Path.Combine(dir, a) : a).ToArray();
+        var all = args.Select(a => a.EndsWith(".key", StringComparison.Ordinal) || a.EndsWith(".crt", StringComparison.Ordinal) || a.EndsWith(".csr", StringComparison.Ordinal) || a == "san.ext" ? Path.Combine(dir, a) : a).ToArray();
         var (code, output) = await MosquittoBroker.RunToolAsync("openssl", Patience, all);
         Assert.True(code == 0, $"openssl {string.Join(' ', all)}: {output}");
     }

@@ -158,6 +158,88 @@ public sealed class MosquittoIntegrationTests(SharedMosquitto shared)
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i.ToString()), received.OrderBy(int.Parse));
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311, MqttQualityOfService.AtLeastOnce)]
+    [InlineData(MqttProtocolVersion.V311, MqttQualityOfService.ExactlyOnce)]
+    [InlineData(MqttProtocolVersion.V500, MqttQualityOfService.ExactlyOnce)]
+    public async Task PersistentSession_PublishLostWithConnection_RedeliveredWithDupAfterReconnect(MqttProtocolVersion v, MqttQualityOfService qos)
+    {
+        var topic = Unique("rt/redeliver");
+        await using var watcher = await ConnectAsync(Options(shared.Broker.Port, v));
+        var received = new ConcurrentQueue<MqttMessage>();
+        using var s = watcher.Observe(topic).Subscribe(received.Enqueue);
+        await watcher.SubscribeAsync(topic, MqttQualityOfService.ExactlyOnce);
+
+        await using var proxy = new TcpProxy(shared.Broker.Port);
+        var options = Options(proxy.Port, v, Unique("redeliver-pub")) with { CleanSession = false, SessionExpiryIntervalSeconds = 300 };
+        await using var publisher = await ConnectAsync(options);
+
+        // The PUBLISH disappears on the way; then the connection breaks.
+        proxy.Blackhole();
+        var publish = publisher.PublishAsync(new MqttMessage(topic, Bytes("once"), qos)).AsTask();
+        Assert.Equal(1, publisher.InFlightCount);
+        await Task.Delay(200);
+        proxy.DropAll();
+        proxy.Restore();
+        await MqttClientTests.WaitUntilAsync(() => !publisher.IsConnected);
+        Assert.False(publish.IsCompleted);
+        Assert.Empty(received);
+
+        // Reconnect into the session: the client re-sends it (DUP) and the publish completes.
+        var result = await publisher.ConnectAsync().WaitAsync(Patience);
+        Assert.True(result.SessionPresent);
+        Assert.True((await publish.WaitAsync(Patience)).IsSuccess);
+        await MqttClientTests.WaitUntilAsync(() => !received.IsEmpty);
+        Assert.Equal("once", Assert.Single(received).PayloadAsString());
+        Assert.Equal(0, publisher.InFlightCount);
+    }
+
+    [Fact]
+    public async Task Publish500_ManyConcurrentQos1_ObeysServerReceiveMaximumAndAllComplete()
+    {
+        var topic = Unique("rt/flow");
+        await using var client = new MqttClient(Options(shared.Broker.Port, MqttProtocolVersion.V500));
+        var result = await client.ConnectAsync().WaitAsync(Patience);
+        Assert.Equal(100, result.ServerReceiveMaximum); // max_inflight_messages in the fixture's config
+        var maxInFlight = 0;
+        var tasks = new List<Task<MqttPublishResult>>();
+        for (var i = 0; i < 1000; i++)
+        {
+            tasks.Add(client.PublishAsync(new MqttMessage(topic, Bytes(i.ToString()), MqttQualityOfService.AtLeastOnce)).AsTask());
+            maxInFlight = Math.Max(maxInFlight, client.InFlightCount);
+        }
+
+        await Task.WhenAll(tasks).WaitAsync(Patience);
+        Assert.InRange(maxInFlight, 1, 100);
+        Assert.All(tasks, t => Assert.True(t.Result.IsSuccess));
+    }
+
+    [Fact]
+    public async Task Publish500_MessageExpiredWhileSubscriberOffline_NotDelivered()
+    {
+        var topic = Unique("rt/expiry");
+        var id = Unique("expiry-sub");
+        var subOptions = Options(shared.Broker.Port, MqttProtocolVersion.V500, id) with { CleanSession = true, SessionExpiryIntervalSeconds = 300 };
+        var sub = await ConnectAsync(subOptions);
+        await sub.SubscribeAsync(topic);
+        await sub.DisconnectAsync();
+        await sub.DisposeAsync();
+
+        await using var pub = await ConnectAsync(Options(shared.Broker.Port, MqttProtocolVersion.V500));
+        await pub.PublishAsync(new MqttMessage(topic, Bytes("short-lived"), MqttQualityOfService.AtLeastOnce) { MessageExpiryIntervalSeconds = 1 }).AsTask().WaitAsync(Patience);
+        await pub.PublishAsync(new MqttMessage(topic, Bytes("long-lived"), MqttQualityOfService.AtLeastOnce) { MessageExpiryIntervalSeconds = 600 }).AsTask().WaitAsync(Patience);
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+
+        await using var again = new MqttClient(subOptions with { CleanSession = false });
+        var received = new ConcurrentQueue<MqttMessage>();
+        using var s = again.Messages.Subscribe(received.Enqueue);
+        Assert.True((await again.ConnectAsync().WaitAsync(Patience)).SessionPresent);
+        await MqttClientTests.WaitUntilAsync(() => !received.IsEmpty);
+        var got = Assert.Single(received);
+        Assert.Equal("long-lived", got.PayloadAsString());
+        Assert.InRange(got.MessageExpiryIntervalSeconds ?? 0, 590u, 600u);
+    }
+
     [Fact]
     public async Task KeepAlive_RouteBlackholed_ClosesWithKeepAliveTimeout()
     {
