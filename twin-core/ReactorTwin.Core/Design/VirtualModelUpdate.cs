@@ -292,25 +292,7 @@ public sealed class VirtualModelUpdate
                 _dvec[j] = v;
             }
 
-            for (int c = 0; c < r; c++)
-            {
-                double a = _rates[c];
-                if (a <= 0 || !_m.IsStochasticChannel(c))
-                {
-                    continue;
-                }
-
-                double w = a * dt / _omega;
-                for (int j = 0; j < k; j++)
-                {
-                    double mj = _mr[(c * k) + j];
-                    _dvec[j] -= a * dt * mj;
-                    for (int l = 0; l < k; l++)
-                    {
-                        _sigma[(j * k) + l] += w * mj * _mr[(c * k) + l];
-                    }
-                }
-            }
+            EulerMaruyamaLikelihood.SubtractDriftAddCovariance(_m, _mr, k, dt, _omega, _rates, _rates, _dvec, _sigma);
 
             // As in the physical update (EulerMaruyamaLikelihood.SkipSingularTransitions): a transition with a singular
             // covariance (all noisy channels at rate 0) has no density under eq. 4 and is left out.
@@ -394,22 +376,9 @@ public sealed class VirtualModelUpdate
                     }
 
                     _adot[c] = adot;
-                    if (adot == 0)
-                    {
-                        continue;
-                    }
-
-                    double w = adot * dt / _omega;
-                    for (int j = 0; j < k; j++)
-                    {
-                        double mj = _mr[(c * k) + j];
-                        _tmp[j] -= adot * dt * mj;
-                        for (int l = 0; l < k; l++)
-                        {
-                            _sigmaDot[(j * k) + l] += w * mj * _mr[(c * k) + l];
-                        }
-                    }
                 }
+
+                EulerMaruyamaLikelihood.SubtractDriftAddCovariance(_m, _mr, k, dt, _omega, _rates, _adot, _tmp, _sigmaDot);
 
                 // α̇ = W (ṙ − Σ̇ α).
                 for (int j = 0; j < k; j++)

@@ -180,25 +180,7 @@ public sealed class EulerMaruyamaLikelihood
                     _d[j] = v;
                 }
 
-                for (int c = 0; c < r; c++)
-                {
-                    double a = Math.Max(_rates[c], 0.0);
-                    if (a == 0.0 || !_m.IsStochasticChannel(c))
-                    {
-                        continue;
-                    }
-
-                    double w = a * dt / _omega;
-                    for (int j = 0; j < k; j++)
-                    {
-                        double mj = _mr[(c * k) + j];
-                        _d[j] -= a * dt * mj;
-                        for (int l = 0; l < k; l++)
-                        {
-                            _sigma[(j * k) + l] += w * mj * _mr[(c * k) + l];
-                        }
-                    }
-                }
+                SubtractDriftAddCovariance(_m, _mr, k, dt, _omega, _rates, _rates, _d, _sigma);
 
                 // A rank-deficient QᵀΣQ (some channels at rate 0, e.g. Michaelis–Menten from ES = 0) can leave a
                 // rounding-level positive pivot instead of failing: a pivot below 1e−12 of its diagonal is singular.
@@ -279,6 +261,35 @@ public sealed class EulerMaruyamaLikelihood
     }
 
     /// <summary>True when every pivot L_jj² of the Cholesky factor exceeds 1e−12 times the diagonal entry it came from.</summary>
+    /// <summary>
+    /// The per-channel sums of one transition in the reduced coordinates: d ← d − Σ_r v_r Δt m_r and
+    /// Σ ← Σ + Σ_r v_r (Δt/Ω) m_r m_rᵀ over the stochastic channels whose rate a_r is &gt; 0. With v = a this assembles
+    /// Qᵀ(s' − s − μ) and QᵀΣQ of eq. 4; with v = ȧ (and d the tangent increment) their derivatives along a direction,
+    /// which is how the design policy differentiates the score (<see cref="Design.VirtualModelUpdate"/>).
+    /// </summary>
+    internal static void SubtractDriftAddCovariance(CompiledModel m, ReadOnlySpan<double> mr, int k, double dt, double omega, ReadOnlySpan<double> rates, ReadOnlySpan<double> values, Span<double> d, Span<double> sigma)
+    {
+        for (int c = 0; c < rates.Length; c++)
+        {
+            if (!(rates[c] > 0) || !m.IsStochasticChannel(c) || values[c] == 0.0)
+            {
+                continue;
+            }
+
+            double v = values[c];
+            double w = v * dt / omega;
+            for (int j = 0; j < k; j++)
+            {
+                double mj = mr[(c * k) + j];
+                d[j] -= v * dt * mj;
+                for (int l = 0; l < k; l++)
+                {
+                    sigma[(j * k) + l] += w * mj * mr[(c * k) + l];
+                }
+            }
+        }
+    }
+
     internal static bool PivotsAboveRounding(ReadOnlySpan<double> l, ReadOnlySpan<double> diagonal, int k)
     {
         for (int j = 0; j < k; j++)
