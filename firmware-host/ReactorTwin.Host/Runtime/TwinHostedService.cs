@@ -49,10 +49,12 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
         }
 
         _mqtt = new MqttManagedClient(new MqttManagedClientOptions(builder.Build()) { QueueDirectory = b.QueueDirectory }, loggers.CreateLogger<MqttManagedClient>(), time, new Random(1));
-        await _mqtt.StartAsync(cancellationToken).ConfigureAwait(false);
         _bus = new MqttMessageBus(_mqtt);
         _journal = new MeasurementJournal(_o.JournalPath);
-        await PublishStateAsync("init").ConfigureAwait(false);
+
+        // The engines restore their checkpoints and attach their observers before the client connects: a broker that
+        // kept our persistent session delivers the messages it queued for us right after CONNACK, and none may arrive
+        // before an observer is there to journal it.
         foreach (var rc in _o.Reactors)
         {
             var loop = new System.Reactive.Concurrency.EventLoopScheduler(ts => new Thread(ts) { IsBackground = true, Name = $"twin-{rc.Id}" });
@@ -63,6 +65,9 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             _engines.Add(engine);
             LogStarted(logger, rc.Id, engine.Replayed);
         }
+
+        await _mqtt.StartAsync(cancellationToken).ConfigureAwait(false);
+        await PublishStateAsync("init").ConfigureAwait(false);
 
         _subscriptions.Add(_mqtt.ConnectionStateChanges.Subscribe(s =>
         {
