@@ -86,16 +86,35 @@ internal static class DemoRunner
             journal);
 
         var events = new List<TwinEvent>();
-        using var sub = twin.Events.Subscribe(events.Add);
+        var latest = new Dictionary<string, TwinEvent>(StringComparer.Ordinal);
+        using var sub = twin.Events.Subscribe(e =>
+        {
+            events.Add(e);
+            if (e.Kind != "prediction")
+            {
+                return;
+            }
+
+            // Live view: the twin's filtered state of every channel at the latest measurement.
+            latest[e.Component] = e;
+            var line = new StringBuilder(string.Create(inv, $"\r{e.Batch}  t = {e.TimeHours,5:F1} h "));
+            foreach (var (c, p) in latest)
+            {
+                line.Append(inv, $" {c} {p.Value:F3} ± {(p.Upper - p.Lower) / 3.92:F3}");
+            }
+
+            stderr.Write(line.Append("   ").ToString());
+        });
         twin.Start();
         reactor.Start();
         stderr.WriteLine($"demo: simulated CHO reactor r1, {s.Batches} batch(es) of 72 h in virtual time, faults {(s.Faults ? "on" : "off")}, journal {journalPath}");
         for (int b = 1; b <= s.Batches; b++)
         {
             scheduler.AdvanceBy(TimeSpan.FromHours(73)); // 72 h of culture, the end message, 1 h turnaround
+            stderr.WriteLine();
             var refit = events.Where(e => e.Kind == "refit").TakeLast(estimated.Length).ToArray();
             var proposal = events.LastOrDefault(e => e.Kind == "proposal");
-            stdout.WriteLine(string.Create(inv, $"batch {b}/{s.Batches}: {twin.Accepted} readings accepted, {twin.Rejected} rejected; estimates (95 % interval) vs truth:"));
+            stdout.WriteLine(string.Create(inv, $"batch {b}/{s.Batches}: {twin.Accepted} readings accepted, {twin.Rejected} rejected; refit: {refit.FirstOrDefault()?.Detail}; estimates (95 % interval) vs truth:"));
             foreach (var e in refit)
             {
                 double truthValue = truth[model.IndexOfParameter(e.Component)];

@@ -125,7 +125,7 @@ public sealed class TwinEngine : IDisposable
         }
 
         _space = new ParameterSpace(model, options.InitialParameters ?? model.NominalParameters());
-        _posterior = new StreamingPosterior(_space, d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, noise), noise, new StreamingOptions { MaxIterationsPerRefit = 100, GradientTolerance = 1e-5 });
+        _posterior = new StreamingPosterior(_space, d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, noise), noise, new StreamingOptions { MaxIterationsPerRefit = 500, GradientTolerance = 1e-6 });
         _prediction = _posterior.CreateState();
         _random = new Random(options.Seed);
         if (options.Design is { } design)
@@ -413,11 +413,13 @@ public sealed class TwinEngine : IDisposable
 
         string batch = _running;
         _running = null;
-        _posterior.CompleteBatch();
+        var fit = _posterior.CompleteBatch();
+        string exit = _posterior.LastRefitFailure ?? fit?.Exit ?? "no refit";
         var theta = _posterior.Parameters.ToArray();
         var cov = _posterior.EstimateCovariance();
         var u = _posterior.Estimate;
-        var sb = new StringBuilder("{");
+        var sb = new StringBuilder("{\"$refit\":");
+        sb.Append(JsonSerializer.Serialize(exit, RuntimeJson.Default.String));
         for (int j = 0; j < _space.Dimension; j++)
         {
             string name = _o.Model.Parameters[_space.Indices[j]].Name;
@@ -430,8 +432,8 @@ public sealed class TwinEngine : IDisposable
             }
 
             double value = theta[_space.Indices[j]];
-            _events.OnNext(new TwinEvent("refit", batch, double.NaN, name, value, lo, hi, _posterior.LastRefitFailure ?? ""));
-            sb.Append(CultureInfo.InvariantCulture, $"{(j > 0 ? "," : "")}\"{name}\":{{\"value\":{value:R},\"lo95\":{Json(lo)},\"hi95\":{Json(hi)}}}");
+            _events.OnNext(new TwinEvent("refit", batch, double.NaN, name, value, lo, hi, exit));
+            sb.Append(CultureInfo.InvariantCulture, $",\"{name}\":{{\"value\":{value:R},\"lo95\":{Json(lo)},\"hi95\":{Json(hi)}}}");
         }
 
         sb.Append('}');
