@@ -2,8 +2,25 @@ using BenchmarkDotNet.Running;
 
 namespace ReactorTwin.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/ReactorTwin.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project benchmarks/ReactorTwin.Benchmarks -- --filter '*'</c> for the
+/// benchmarks, or <c>-- study NAME</c> for an estimation study (cho-mle, calibration, fhn; docs/estimation.md).
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args.Length >= 2 && args[0] == "study")
+        {
+            switch (args[1])
+            {
+                case "cho-mle": ChoStudy.Run(args); return;
+                case "calibration": CalibrationStudy.Run(args); return;
+                case "ess": SamplingStudy.Run(args); return;
+                default: throw new ArgumentException($"unknown study '{args[1]}'");
+            }
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }
