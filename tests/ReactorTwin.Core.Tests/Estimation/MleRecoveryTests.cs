@@ -106,7 +106,7 @@ public sealed class MleRecoveryTests
         // that sum costs almost nothing with 12 h data but is rejected by the early design (same 20 batches and
         // seeds as the recovery test). The MLE then runs along the ridge to a bound of one member, where the Wald SE
         // of the other is conditional on the bound: an identifiability artefact, not a likelihood bias (the
-        // likelihood ratio against the truth stays χ²₇-sized: 4.1–5.1 on three 12 h data sets, docs/estimation.md).
+        // likelihood ratio against the truth stays χ²₇-sized: 4.1 and 5.1 on two other 12 h data sets, docs/estimation.md).
         var cho = BuiltInModels.Load("cho");
         var space = new ParameterSpace(cho);
         var truth = space.BaseUnconstrained();
