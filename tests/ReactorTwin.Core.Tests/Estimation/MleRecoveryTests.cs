@@ -71,7 +71,7 @@ public sealed class MleRecoveryTests
 
         // A single-start fit is exactly start 0 here (same first point, deterministic optimiser); the second start is
         // drawn within a factor 1.2 of it (12 s for both on 2 cores; a third start drawn within a factor 1.5 had not
-        // finished after 10 minutes, and whole-bound starts reach stiff corners where one LNA solve takes seconds).
+        // finished after 10 minutes, and four whole-bound starts had not finished after 7 minutes).
         var single = fit.Starts[0];
         Assert.True(single.Succeeded);
         Assert.True(fit.LogLikelihood >= single.LogLikelihood, $"multi-start {fit.LogLikelihood} < single start {single.LogLikelihood}");
@@ -81,7 +81,7 @@ public sealed class MleRecoveryTests
         space.ToUnconstrained(cho.NominalParameters(), truth);
 
         // Tolerance: 3.5 bootstrap SDs of û per parameter (study cho-mle: 40 replicates re-simulated at θ̂ and re-fitted;
-        // the SD of an SD from 40 replicates is about 11 %, so 3.5 SD is at least 3 true SDs).
+        // the SD of an SD from 40 replicates is about 11 %, so 3.5 of them are about 3 true SDs or more).
         double[] bootstrapSd = BootstrapSdEarly;
         for (int j = 0; j < space.Dimension; j++)
         {
