@@ -196,6 +196,17 @@ public sealed class EstimationTests
     }
 
     [Fact]
+    public void MultiStartMle_StartHalfWidth_DrawsStartsWithinBoxAroundFirst()
+    {
+        var model = ReactionNetwork.CreateBuilder("w").AddSpecies("A", "mM", 1)
+            .AddParameter("a", 1.0, Math.Exp(-3), Math.Exp(3)).AddReaction("r", new() { ["A"] = -1 }, "a*A").Build();
+        var space = new ParameterSpace(model, baseValues: [Math.Exp(-2.8)]);
+        var result = MultiStartMle.Fit(new DoubleWell(), space, new MultiStartMleOptions { Starts = 8, Seed = 4, StartHalfWidth = 0.5 });
+        Assert.Equal(-2.8, result.Starts[0].Start[0], 1e-12);
+        Assert.All(result.Starts, s => Assert.InRange(s.Start[0], -3.0, -2.3)); // box [−3.3, −2.3] clipped at the bound −3
+    }
+
+    [Fact]
     public void MultiStartMle_StartsInForbiddenRegion_AreReportedAsFailed()
     {
         var model = ReactionNetwork.CreateBuilder("w").AddSpecies("A", "mM", 1)
