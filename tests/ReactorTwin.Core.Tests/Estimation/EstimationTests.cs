@@ -119,6 +119,48 @@ public sealed class EstimationTests
         Assert.Equal(double.NegativeInfinity, density.Evaluate(outside, scratch));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void NormalPrior_Derivative_MatchesFiniteDifferences(bool logScale)
+    {
+        var prior = new NormalPrior(1.0, 0.5);
+        foreach (double u in new[] { -1.0, 0.2, 0.9 })
+        {
+            prior.LogDensity(u, logScale, out double d);
+            const double h = 1e-6;
+            double fd = (prior.LogDensity(u + h, logScale, out _) - prior.LogDensity(u - h, logScale, out _)) / (2 * h);
+            Assert.Equal(fd, d, 1e-7); // central difference error O(h²) on a smooth function of size O(1)
+        }
+
+        // On log scale the density of u = log θ carries the Jacobian θ: log p = −(θ − 1)²/(2·0.25) + u.
+        Assert.Equal(-0.5 * 4 * (Math.E - 1) * (Math.E - 1) + (logScale ? 1.0 : 0.0), prior.LogDensity(logScale ? 1.0 : Math.E, logScale, out _), 1e-12);
+    }
+
+    [Fact]
+    public void SyntheticData_SameSeed_IdenticalDataAndExactInitialRows()
+    {
+        var model = ReactionNetwork.CreateBuilder("id").WithSystemSize(50).AddSpecies("A", "mM", 2)
+            .AddParameter("k", 10, 0.1, 1000).AddParameter("g", 1, 0.01, 100)
+            .AddReaction("birth", new() { ["A"] = 1 }, "k").AddReaction("death", new() { ["A"] = -1 }, "g*A").Build();
+        var noise = new MeasurementNoise(1).SetAbsolute(0, 0.2);
+        double[][] starts = [[2.0], [5.0]];
+        double[] times = [0.5, 1.0];
+        var a = SyntheticData.Gillespie(model, model.NominalParameters(), starts, times, noise, new GaussianSource(new Random(4)));
+        var b = SyntheticData.Gillespie(model, model.NominalParameters(), starts, times, noise, new GaussianSource(new Random(4)));
+        var c = SyntheticData.ChemicalLangevin(model, model.NominalParameters(), starts, times, null, 0.01, new GaussianSource(new Random(4)));
+        Assert.Equal(2, a.Batches.Count);
+        Assert.Equal(5.0, a.Batches[1].InitialState[0]);                 // t = 0 rows are the exact initial state
+        Assert.Equal(2, c.Batches[0].Times.Count);
+        for (int bi = 0; bi < 2; bi++)
+        {
+            for (int j = 0; j < 2; j++)
+            {
+                Assert.Equal(a.Batches[bi].Times[j].Values[0], b.Batches[bi].Times[j].Values[0]);
+            }
+        }
+    }
+
     [Fact]
     public void MultiStartMle_ImmigrationDeath_RecoversParametersWithinInformationBound()
     {
@@ -151,6 +193,17 @@ public sealed class EstimationTests
         Assert.Equal(2.0, multi.Optimum[0], 1e-3);             // global peak at u = 2, height 1
         Assert.True(multi.LogLikelihood >= single.LogLikelihood);
         Assert.Equal(10, multi.Starts.Count);
+    }
+
+    [Fact]
+    public void MultiStartMle_StartHalfWidth_DrawsStartsWithinBoxAroundFirst()
+    {
+        var model = ReactionNetwork.CreateBuilder("w").AddSpecies("A", "mM", 1)
+            .AddParameter("a", 1.0, Math.Exp(-3), Math.Exp(3)).AddReaction("r", new() { ["A"] = -1 }, "a*A").Build();
+        var space = new ParameterSpace(model, baseValues: [Math.Exp(-2.8)]);
+        var result = MultiStartMle.Fit(new DoubleWell(), space, new MultiStartMleOptions { Starts = 8, Seed = 4, StartHalfWidth = 0.5 });
+        Assert.Equal(-2.8, result.Starts[0].Start[0], 1e-12);
+        Assert.All(result.Starts, s => Assert.InRange(s.Start[0], -3.0, -2.3)); // box [−3.3, −2.3] clipped at the bound −3
     }
 
     [Fact]

@@ -72,6 +72,24 @@ public sealed record LogNormalPrior(double Median, double SdLog) : ParameterPrio
 }
 
 /// <summary>
+/// Normal prior on the natural scale, θ ~ N(mean, sd²), truncated to the parameter's bounds (which the density
+/// enforces). On log scale the density of u = log θ carries the Jacobian: log p(u) = −(e^u − mean)²/(2 sd²) + u.
+/// </summary>
+/// <param name="Mean">Mean of θ before truncation.</param>
+/// <param name="Sd">Standard deviation of θ before truncation, &gt; 0.</param>
+public sealed record NormalPrior(double Mean, double Sd) : ParameterPrior
+{
+    /// <inheritdoc />
+    public override double LogDensity(double u, bool logScale, out double derivative)
+    {
+        double theta = logScale ? Math.Exp(u) : u;
+        double z = (theta - Mean) / Sd;
+        derivative = logScale ? (-z / Sd * theta) + 1.0 : -z / Sd;
+        return (-0.5 * z * z) + (logScale ? u : 0.0);
+    }
+}
+
+/// <summary>
 /// log π(u) = ℓ(θ(u)) + Σ_j log p_j(u_j) on the unconstrained space of a <see cref="ParameterSpace"/> (seed 000's
 /// posterior; seed 001 eq. 5 when no prior is given). Outside the bounds (when priors are given) or where the
 /// likelihood cannot be evaluated (LNA failure, singular transition) the density is −∞. Not thread-safe; no
