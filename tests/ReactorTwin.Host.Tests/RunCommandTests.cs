@@ -30,6 +30,41 @@ public class RunCommandTests : CliHarness
     }
 
     [Fact]
+    public void Run_InvalidSensors_NamesEveryProblemByPathAndExitsTwo()
+    {
+        string path = Path.Combine(Dir, "appsettings.json");
+        File.WriteAllText(path, """
+            { "ReactorTwin": { "Reactors": [
+              { "Id": "r1", "Model": "cho", "Channels": [ { "Component": "GLC", "NoiseSd": 0.2, "Min": -2, "Max": 100 } ],
+                "Sensors": [
+                  { "Name": "t", "Driver": "ds18b20", "DeviceId": "10-000000000001" },
+                  { "Name": "od", "Driver": "ads1115", "Component": "X0", "Calibration": [ [0.1, 0] ], "Input": "Ain9" },
+                  { "Name": "ph", "Driver": "ezo-ph", "Component": "GLC", "TemperatureSensor": "broth", "Address": 200 },
+                  { "Name": "ph", "Driver": "thermocouple", "IntervalSeconds": 0 } ] } ] } }
+            """);
+        var (code, stdout, stderr) = Run("run", "--config", path);
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+        foreach (var expected in new[]
+        {
+            "ReactorTwin:Reactors:0:Sensors:0:DeviceId: '10-000000000001' is not a DS18B20 id",
+            "ReactorTwin:Reactors:0:Sensors:1:Input: 'Ain9' is not one of",
+            "ReactorTwin:Reactors:0:Sensors:1:Calibration: give at least two [volts, value] standards",
+            "ReactorTwin:Reactors:0:Sensors:1:Unit: must be set",
+            "ReactorTwin:Reactors:0:Sensors:1:Component: 'X0' is in",
+            "ReactorTwin:Reactors:0:Sensors: 'od' measures X0, which has no entry in Channels",
+            "ReactorTwin:Reactors:0:Sensors:2:Address: 200 is outside the 7-bit range",
+            "ReactorTwin:Reactors:0:Sensors:2:TemperatureSensor: 'broth' is not a ds18b20 sensor of this reactor",
+            "ReactorTwin:Reactors:0:Sensors:2:Component: 'GLC' is in mM but this sensor reads pH",
+            "ReactorTwin:Reactors:0:Sensors:3:Name: 'ph' is used twice",
+            "ReactorTwin:Reactors:0:Sensors:3:Driver: 'thermocouple' is not one of",
+        })
+        {
+            Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Run_MissingConfigFile_ExitsTwo()
     {
         var (code, _, stderr) = Run("run", "--config", Path.Combine(Dir, "none.json"));

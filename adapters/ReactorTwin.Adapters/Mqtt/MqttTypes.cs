@@ -80,6 +80,30 @@ public sealed class MqttMessage
     /// <summary>MQTT 5.0 subscription identifiers of the subscriptions that matched a received message.</summary>
     public IReadOnlyList<uint> SubscriptionIdentifiers { get; init; } = [];
 
+    /// <summary>The pending acknowledgement of a QoS 1/2 message received from a broker; <see langword="null"/> otherwise.</summary>
+    internal MqttInboundAcknowledgement? InboundAcknowledgement { get; set; }
+
+    /// <summary>
+    /// Takes over the acknowledgement of a QoS 1 or 2 message received from a broker: the client then sends its
+    /// PUBACK (QoS 1) or PUBREC (QoS 2) only when <see cref="Acknowledge"/> is called, instead of as soon as the
+    /// observers of <see cref="MqttClient.Messages"/> have returned. Use it when a message must be made durable (e.g.
+    /// committed to a journal) before the broker may forget it: if the process dies first, the broker still holds the
+    /// message and redelivers it (DUP set) when the client reconnects into its persistent session.
+    /// Call it synchronously from an observer while the message is being delivered.
+    /// </summary>
+    /// <returns><see langword="true"/> when the acknowledgement is now deferred (also when it already was);
+    /// <see langword="false"/> for QoS 0, for a message not received from a broker, or once the acknowledgement is
+    /// on its way.</returns>
+    public bool DeferAcknowledgement() => InboundAcknowledgement?.Defer() ?? false;
+
+    /// <summary>
+    /// Sends the acknowledgement deferred by <see cref="DeferAcknowledgement"/>. Acknowledgements leave in the order the
+    /// messages were received (MQTT 3.1.1 and 5.0 §4.6), so one acknowledged early waits for those received before
+    /// it. Idempotent; does nothing when nothing was deferred. When the connection the message arrived on has closed
+    /// meanwhile, nothing is sent: the broker redelivers the message on the next connection.
+    /// </summary>
+    public void Acknowledge() => InboundAcknowledgement?.Complete();
+
     /// <summary>Returns the payload decoded as UTF-8 (invalid sequences are replaced).</summary>
     /// <returns>The payload text.</returns>
     public string PayloadAsString() => System.Text.Encoding.UTF8.GetString(Payload.Span);

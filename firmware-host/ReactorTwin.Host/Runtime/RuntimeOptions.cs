@@ -77,6 +77,10 @@ public sealed class ReactorConfig
 
     /// <summary>Initial parameter guesses (name → value); the model's values for the rest.</summary>
     public Dictionary<string, double> InitialParameters { get; set; } = [];
+
+    /// <summary>Directly attached sensors (GPIO/I2C/1-Wire) polled by this host; empty when every instrument
+    /// publishes on MQTT itself.</summary>
+    public List<SensorConfig> Sensors { get; set; } = [];
 }
 
 /// <summary>One accepted sensor channel.</summary>
@@ -193,6 +197,15 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             if (rc.Policy is not ("d-optimal" or "random"))
             {
                 errors.Add($"{rp}:Policy: '{rc.Policy}' is not d-optimal or random");
+            }
+
+            SensorSetup.Validate(rc.Sensors, model, rp, errors);
+            foreach (var sensor in rc.Sensors)
+            {
+                if (sensor.Component is { } sc && !rc.Channels.Any(ch => ch.Component == sc))
+                {
+                    errors.Add($"{rp}:Sensors: '{sensor.Name}' measures {sc}, which has no entry in Channels (its noise and range)");
+                }
             }
 
             foreach (var (param, value) in rc.InitialParameters)

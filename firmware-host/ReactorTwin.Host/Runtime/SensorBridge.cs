@@ -19,7 +19,10 @@ namespace ReactorTwin.Host.Runtime;
 /// <param name="reactor">Reactor id.</param>
 /// <param name="componentByChannel">Sensor channel name → model component it measures (e.g. "od600" → "X0").</param>
 /// <param name="forwardSuspect">Also forward readings graded suspect (implausible values) as measurements.</param>
-public sealed class SensorBridge(IMessageBus bus, string reactor, IReadOnlyDictionary<string, string> componentByChannel, bool forwardSuspect = false) : IDisposable
+/// <param name="publishUnmapped">Publish the readings of channels that measure no model component (e.g. broth temperature)
+/// on <c>reactortwin/&lt;reactor&gt;/instruments/&lt;channel&gt;</c> (retained, with quality and reason) instead of
+/// reporting them as errors.</param>
+public sealed class SensorBridge(IMessageBus bus, string reactor, IReadOnlyDictionary<string, string> componentByChannel, bool forwardSuspect = false, bool publishUnmapped = false) : IDisposable
 {
     private readonly List<IDisposable> _subscriptions = [];
     private readonly object _gate = new();
@@ -65,8 +68,21 @@ public sealed class SensorBridge(IMessageBus bus, string reactor, IReadOnlyDicti
         }
     }
 
+    /// <summary>Readings of unmapped channels published on the instruments topics.</summary>
+    public long Instruments { get; private set; }
+
     private void OnReading(SensorReading r)
     {
+        if (publishUnmapped && !componentByChannel.ContainsKey(r.Channel))
+        {
+            string value = r.Quality == ReadingQuality.Fault ? "null" : r.Value.ToString("R", CultureInfo.InvariantCulture);
+            string reason = r.Reason is null ? "" : ",\"reason\":" + JsonSerializer.Serialize(r.Reason, BridgeJson.Default.String);
+            string json = string.Create(CultureInfo.InvariantCulture, $"{{\"value\":{value},\"unit\":\"{r.Unit}\",\"ts\":\"{r.Timestamp.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"quality\":\"{r.Quality.ToString().ToLowerInvariant()}\"{reason}}}");
+            bus.PublishAsync(new MqttMessage($"reactortwin/{reactor}/instruments/{r.Channel}", Encoding.UTF8.GetBytes(json), MqttQualityOfService.AtLeastOnce, retain: true)).GetAwaiter().GetResult();
+            Instruments++;
+            return;
+        }
+
         string? batch;
         lock (_gate)
         {

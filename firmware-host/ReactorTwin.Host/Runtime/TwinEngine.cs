@@ -158,12 +158,33 @@ public sealed class TwinEngine : IDisposable
     public void Start()
     {
         Handle(Restore);
-        _subscriptions.Add(Inbox($"reactortwin/{_o.ReactorId}/+/batch").Subscribe(m => Handle(() => OnBatch(m))));
-        _subscriptions.Add(Inbox($"reactortwin/{_o.ReactorId}/+/sensors/+").Subscribe(m => Handle(() => OnSensor(m))));
+        string batches = $"reactortwin/{_o.ReactorId}/+/batch";
+        _subscriptions.Add(Inbox(batches, $"reactortwin/{_o.ReactorId}/+/sensors/+").Subscribe(m =>
+            HandleThenAcknowledge(m, MqttTopic.Matches(batches, m.Topic) ? OnBatch : OnSensor)));
     }
 
-    private IObservable<MqttMessage> Inbox(string filter) =>
-        _processing is null ? _bus.Subscribe(filter) : System.Reactive.Linq.Observable.ObserveOn(_bus.Subscribe(filter), _processing);
+    /// <summary>
+    /// The reactor's messages on <paramref name="batchFilter"/> and <paramref name="sensorFilter"/>, merged in arrival
+    /// order into one queue on the processing scheduler (two queues would let a batch's end announcement overtake
+    /// readings that arrived before it). Each message's MQTT acknowledgement is deferred on arrival (on the receive
+    /// thread) and sent only after the message has been journaled or rejected (<see cref="HandleThenAcknowledge"/>): a
+    /// crash in between leaves it with the broker, which redelivers it, so no accepted measurement depends on the time
+    /// it waited in the event loop.
+    /// </summary>
+    private IObservable<MqttMessage> Inbox(string batchFilter, string sensorFilter)
+    {
+        var merged = System.Reactive.Linq.Observable.Merge(_bus.Subscribe(batchFilter), _bus.Subscribe(sensorFilter));
+        var source = System.Reactive.Linq.Observable.Do(merged, m => m.DeferAcknowledgement());
+        return _processing is null ? source : System.Reactive.Linq.Observable.ObserveOn(source, _processing);
+    }
+
+    /// <summary>Handles a message, then acknowledges it to the broker. If handling throws (e.g. the journal's disk
+    /// failed) the message stays unacknowledged and the broker redelivers it after the next reconnect.</summary>
+    private void HandleThenAcknowledge(MqttMessage message, Action<MqttMessage> handler)
+    {
+        Handle(() => handler(message));
+        message.Acknowledge();
+    }
 
     /// <summary>Journal entries replayed by the last <see cref="Start"/>.</summary>
     public int Replayed { get; private set; }

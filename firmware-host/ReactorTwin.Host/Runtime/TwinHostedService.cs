@@ -17,7 +17,7 @@ namespace ReactorTwin.Host.Runtime;
 /// <c>reactortwin/host/&lt;client&gt;/$state</c> to lost) and re-sets ready on every reconnect, and Home Assistant MQTT
 /// discovery for every channel's prediction on start and whenever <c>homeassistant/status</c> says online.
 /// </summary>
-internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options, ILogger<TwinHostedService> logger, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
+internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options, ILogger<TwinHostedService> logger, ILoggerFactory loggers, TimeProvider time, Func<Adapters.Hardware.I2c.I2cConnectionSettings, Adapters.Hardware.I2c.I2cDevice>? openI2c = null) : IHostedService, IAsyncDisposable
 {
     private readonly RuntimeOptions _o = options.Value;
     private readonly List<TwinEngine> _engines = [];
@@ -64,6 +64,20 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             engine.Start();
             _engines.Add(engine);
             LogStarted(logger, rc.Id, engine.Replayed);
+        }
+
+        // Directly attached sensors: each reactor's are polled on their own thread (driver reads block for conversion
+        // and EZO processing times) and published on the sensor topics like networked instruments.
+        foreach (var rc in _o.Reactors.Where(r => r.Sensors.Count > 0))
+        {
+            var sensorLoop = new System.Reactive.Concurrency.EventLoopScheduler(ts => new Thread(ts) { IsBackground = true, Name = $"sensors-{rc.Id}" });
+            _loops.Add(sensorLoop);
+            var set = SensorSetup.Open(rc.Sensors, sensorLoop, Adapters.Hardware.HardwareClock.FromTimeProvider(time), openI2c);
+            _subscriptions.Add(set);
+            var bridge = new SensorBridge(_bus, rc.Id, set.ComponentByChannel, publishUnmapped: true);
+            _subscriptions.Add(bridge);
+            bridge.Start(set.Readings);
+            LogSensors(logger, rc.Id, rc.Sensors.Count);
         }
 
         await _mqtt.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -198,6 +212,9 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
 
     [LoggerMessage(Level = LogLevel.Information, Message = "twin {Reactor} started ({Replayed} journal entries replayed after the checkpoint)")]
     private static partial void LogStarted(ILogger logger, string reactor, int replayed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "reactor {Reactor}: polling {Count} attached sensor(s)")]
+    private static partial void LogSensors(ILogger logger, string reactor, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Reactor}: rejected a message: {Reason}")]
     private static partial void LogRejected(ILogger logger, string reactor, string reason);

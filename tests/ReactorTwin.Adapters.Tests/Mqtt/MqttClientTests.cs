@@ -223,6 +223,109 @@ public sealed class MqttClientTests
         Assert.Equal("s/1", (await got.Within()).Topic);
     }
 
+    [Fact]
+    public async Task Receive_DeferredQos1Acknowledgements_SentOnlyWhenAcknowledgedAndInReceiveOrder()
+    {
+        var server = new FakeServer(MqttProtocolVersion.V311);
+        await using var client = new MqttClient(server.Options());
+        var received = new System.Collections.Concurrent.ConcurrentQueue<MqttMessage>();
+        using var sub = client.Messages.Subscribe(m =>
+        {
+            Assert.True(m.DeferAcknowledgement());
+            received.Enqueue(m);
+        });
+        var connecting = client.ConnectAsync();
+        var (s, _) = await server.AcceptAndAckAsync();
+        await connecting.Within();
+
+        await s.SendAsync(new MqttPublishPacket(Msg("a", MqttQualityOfService.AtLeastOnce)) { PacketId = 11 });
+        await s.SendAsync(new MqttPublishPacket(Msg("b", MqttQualityOfService.AtLeastOnce)) { PacketId = 12 });
+        await WaitUntilAsync(() => received.Count == 2);
+        var m = received.ToArray();
+
+        // Acknowledging the second first sends nothing: PUBACKs leave in receive order (§4.6).
+        m[1].Acknowledge();
+        await client.PublishAsync(Msg("marker", MqttQualityOfService.AtMostOnce));
+        Assert.Equal("marker", (await s.ExpectAsync<MqttPublishPacket>()).Message.Topic);
+
+        m[0].Acknowledge();
+        Assert.Equal((ushort)11, (await s.ExpectAsync<MqttPublishAckPacket>()).PacketId);
+        Assert.Equal((ushort)12, (await s.ExpectAsync<MqttPublishAckPacket>()).PacketId);
+
+        // Idempotent, and a sent acknowledgement can no longer be deferred.
+        m[0].Acknowledge();
+        Assert.False(m[0].DeferAcknowledgement());
+        await client.PublishAsync(Msg("marker2", MqttQualityOfService.AtMostOnce));
+        Assert.Equal("marker2", (await s.ExpectAsync<MqttPublishPacket>()).Message.Topic);
+        Assert.False(Msg("local", MqttQualityOfService.AtLeastOnce).DeferAcknowledgement());
+    }
+
+    [Fact]
+    public async Task Receive_DeferredQos2_PubRecWaitsForAcknowledgeAndARetransmissionIsNotDeliveredTwice()
+    {
+        var server = new FakeServer(MqttProtocolVersion.V500);
+        await using var client = new MqttClient(server.Options());
+        var received = new System.Collections.Concurrent.ConcurrentQueue<MqttMessage>();
+        using var sub = client.Messages.Subscribe(m =>
+        {
+            m.DeferAcknowledgement();
+            received.Enqueue(m);
+        });
+        var connecting = client.ConnectAsync();
+        var (s, _) = await server.AcceptAndAckAsync();
+        await connecting.Within();
+
+        var q2 = Msg("q2", MqttQualityOfService.ExactlyOnce);
+        await s.SendAsync(new MqttPublishPacket(q2) { PacketId = 5 });
+        await s.SendAsync(new MqttPublishPacket(q2) { PacketId = 5, Dup = true });
+        await WaitUntilAsync(() => !received.IsEmpty);
+        await client.PublishAsync(Msg("marker", MqttQualityOfService.AtMostOnce));
+        Assert.Equal("marker", (await s.ExpectAsync<MqttPublishPacket>()).Message.Topic);
+
+        Assert.True(received.TryPeek(out var first));
+        first.Acknowledge();
+        var rec = await s.ExpectAsync<MqttPublishAckPacket>();
+        Assert.Equal((MqttPacketType.PubRec, (ushort)5), (rec.Type, rec.PacketId));
+        await s.SendAsync(new MqttPublishAckPacket(MqttPacketType.PubRel, 5));
+        Assert.Equal(MqttPacketType.PubComp, (await s.ExpectAsync<MqttPublishAckPacket>()).Type);
+        Assert.Single(received);
+    }
+
+    [Fact]
+    public async Task Receive_DeferredAcknowledgementAfterReconnect_IsDroppedAndTheRedeliveryAnswered()
+    {
+        var server = new FakeServer(MqttProtocolVersion.V311);
+        await using var client = new MqttClient(server.Options(o => o with { CleanSession = false }));
+        var received = new System.Collections.Concurrent.ConcurrentQueue<MqttMessage>();
+        using var sub = client.Messages.Subscribe(m =>
+        {
+            if (!m.Topic.StartsWith("auto", StringComparison.Ordinal))
+            {
+                m.DeferAcknowledgement();
+            }
+
+            received.Enqueue(m);
+        });
+        var connecting = client.ConnectAsync();
+        var (s, _) = await server.AcceptAndAckAsync();
+        await connecting.Within();
+        await s.SendAsync(new MqttPublishPacket(Msg("journaled", MqttQualityOfService.AtLeastOnce)) { PacketId = 3 });
+        await WaitUntilAsync(() => received.Count == 1);
+        await s.CloseAsync();
+        await WaitUntilAsync(() => !client.IsConnected);
+
+        connecting = client.ConnectAsync();
+        var (s2, _) = await server.AcceptAndAckAsync(sessionPresent: true);
+        await connecting.Within();
+        Assert.True(received.TryPeek(out var old));
+        old.Acknowledge(); // owed on the closed connection: not sent on the new one
+        await s2.SendAsync(new MqttPublishPacket(Msg("auto", MqttQualityOfService.AtLeastOnce)) { PacketId = 3, Dup = true });
+        var ack = await s2.ExpectAsync<MqttPublishAckPacket>();
+        Assert.Equal((MqttPacketType.PubAck, (ushort)3), (ack.Type, ack.PacketId));
+        await client.PublishAsync(Msg("marker", MqttQualityOfService.AtMostOnce));
+        Assert.Equal("marker", (await s2.ExpectAsync<MqttPublishPacket>()).Message.Topic);
+    }
+
     [Theory]
     [InlineData("30 03 0001 2B", MqttReasonCode.TopicNameInvalid)]
     [InlineData("20 02 00 00", MqttReasonCode.ProtocolError)]

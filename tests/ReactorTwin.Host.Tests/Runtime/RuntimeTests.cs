@@ -265,4 +265,36 @@ public sealed class RuntimeTests : IDisposable
         Assert.NotEqual(model.NominalParameters(), a.Estimate); // the batch was refitted, so the comparison means something
         Assert.Equal(a.Estimate, b.Estimate);
     }
+
+    [Fact]
+    public async Task Engine_OnAnEventLoop_ProcessesBatchAndSensorMessagesInArrivalOrder()
+    {
+        // A burst (start, readings, end) as a broker delivers it after a reconnect: the end announcement must not
+        // overtake the readings that arrived before it, or they would miss the batch's refit.
+        var model = BuiltInModels.Load("cho");
+        var bus = new InMemoryMessageBus();
+        using var loop = new EventLoopScheduler();
+        using var engine = new TwinEngine(new TwinOptions { ReactorId = "r1", Model = model, Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100)] }, bus, null, loop);
+        int measurements = 0, refits = 0;
+        using var done = new ManualResetEventSlim();
+        using var sub = engine.Events.Subscribe(e =>
+        {
+            if (e.Kind == "measurement")
+            {
+                measurements++;
+            }
+            else if (e.Kind == "refit" && ++refits == 1)
+            {
+                done.Set();
+            }
+        });
+        engine.Start();
+        var scheduler = new HistoricalScheduler(Start);
+        using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [new SensorChannelOptions { Component = "GLC", IntervalHours = 6, NoiseSd = 0.2 }], Seed = 4, Batches = 1, StepHours = 0.02 }, bus, scheduler);
+        reactor.Start();
+        scheduler.AdvanceBy(TimeSpan.FromHours(73)); // the whole batch in one burst, much faster than the loop runs
+        Assert.True(done.Wait(TimeSpan.FromSeconds(60)), $"no refit; accepted {engine.Accepted}, rejected {engine.Rejected}, filtered {measurements}");
+        Assert.Equal(12, engine.Accepted);
+        Assert.Equal(12, measurements);
+    }
 }

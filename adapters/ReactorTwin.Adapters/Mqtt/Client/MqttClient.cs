@@ -59,6 +59,8 @@ public sealed partial class MqttClient : IAsyncDisposable
     private readonly Dictionary<ushort, OutboundFlight> _flights = [];
     private readonly HashSet<ushort> _inboundQos2 = [];
     private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _pendingAcks = [];
+    private readonly Queue<MqttInboundAcknowledgement> _inboundAcks = new();
+    private bool _ackPumpRunning;
     private readonly PacketIdentifierAllocator _ids = new();
     private readonly SendQuota _quota = new(ushort.MaxValue);
     private Connection? _connection;
@@ -235,6 +237,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             }
 
             _serverLimits = result;
+            _inboundAcks.Clear(); // owed on the previous connection: the broker redelivers those PUBLISHes
             Volatile.Write(ref _connection, connection);
             resend = [.. _flights.Values.OrderBy(f => f.Sequence)];
         }
@@ -817,8 +820,7 @@ public sealed partial class MqttClient : IAsyncDisposable
                 Deliver(message);
                 break;
             case MqttQualityOfService.AtLeastOnce:
-                Deliver(message);
-                await c.Adapter.SendAsync(new MqttPublishAckPacket(MqttPacketType.PubAck, publish.PacketId), c.Token).ConfigureAwait(false);
+                await DeliverAndAcknowledgeAsync(c, message, MqttPacketType.PubAck, publish.PacketId).ConfigureAwait(false);
                 break;
             default:
                 bool isNew;
@@ -835,11 +837,104 @@ public sealed partial class MqttClient : IAsyncDisposable
                 // Method B of §4.3.3: deliver on first receipt, remember the id until PUBREL.
                 if (isNew)
                 {
-                    Deliver(message);
+                    await DeliverAndAcknowledgeAsync(c, message, MqttPacketType.PubRec, publish.PacketId).ConfigureAwait(false);
+                }
+                else
+                {
+                    bool owed;
+                    lock (_gate)
+                    {
+                        owed = _inboundAcks.Any(a => a.PacketId == publish.PacketId && a.Type == MqttPacketType.PubRec);
+                    }
+
+                    if (!owed)
+                    {
+                        // A retransmission of a message already delivered: answer it (in order) without delivering.
+                        var ack = new MqttInboundAcknowledgement(this, c, MqttPacketType.PubRec, publish.PacketId);
+                        ack.ReleaseIfNotDeferred();
+                        lock (_gate)
+                        {
+                            _inboundAcks.Enqueue(ack);
+                        }
+
+                        await PumpAcknowledgementsAsync().ConfigureAwait(false);
+                    }
                 }
 
-                await c.Adapter.SendAsync(new MqttPublishAckPacket(MqttPacketType.PubRec, publish.PacketId), c.Token).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Queues the acknowledgement a received QoS 1/2 PUBLISH is owed (in receive order), delivers the message, and
+    /// sends the acknowledgement unless an observer deferred it (<see cref="MqttMessage.DeferAcknowledgement"/>).
+    /// </summary>
+    private async ValueTask DeliverAndAcknowledgeAsync(Connection c, MqttMessage message, MqttPacketType type, ushort packetId)
+    {
+        var ack = new MqttInboundAcknowledgement(this, c, type, packetId);
+        message.InboundAcknowledgement = ack;
+        lock (_gate)
+        {
+            _inboundAcks.Enqueue(ack);
+        }
+
+        Deliver(message);
+        ack.ReleaseIfNotDeferred();
+        await PumpAcknowledgementsAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Called when the application acknowledges a deferred message.</summary>
+    internal void OnInboundAcknowledged() => _ = PumpAcknowledgementsAsync().AsTask();
+
+    /// <summary>
+    /// Sends the ready acknowledgements at the head of the receive-order queue (MQTT §4.6: acknowledgements in the
+    /// order the PUBLISHes arrived). One pump at a time; a caller that finds one running leaves the work to it (the
+    /// readiness flag is set before the check, under the same lock, so nothing is left behind). Acknowledgements owed
+    /// on a connection that has closed are dropped: the broker redelivers those messages.
+    /// </summary>
+    private async ValueTask PumpAcknowledgementsAsync()
+    {
+        lock (_gate)
+        {
+            if (_ackPumpRunning)
+            {
+                return;
+            }
+
+            _ackPumpRunning = true;
+        }
+
+        while (true)
+        {
+            MqttInboundAcknowledgement next;
+            Connection? current;
+            lock (_gate)
+            {
+                if (_inboundAcks.Count == 0 || !_inboundAcks.Peek().IsReady)
+                {
+                    _ackPumpRunning = false;
+                    return;
+                }
+
+                next = _inboundAcks.Dequeue();
+                current = _connection;
+            }
+
+            if (current is null || !ReferenceEquals(next.Connection, current) || Volatile.Read(ref current.Closed) != 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await current.Adapter.SendAsync(new MqttPublishAckPacket(next.Type, next.PacketId), current.Token).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // A broken connection is reported by the receive loop; the broker redelivers.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogAcknowledgementFailed(_logger, next.Type, next.PacketId, e.Message);
+            }
         }
     }
 
@@ -1099,6 +1194,9 @@ public sealed partial class MqttClient : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT closing the connection to {Endpoint} failed")]
     private static partial void LogCloseFailed(ILogger logger, string endpoint, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT sending {Type} for packet {PacketId} failed (the broker will redeliver): {Why}")]
+    private static partial void LogAcknowledgementFailed(ILogger logger, MqttPacketType type, ushort packetId, string why);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An observer of MQTT messages threw for topic {Topic}")]
     private static partial void LogObserverFailed(ILogger logger, string topic, Exception exception);
