@@ -83,7 +83,6 @@ public sealed class TwinEngine : IDisposable
     private readonly StreamingPosterior _posterior;
     private readonly ParameterSpace _space;
     private readonly IDesignPolicy? _policy;
-    private readonly Random _random;
     private readonly LnaState _prediction;
     private readonly Subject<TwinEvent> _events = new();
     private readonly List<IDisposable> _subscriptions = [];
@@ -127,7 +126,6 @@ public sealed class TwinEngine : IDisposable
         _space = new ParameterSpace(model, options.InitialParameters ?? model.NominalParameters());
         _posterior = new StreamingPosterior(_space, d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, noise), noise, new StreamingOptions { MaxIterationsPerRefit = 500, GradientTolerance = 1e-6 });
         _prediction = _posterior.CreateState();
-        _random = new Random(options.Seed);
         if (options.Design is { } design)
         {
             _policy = options.Policy switch
@@ -213,6 +211,11 @@ public sealed class TwinEngine : IDisposable
             }
 
             _proposals = state.Proposals;
+            if (state.PolicyState is { } policyState && _policy is IDesignPolicyState restorable)
+            {
+                restorable.RestoreState(policyState);
+            }
+
             after = cp.Seq;
             _lastSeq = cp.Seq;
         }
@@ -478,7 +481,8 @@ public sealed class TwinEngine : IDisposable
             [.. snap.Completed.Select(r => new CheckpointRow(r.Batch, r.Name, _batchInfo[r.Batch].Start + TimeSpan.FromHours(r.TimeHours), r.TimeHours, r.Value))],
             snap.CompletedBatches,
             [.. _batchInfo.Select(b => new CheckpointBatch(b.Key, b.Value.Start, b.Value.Hours))],
-            _proposals);
+            _proposals,
+            (_policy as IDesignPolicyState)?.SaveState());
         _journal.SaveCheckpoint(_o.ReactorId, _lastSeq, JsonSerializer.Serialize(state, RuntimeJson.Default.TwinCheckpoint));
     }
 
@@ -490,7 +494,9 @@ public sealed class TwinEngine : IDisposable
         }
 
         _proposals++;
-        var context = new DesignContext(_o.Design, _space.Indices, theta, new AdamOptimizer(Enumerable.Repeat(1.0, _space.Dimension).ToArray()), [], _proposals, _random);
+        // A generator per proposal, seeded by (seed, proposal number): a restarted twin draws what an uninterrupted one would.
+        var random = new Random(unchecked((_o.Seed * 1_000_003) + _proposals));
+        var context = new DesignContext(_o.Design, _space.Indices, theta, new AdamOptimizer(Enumerable.Repeat(1.0, _space.Dimension).ToArray()), [], _proposals, random);
         var p = _policy.Propose(context);
         var applied = (double[])p.Design.Clone();
         var notes = new List<string>();
@@ -569,7 +575,8 @@ internal sealed partial class RuntimeJson : System.Text.Json.Serialization.JsonS
 /// <param name="CompletedBatches">Their number.</param>
 /// <param name="Batches">Every batch seen, with start and duration.</param>
 /// <param name="Proposals">Proposals made so far.</param>
-internal sealed record TwinCheckpoint(double[] Estimate, CheckpointRow[] Completed, int CompletedBatches, CheckpointBatch[] Batches, int Proposals);
+/// <param name="PolicyState">The design policy's state (<see cref="ReactorTwin.Core.Design.IDesignPolicyState"/>), or null.</param>
+internal sealed record TwinCheckpoint(double[] Estimate, CheckpointRow[] Completed, int CompletedBatches, CheckpointBatch[] Batches, int Proposals, double[]? PolicyState = null);
 
 /// <summary>A measurement in a checkpoint.</summary>
 internal sealed record CheckpointRow(string Batch, string Component, DateTimeOffset Timestamp, double TimeHours, double Value);

@@ -155,14 +155,26 @@ public sealed class RuntimeTests : IDisposable
     public void Engine_KilledMidBatchAndRestarted_ResumesFromCheckpointWithoutLossOrDuplicates()
     {
         var model = BuiltInModels.Load("cho");
-        double[] RunTwin(bool restart, string db)
+        (double[] Estimate, List<double> Proposals) RunTwin(bool restart, string db)
         {
             var scheduler = new HistoricalScheduler(Start);
             var bus = new InMemoryMessageBus();
             SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
             using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = 8, Batches = 2, StepHours = 0.02 }, bus, scheduler);
-            var options = new TwinOptions { ReactorId = "r1", Model = model, Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)] };
+            var options = new TwinOptions
+            {
+                ReactorId = "r1",
+                Model = model,
+                Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
+                Design = new DesignSpace(model, [("GLC", 18, 38)]), // d-optimal: its accumulated information is checkpointed
+            };
             using var journal = new MeasurementJournal(db);
+            var proposals = new List<double>();
+            using var sub = bus.Subscribe("reactortwin/r1/proposal").Subscribe(m =>
+            {
+                using var doc = JsonDocument.Parse(m.Payload);
+                proposals.Add(doc.RootElement.GetProperty("setpoints").GetProperty("GLC").GetDouble());
+            });
             var engine = new TwinEngine(options, bus, journal);
             engine.Start();
             reactor.Start();
@@ -180,15 +192,20 @@ public sealed class RuntimeTests : IDisposable
             Assert.Equal(reactor.ReadingsSent.Values.Sum(), journal.Count("r1"));
             var estimate = engine.Estimate;
             engine.Dispose();
-            return estimate;
+            return (estimate, proposals);
         }
 
         var straight = RunTwin(false, Path.Combine(_dir, "a.db"));
         var resumed = RunTwin(true, Path.Combine(_dir, "b.db"));
-        for (int k = 0; k < straight.Length; k++)
+        for (int k = 0; k < straight.Estimate.Length; k++)
         {
-            Assert.Equal(straight[k], resumed[k], Math.Abs(straight[k]) * 1e-9);
+            Assert.Equal(straight.Estimate[k], resumed.Estimate[k], Math.Abs(straight.Estimate[k]) * 1e-9);
         }
+
+        // The proposal after batch 2 depends on the information accumulated by batch 1's proposal, restored from the
+        // checkpoint (without it the restarted twin would propose as if batch 1 had not been designed).
+        Assert.Equal(2, straight.Proposals.Count);
+        Assert.Equal(straight.Proposals, resumed.Proposals);
     }
 
     [Fact]

@@ -86,6 +86,20 @@ public interface IDesignPolicy
     void Observe(ReadOnlySpan<double> design, double outcome);
 }
 
+/// <summary>
+/// A design policy with state that must survive a restart (the runtime stores it in its checkpoint, so that a restarted
+/// twin proposes what an uninterrupted one would have).
+/// </summary>
+public interface IDesignPolicyState
+{
+    /// <summary>The policy's state as numbers (opaque to the caller).</summary>
+    double[] SaveState();
+
+    /// <summary>Restores a state returned by <see cref="SaveState"/> of a policy with the same configuration.</summary>
+    /// <exception cref="ArgumentException">The state does not fit this policy.</exception>
+    void RestoreState(ReadOnlySpan<double> state);
+}
+
 /// <summary>The random design baseline of seed 001 section 6.2: ω uniform on the design box.</summary>
 public sealed class RandomDesignPolicy : IDesignPolicy
 {

@@ -30,7 +30,7 @@ public sealed record FisherDesignOptions
 /// ignored (a marginal approximation). The next design maximises log det(I_past + I(ω) + δI), I_past the information of
 /// the designs already chosen (each evaluated at the estimate of its time). Candidates whose LNA fails are skipped.
 /// </summary>
-public sealed class FisherInformationDesignPolicy : IDesignPolicy
+public sealed class FisherInformationDesignPolicy : IDesignPolicy, IDesignPolicyState
 {
     private readonly FisherDesignOptions _options;
     private readonly LnaSolver _solver;
@@ -124,6 +124,30 @@ public sealed class FisherInformationDesignPolicy : IDesignPolicy
 
         _past.Add(bestInfo!, _past);
         return new DesignProposal(bestDesign, best, "log det of the accumulated LNA Fisher information about log θ");
+    }
+
+    /// <summary>The accumulated information I_past (q × q, row-major).</summary>
+    /// <returns>A copy.</returns>
+    public double[] SaveState() => _past.ToRowMajorArray();
+
+    /// <summary>Restores I_past.</summary>
+    /// <exception cref="ArgumentException">The state is not q × q, or not finite.</exception>
+    public void RestoreState(ReadOnlySpan<double> state)
+    {
+        if (state.Length != _q * _q)
+        {
+            throw new ArgumentException($"the d-optimal policy's state has {_q * _q} numbers ({_q} estimated parameters), not {state.Length}", nameof(state));
+        }
+
+        for (int i = 0; i < state.Length; i++)
+        {
+            if (!double.IsFinite(state[i]))
+            {
+                throw new ArgumentException($"the d-optimal policy's state has a non-finite entry at {i}", nameof(state));
+            }
+
+            _past[i / _q, i % _q] = state[i];
+        }
     }
 
     /// <inheritdoc/>
