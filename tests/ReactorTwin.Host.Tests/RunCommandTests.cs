@@ -65,6 +65,23 @@ public class RunCommandTests : CliHarness
     }
 
     [Fact]
+    public void Run_AttachedSensorMissing_StopsAtStartNamingTheDevice()
+    {
+        string path = Path.Combine(Dir, "appsettings.json");
+        string journal = Path.Combine(Dir, "journal.db").Replace("\\", "/", StringComparison.Ordinal);
+        File.WriteAllText(path, $$"""
+            { "ReactorTwin": { "JournalPath": "{{journal}}", "Broker": { "Port": 1 }, "Reactors": [
+              { "Id": "r1", "Model": "cho", "Channels": [ { "Component": "GLC", "NoiseSd": 0.2, "Min": -2, "Max": 100 } ],
+                "Sensors": [ { "Name": "ph", "Driver": "ezo-ph", "Bus": 97 } ] } ] } }
+            """);
+        var (code, stdout, stderr) = Run("run", "--config", path);
+        Assert.Equal(1, code);
+        Assert.Contains("an attached sensor could not be opened", stderr, StringComparison.Ordinal);
+        Assert.Contains("/dev/i2c-97", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_MissingConfigFile_ExitsTwo()
     {
         var (code, _, stderr) = Run("run", "--config", Path.Combine(Dir, "none.json"));

@@ -53,6 +53,11 @@ internal static class RunCommand
 
             return CommandLineApp.UsageError;
         }
+        catch (Adapters.Hardware.HardwareIoException ex)
+        {
+            stderr.WriteLine($"error: {configPath}: an attached sensor could not be opened: {ex.Message}");
+            return 1;
+        }
 
         return 0;
     }
