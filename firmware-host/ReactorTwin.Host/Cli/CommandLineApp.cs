@@ -157,9 +157,10 @@ public static class CommandLineApp
         var estimator = new Option<TwinEstimator>("--estimator") { Description = "Twin update: Adam (one step per batch, the seed) or FullBatchMle.", DefaultValueFactory = _ => TwinEstimator.Adam };
         var timings = new Option<bool>("--timings") { Description = "Also time one replication per policy at 50/100/200/400 iterations (Table 2)." };
         var threads = new Option<int>("--threads") { Description = "Worker threads (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var lambdaScale = new Option<double>("--learning-rate-scale") { Description = "Multiply the seed's Adam learning rates λ by this factor (sensitivity study; 1 = the seed).", DefaultValueFactory = _ => 1.0 };
         var cmd = new Command("reproduce", "Reproduce a published study; writes CSVs, SVG figures and a summary table.")
         {
-            study, replications, iterations, seed, output, policies, estimator, timings, threads,
+            study, replications, iterations, seed, output, policies, estimator, timings, threads, lambdaScale,
         };
         cmd.SetAction(p =>
         {
@@ -170,7 +171,7 @@ public static class CommandLineApp
 
             var names = (p.GetValue(policies) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
             return ReproduceRunner.Run(
-                new ReproduceSettings(p.GetValue(replications), p.GetValue(iterations), p.GetValue(seed), p.GetValue(output)!, names.Length > 0 ? names : ["gradient", "random", "gp-ei"], p.GetValue(estimator), p.GetValue(timings), p.GetValue(threads)),
+                new ReproduceSettings(p.GetValue(replications), p.GetValue(iterations), p.GetValue(seed), p.GetValue(output)!, names.Length > 0 ? names : ["gradient", "random", "gp-ei"], p.GetValue(estimator), p.GetValue(timings), p.GetValue(threads), p.GetValue(lambdaScale)),
                 stdout,
                 stderr,
                 time);

@@ -14,7 +14,8 @@ namespace ReactorTwin.Host.Cli;
 /// <param name="Estimator">The twin's update rule.</param>
 /// <param name="Timings">Also time one replication per policy at 50/100/200/400 iterations (Table 2).</param>
 /// <param name="Threads">Worker threads (0 = one per core).</param>
-public sealed record ReproduceSettings(int Replications, int Iterations, int Seed, string OutDir, IReadOnlyList<string> Policies, TwinEstimator Estimator, bool Timings, int Threads);
+/// <param name="LearningRateScale">Factor applied to the seed's learning rates λ (1 = the seed).</param>
+public sealed record ReproduceSettings(int Replications, int Iterations, int Seed, string OutDir, IReadOnlyList<string> Policies, TwinEstimator Estimator, bool Timings, int Threads, double LearningRateScale = 1.0);
 
 /// <summary>
 /// Runs the seed-001 calibration study (<see cref="Seed001Reproduction"/>) for several policies and replications in
@@ -24,6 +25,11 @@ public sealed record ReproduceSettings(int Replications, int Iterations, int See
 internal static class ReproduceRunner
 {
     private static readonly int[] SummaryIterations = [60, 200];
+
+    /// <summary>The seed's settings with every learning rate λ multiplied by <paramref name="scale"/> (a sensitivity
+    /// study: the seed's λ are as large as the parameters themselves).</summary>
+    private static CalibrationSettings Scaled(CalibrationSettings settings, double scale) =>
+        scale == 1.0 ? settings : settings with { LearningRates = [.. settings.LearningRates.Select(l => l * scale)] };
 
     public static int Run(ReproduceSettings s, TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
@@ -41,7 +47,12 @@ internal static class ReproduceRunner
         }
 
         Directory.CreateDirectory(s.OutDir);
-        var settings = Seed001Reproduction.Settings(s.Iterations, s.Estimator);
+        if (!(s.LearningRateScale > 0) || !double.IsFinite(s.LearningRateScale))
+        {
+            throw new CliException($"--learning-rate-scale: {s.LearningRateScale} must be finite and > 0");
+        }
+
+        var settings = Scaled(Seed001Reproduction.Settings(s.Iterations, s.Estimator), s.LearningRateScale);
         _ = settings.Model.Compiled.RateMixedHessian; // compile shared lazy derivatives before the workers start
         var jobs = (from p in s.Policies from r in Enumerable.Range(0, s.Replications) select (Policy: p, Rep: r)).ToArray();
         var traces = new CalibrationTrace[jobs.Length];
@@ -185,7 +196,7 @@ internal static class ReproduceRunner
             foreach (int k in counts)
             {
                 stderr.Write($"\rtiming {p} at {k} iterations…   ");
-                var settings = Seed001Reproduction.Settings(k, s.Estimator);
+                var settings = Scaled(Seed001Reproduction.Settings(k, s.Estimator), s.LearningRateScale);
                 var experiment = new CalibrationExperiment(settings);
                 var policy = Seed001Reproduction.CreatePolicy(p, experiment, settings);
                 long t0 = time.GetTimestamp();
