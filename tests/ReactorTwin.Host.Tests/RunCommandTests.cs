@@ -82,6 +82,16 @@ public class RunCommandTests : CliHarness
     }
 
     [Fact]
+    public void Simulator_BadTrueParameters_ExitsTwoNamingThemBeforeConnecting()
+    {
+        var (code, _, stderr) = Run("simulator", "--broker", "127.0.0.1:1", "--params", "nosuch=1,KmGLC0=abc");
+        Assert.Equal(2, code);
+        Assert.Contains("--params", stderr, StringComparison.Ordinal);
+        Assert.Contains("nosuch", stderr, StringComparison.Ordinal);
+        Assert.Contains("KmGLC0: 'abc' is not a finite number", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_MissingConfigFile_ExitsTwo()
     {
         var (code, _, stderr) = Run("run", "--config", Path.Combine(Dir, "none.json"));

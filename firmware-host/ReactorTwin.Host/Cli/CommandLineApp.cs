@@ -212,11 +212,12 @@ public static class CommandLineApp
         var batches = new Option<int>("--batches") { Description = "Batches to run (0 = until stopped).", DefaultValueFactory = _ => 0 };
         var faults = new Option<bool>("--faults") { Description = "Inject sensor faults (3 % each)." };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
+        var parameters = new Option<string[]>("--params") { Description = "True parameter values of the plant, NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
         var cmd = new Command("simulator", "Run the simulated reactor on an MQTT broker: sensor readings, batch announcements, setpoint commands.")
         {
-            model, broker, reactor, speed, batches, faults, seed,
+            model, broker, reactor, speed, batches, faults, seed, parameters,
         };
-        cmd.SetAction((p, ct) => RunCommand.SimulatorAsync(p.GetValue(model)!, p.GetValue(broker)!, p.GetValue(reactor)!, p.GetValue(speed), p.GetValue(batches), p.GetValue(faults), p.GetValue(seed), stdout, time, ct));
+        cmd.SetAction((p, ct) => RunCommand.SimulatorAsync(p.GetValue(model)!, p.GetValue(broker)!, p.GetValue(reactor)!, p.GetValue(speed), p.GetValue(batches), p.GetValue(faults), p.GetValue(seed), p.GetValue(parameters) ?? [], stdout, time, ct));
         return cmd;
     }
 

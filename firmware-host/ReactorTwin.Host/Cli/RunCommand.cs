@@ -63,7 +63,7 @@ internal static class RunCommand
     }
 
     /// <summary>Runs the simulated reactor on a broker until its batches are done or the process is stopped.</summary>
-    public static async Task<int> SimulatorAsync(string model, string broker, string reactor, double speed, int batches, bool faults, int seed, TextWriter stdout, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<int> SimulatorAsync(string model, string broker, string reactor, double speed, int batches, bool faults, int seed, IReadOnlyList<string> parameters, TextWriter stdout, TimeProvider time, CancellationToken cancellationToken)
     {
         var parts = broker.Split(':');
         if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int port))
@@ -72,6 +72,12 @@ internal static class RunCommand
         }
 
         var network = ModelResolver.Resolve(model);
+        var theta = network.NominalParameters();
+        Assignments.Apply(network, parameters, null, theta, "--params");
+        if (!(speed > 0) || !double.IsFinite(speed))
+        {
+            throw new CliException($"--speed: {speed} must be finite and > 0");
+        }
         var client = new MqttManagedClient(new MqttManagedClientOptions(new MqttClientOptionsBuilder().WithTcpServer(parts[0], port).WithClientId($"reactortwin-sim-{reactor}").WithCleanSession(false).WithSessionExpiryInterval(3600).Build()), null, time, new Random(seed));
         await using (client.ConfigureAwait(false))
         {
@@ -84,7 +90,7 @@ internal static class RunCommand
                 Component = s.Name, IntervalHours = 4, NoiseSd = 0.2, NoiseRelative = 0.01,
                 DropoutProbability = f, DuplicateProbability = f, OutOfOrderProbability = f, GarbageProbability = f,
             }).ToArray();
-            using var plant = new SimulatedReactor(new ReactorOptions { ReactorId = reactor, Model = network, Channels = channels, Seed = seed, Batches = batches, StepHours = 0.02 }, bus, scheduler);
+            using var plant = new SimulatedReactor(new ReactorOptions { ReactorId = reactor, Model = network, Channels = channels, Seed = seed, Batches = batches, StepHours = 0.02, TrueParameters = theta }, bus, scheduler);
             plant.Start();
             stdout.WriteLine($"simulator: {network.Name} reactor '{reactor}' on {broker}, {speed}× real time, {(batches > 0 ? batches.ToString(CultureInfo.InvariantCulture) : "unlimited")} batch(es)");
             double hours = batches > 0 ? (batches * 72) + 1 : double.PositiveInfinity;

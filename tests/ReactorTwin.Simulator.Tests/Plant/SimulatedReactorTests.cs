@@ -71,14 +71,30 @@ public class SimulatedReactorTests
         Assert.Contains("sugar", errors[0], StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Plant_MeanGlucoseFollowsTheMeanOde()
+    [Theory]
+    [InlineData(null, 1.0)]
+    [InlineData("vmaxg0", 2.0)]
+    public void Plant_MeanGlucoseFollowsTheMeanOdeAtItsTrueParameters(string? parameter, double factor)
     {
-        // Chemical Langevin plant against the mean ODE at 24 h over 40 seeds: within 4 standard errors plus 1 %.
+        // Chemical Langevin plant against the mean ODE at 24 h over 40 seeds: within 4 standard errors plus 1 %, at
+        // the model's parameters and at configured true parameters (`reactortwin simulator --params`).
         var model = BuiltInModels.Load("cho");
+        var theta = model.NominalParameters();
+        if (parameter is not null)
+        {
+            theta[model.IndexOfParameter(parameter)] *= factor;
+        }
+
         var ode = new double[model.StateDimension];
+        var nominal = new double[model.StateDimension];
         var z0 = model.DefaultInitialState();
-        new MeanOdeSimulator(model).Simulate(z0, model.NominalParameters(), [24.0], ode);
+        new MeanOdeSimulator(model).Simulate(z0, theta, [24.0], ode);
+        new MeanOdeSimulator(model).Simulate(z0, model.NominalParameters(), [24.0], nominal);
+        if (parameter is not null)
+        {
+            Assert.True(Math.Abs(ode[0] - nominal[0]) > 0.1 * nominal[0], "the changed parameter must matter for the check to mean something");
+        }
+
         var values = new List<double>();
         for (int seed = 1; seed <= 40; seed++)
         {
@@ -93,7 +109,7 @@ public class SimulatedReactorTests
                     at24 = p.GetProperty("value").GetDouble();
                 }
             });
-            using var reactor = new SimulatedReactor(Options(seed, new SensorChannelOptions { Component = "GLC", IntervalHours = 24 }), bus, scheduler);
+            using var reactor = new SimulatedReactor(Options(seed, new SensorChannelOptions { Component = "GLC", IntervalHours = 24 }) with { TrueParameters = theta }, bus, scheduler);
             reactor.Start();
             scheduler.AdvanceBy(TimeSpan.FromHours(24.5));
             values.Add(at24!.Value);
