@@ -83,6 +83,7 @@ public sealed class TwinEngine : IDisposable
     private readonly StreamingPosterior _posterior;
     private readonly ParameterSpace _space;
     private readonly IDesignPolicy? _policy;
+    private bool _disposed;
     private readonly LnaState _prediction;
     private readonly Subject<TwinEvent> _events = new();
     private readonly List<IDisposable> _subscriptions = [];
@@ -180,8 +181,10 @@ public sealed class TwinEngine : IDisposable
     /// failed) the message stays unacknowledged and the broker redelivers it after the next reconnect.</summary>
     private void HandleThenAcknowledge(MqttMessage message, Action<MqttMessage> handler)
     {
-        Handle(() => handler(message));
-        message.Acknowledge();
+        if (Handle(() => handler(message)))
+        {
+            message.Acknowledge();
+        }
     }
 
     /// <summary>Journal entries replayed by the last <see cref="Start"/>.</summary>
@@ -250,11 +253,19 @@ public sealed class TwinEngine : IDisposable
     /// <summary>Completes the running batch (refit and proposal) without waiting for the next announcement.</summary>
     public void CompleteRunningBatch() => Handle(CompleteRunning);
 
-    private void Handle(Action action)
+    /// <summary>Runs <paramref name="action"/> under the engine's lock unless the engine has been disposed.</summary>
+    /// <returns>Whether it ran (a message not handled is not acknowledged, so the broker redelivers it).</returns>
+    private bool Handle(Action action)
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return false;
+            }
+
             action();
+            return true;
         }
     }
 
@@ -547,6 +558,9 @@ public sealed class TwinEngine : IDisposable
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
+    /// <remarks>Stops taking messages, waits for the one being handled (e.g. a refit on the processing scheduler) to
+    /// finish, and completes <see cref="Events"/>; messages still queued for the processing scheduler are dropped
+    /// unacknowledged (the broker redelivers them to the next session).</remarks>
     public void Dispose()
     {
         foreach (var s in _subscriptions)
@@ -554,8 +568,17 @@ public sealed class TwinEngine : IDisposable
             s.Dispose();
         }
 
-        _events.OnCompleted();
-        _events.Dispose();
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _events.OnCompleted();
+            _events.Dispose();
+        }
     }
 }
 
