@@ -63,5 +63,16 @@ internal static class FitzHughNagumo
     }
 
     public static PosteriorDensity Posterior(ReactionNetwork model, ParameterSpace space, ObservationSet data) =>
-        new(space, new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, space.Indices, Lna), data, Noise()), [new NormalPrior(1, 0.5), new NormalPrior(1, 0.5), new NormalPrior(0, 0.5), new NormalPrior(0.5, 0.5)]);
+        new(space, new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, space.Indices, Lna), data, Noise()), Priors());
+
+    /// <summary>
+    /// The same posterior with the ODE-plus-noise likelihood (<see cref="OdeLikelihood"/>, the Ω → ∞ limit of the
+    /// Kalman–LNA one, which is what Stan's model is): 10 ODEs with sensitivities instead of 30. Tolerances as for the
+    /// LNA variant would be too loose: at rtol 1e−5–1e−7 the density is rough enough to slow MALA down, so rtol 1e−8
+    /// with the sensitivities under error control.
+    /// </summary>
+    public static PosteriorDensity OdePosterior(ReactionNetwork model, ParameterSpace space, ObservationSet data) =>
+        new(space, new OdeDataLikelihood(new OdeLikelihood(model, space.Indices, new DormandPrinceOptions { RelativeTolerance = 1e-8, AbsoluteTolerance = 1e-10 }, sensitivityErrorControl: true), data, Noise()), Priors());
+
+    private static ParameterPrior[] Priors() => [new NormalPrior(1, 0.5), new NormalPrior(1, 0.5), new NormalPrior(0, 0.5), new NormalPrior(0.5, 0.5)];
 }

@@ -16,6 +16,7 @@ public sealed class LoglikCommandTests : CliHarness
     [Theory]
     [InlineData("em")]
     [InlineData("lna")]
+    [InlineData("ode")]
     public void Loglik_SimulateOutput_PrintsJsonWithGradientForEveryEstimatedParameter(string kind)
     {
         var (code, output, err) = Run("loglik", "--model", "cho", "--data", SimulatedData(), "--likelihood", kind, "--noise", "GLC=2%,LAC=2%,mAb=0.001,X0=2%,X1=2%");
@@ -27,6 +28,7 @@ public sealed class LoglikCommandTests : CliHarness
         Assert.Equal(new[] { "vmaxHK0", "vmaxmAb0", "KmGLC0", "vmaxg0", "vmaxHK1", "vmaxmAb1", "KmGLC1" }, names); // β is not estimated
         Assert.All(doc.RootElement.GetProperty("gradient").EnumerateObject(), p => Assert.True(double.IsFinite(p.Value.GetDouble())));
         Assert.Equal(3, doc.RootElement.GetProperty("batches").GetInt32());
+        Assert.Equal(kind switch { "em" => "euler-maruyama", "ode" => "ode", _ => "kalman-lna" }, doc.RootElement.GetProperty("likelihood").GetString());
     }
 
     [Fact]

@@ -108,7 +108,7 @@ public static class CommandLineApp
     {
         var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
         var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
-        var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em (Euler-Maruyama, complete trajectories) or lna (Kalman-LNA, partial noisy data).", DefaultValueFactory = _ => LikelihoodKind.Lna };
+        var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em (Euler-Maruyama, complete trajectories), lna (Kalman-LNA, partial noisy data) or ode (mean ODE plus measurement noise: the lna likelihood without intrinsic noise, for large system sizes).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Parameter values NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
         var noise = new Option<string[]>("--noise") { Description = "Measurement noise per component: NAME=SD (absolute) or NAME=P% (relative), e.g. GLC=0.5,mAb=5%.", AllowMultipleArgumentsPerToken = true };
         var euler = new Option<double?>("--euler-step") { Description = "Use the seed's fixed-step Euler LNA (eq. 15-16) with this step in hours instead of the adaptive integrator." };
@@ -127,7 +127,7 @@ public static class CommandLineApp
         var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
         var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
         var method = new Option<FitMethod>("--method") { Description = "mle (multi-start BFGS-B, Wald intervals), bootstrap (parametric bootstrap), mala or ula (Langevin posterior sampling, 4 chains).", DefaultValueFactory = _ => FitMethod.Mle };
-        var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em or lna (as for loglik).", DefaultValueFactory = _ => LikelihoodKind.Lna };
+        var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em, lna or ode (as for loglik).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Start / fixed parameter values NAME=VALUE[,...].", AllowMultipleArgumentsPerToken = true };
         var noise = new Option<string[]>("--noise") { Description = "Measurement noise NAME=SD or NAME=P%.", AllowMultipleArgumentsPerToken = true };
         var starts = new Option<int>("--starts") { Description = "L-BFGS starts (the first at --params, the others uniform within the bounds on log scale).", DefaultValueFactory = _ => 8 };

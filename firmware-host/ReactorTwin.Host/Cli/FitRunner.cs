@@ -52,9 +52,12 @@ internal static class FitRunner
         var noise = LoglikRunner.ParseNoise(model, s.Noise);
         var data = LoglikRunner.LoadData(model, s.DataPath);
         var space = new ParameterSpace(model, theta0);
-        Func<ObservationSet, IDataLikelihood> likelihoodFor = s.Likelihood == LikelihoodKind.Em
-            ? d => new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(model, space.Indices), d)
-            : d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, space.Indices), d, noise);
+        Func<ObservationSet, IDataLikelihood> likelihoodFor = s.Likelihood switch
+        {
+            LikelihoodKind.Em => d => new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(model, space.Indices), d),
+            LikelihoodKind.Ode => d => new OdeDataLikelihood(new OdeLikelihood(model, space.Indices), d, noise),
+            _ => d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, space.Indices), d, noise),
+        };
         if (s.Likelihood == LikelihoodKind.Em)
         {
             new EulerMaruyamaLikelihood(model, space.Indices).Validate(data, s.DataPath);
@@ -77,7 +80,7 @@ internal static class FitRunner
         {
             intervalKind = "parametric bootstrap percentiles";
             var progress = new Progress<int>(k => stderr.Write(string.Create(CultureInfo.InvariantCulture, $"\rbootstrap {k}/{s.Samples}")));
-            boot = ParametricBootstrap.Run(space, mle.Optimum, data, ds => new PosteriorDensity(space, likelihoodFor(ds)), s.Likelihood == LikelihoodKind.Lna ? noise : null, new BootstrapOptions { Replicates = s.Samples, Seed = s.Seed, Progress = progress });
+            boot = ParametricBootstrap.Run(space, mle.Optimum, data, ds => new PosteriorDensity(space, likelihoodFor(ds)), s.Likelihood != LikelihoodKind.Em ? noise : null, new BootstrapOptions { Replicates = s.Samples, Seed = s.Seed, Progress = progress });
             stderr.WriteLine();
             if (boot.Estimates.Count < 2)
             {
@@ -191,7 +194,7 @@ internal static class FitRunner
         w.WriteStartObject();
         w.WriteString("model", model.Name);
         w.WriteString("method", s.Method.ToString().ToLowerInvariant());
-        w.WriteString("likelihood", s.Likelihood == LikelihoodKind.Em ? "euler-maruyama" : "kalman-lna");
+        w.WriteString("likelihood", LoglikRunner.Name(s.Likelihood));
         w.WriteString("intervals", intervalKind);
         w.WriteStartArray("parameters");
         for (int j = 0; j < space.Dimension; j++)

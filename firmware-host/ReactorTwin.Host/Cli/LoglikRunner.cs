@@ -14,6 +14,9 @@ public enum LikelihoodKind
 
     /// <summary>Kalman–LNA likelihood of partial, noisy observations.</summary>
     Lna,
+
+    /// <summary>Mean ODE plus measurement noise (<see cref="OdeLikelihood"/>, the Kalman–LNA likelihood as Ω → ∞).</summary>
+    Ode,
 }
 
 /// <summary>Settings of one <c>loglik</c> run.</summary>
@@ -28,6 +31,14 @@ public sealed record LoglikSettings(string Model, string DataPath, LikelihoodKin
 /// <summary>Runs <c>reactortwin loglik</c> and prints <c>{"loglik": x, "gradient": {name: g}}</c>.</summary>
 internal static class LoglikRunner
 {
+    /// <summary>The likelihood's name in JSON output.</summary>
+    public static string Name(LikelihoodKind kind) => kind switch
+    {
+        LikelihoodKind.Em => "euler-maruyama",
+        LikelihoodKind.Ode => "ode",
+        _ => "kalman-lna",
+    };
+
     public static int Run(LoglikSettings s, TextWriter stdout)
     {
         var model = ModelResolver.Resolve(s.Model);
@@ -42,6 +53,17 @@ internal static class LoglikRunner
             var em = new EulerMaruyamaLikelihood(model, estimated);
             em.Validate(data, s.DataPath);
             em.Evaluate(data, theta, result);
+        }
+        else if (s.Kind == LikelihoodKind.Ode)
+        {
+            try
+            {
+                new OdeLikelihood(model, estimated).Evaluate(data, theta, noise, result);
+            }
+            catch (LnaException ex)
+            {
+                throw new CliException(ex.Message, ex);
+            }
         }
         else
         {
@@ -69,7 +91,7 @@ internal static class LoglikRunner
             }
 
             w.WriteEndObject();
-            w.WriteString("likelihood", s.Kind == LikelihoodKind.Em ? "euler-maruyama" : "kalman-lna");
+            w.WriteString("likelihood", Name(s.Kind));
             w.WriteNumber("batches", data.Batches.Count);
             w.WriteNumber("measurements", result.MeasurementCount);
             w.WriteEndObject();

@@ -126,6 +126,80 @@ public class LnaGradientTests
 
     [Theory]
     [MemberData(nameof(Points))]
+    public void OdeLikelihoodGradient_MatchesCentralDifferences(string model, bool perturbed)
+    {
+        var (data, gp) = Setup(model);
+        var theta = perturbed ? data.Perturbed : data.Nominal;
+        var tight = LnaTestSupport.Tight.Tolerances;
+        var withGradient = new OdeLikelihood(data.Model, gp, tight);
+        var valueOnly = new OdeLikelihood(data.Model, [], tight);
+        var empty = new LikelihoodResult(0);
+        AssertGradientMatches(
+            $"ODE {model} {(perturbed ? "perturbed" : "nominal")}",
+            gp,
+            theta,
+            r => withGradient.Evaluate(data.Partial, theta, data.Noise, r),
+            th =>
+            {
+                valueOnly.Evaluate(data.Partial, th, data.Noise, empty);
+                return empty.LogLikelihood;
+            });
+    }
+
+    [Theory]
+    [InlineData("cho")]
+    [InlineData("michaelis-menten")]
+    public void OdeLikelihood_IsTheKalmanLnaLikelihoodInTheLimitOfLargeSystemSize(string model)
+    {
+        // Ω → ∞: Ψ = O(1/Ω) vanishes, the Kalman gain with it, and the Kalman–LNA likelihood becomes the ODE one.
+        // At Ω = 1e12 the two differ by O(Ψ/R) ≈ 1e−8 relative; asserted to 1e−6 (value and every gradient component).
+        var (data, gp) = Setup(model);
+        var kalman = new KalmanLnaLikelihood(data.Model, gp, LnaTestSupport.Tight with { SystemSize = 1e12 });
+        var ode = new OdeLikelihood(data.Model, gp, LnaTestSupport.Tight.Tolerances);
+        var a = new LikelihoodResult(gp.Length);
+        var b = new LikelihoodResult(gp.Length);
+        kalman.Evaluate(data.Partial, data.Perturbed, data.Noise, a);
+        ode.Evaluate(data.Partial, data.Perturbed, data.Noise, b);
+        Assert.Equal(a.MeasurementCount, b.MeasurementCount);
+        Assert.True(Math.Abs(a.LogLikelihood - b.LogLikelihood) <= 1e-6 * Math.Abs(a.LogLikelihood), $"Kalman {a.LogLikelihood:R} vs ODE {b.LogLikelihood:R}");
+        double scale = a.Gradient.Zip(gp, (g, k) => Math.Abs(g * data.Perturbed[k])).Max();
+        for (int k = 0; k < gp.Length; k++)
+        {
+            double ta = a.Gradient[k] * data.Perturbed[gp[k]], tb = b.Gradient[k] * data.Perturbed[gp[k]];
+            Assert.True(Math.Abs(ta - tb) <= 1e-6 * scale, $"θ_{gp[k]}: θ∂ℓ/∂θ Kalman {ta:R} vs ODE {tb:R}");
+        }
+    }
+
+    [Fact]
+    public void OdeLikelihood_ExponentialDecay_EqualsClosedForm()
+    {
+        // A → ∅ at rate g·A: η(t) = a0 e^{−g t}, ∂η/∂g = −t η; observations at 1, 2, 5 h with σ = 0.1 and ρ = 0.05.
+        var model = ReactionNetwork.CreateBuilder("decay").AddSpecies("A", "mM", 10).AddParameter("g", 0.3, 0.001, 10)
+            .AddReaction("death", new() { ["A"] = -1 }, "g*A").Build();
+        double[] times = [1, 2, 5];
+        double[] values = [7.3, 5.6, 2.1];
+        var rows = new List<DataRow> { new("b", 0, "A", 10) };
+        rows.AddRange(times.Select((t, j) => new DataRow("b", t, "A", values[j])));
+        var data = ObservationSet.FromRows(model, rows, "decay");
+        var noise = new MeasurementNoise(1) { FloorVariance = 0 }.SetAbsolute(0, 0.1).SetRelative(0, 0.05);
+        var result = new LikelihoodResult(1);
+        new OdeLikelihood(model, [0], LnaTestSupport.Tight.Tolerances).Evaluate(data, [0.3], noise, result);
+
+        double ll = 0, grad = 0;
+        foreach (var (t, y) in times.Zip(values)) // the t = 0 row is the batch's known initial state, not a measurement
+        {
+            double eta = 10 * Math.Exp(-0.3 * t), r = (0.1 * 0.1) + (0.05 * y * 0.05 * y), v = y - eta;
+            ll += -0.5 * (Math.Log(2 * Math.PI * r) + (v * v / r));
+            grad += v / r * (-t * eta);
+        }
+
+        Assert.Equal(3, result.MeasurementCount);
+        Assert.Equal(ll, result.LogLikelihood, 1e-8);
+        Assert.Equal(grad, result.Gradient[0], 1e-7);
+    }
+
+    [Theory]
+    [MemberData(nameof(Points))]
     public void EulerMaruyamaGradient_CompleteData_MatchesCentralDifferences(string model, bool perturbed)
     {
         var (data, gp) = Setup(model);

@@ -26,6 +26,19 @@ public sealed class KalmanLnaDataLikelihood(KalmanLnaLikelihood likelihood, Obse
     public void Evaluate(ReadOnlySpan<double> theta, LikelihoodResult result) => likelihood.Evaluate(data, theta, noise, result);
 }
 
+/// <summary>The mean-ODE-plus-noise likelihood (<see cref="OdeLikelihood"/>) of a fixed data set.</summary>
+/// <param name="likelihood">The likelihood.</param>
+/// <param name="data">Its data.</param>
+/// <param name="noise">Measurement noise.</param>
+public sealed class OdeDataLikelihood(OdeLikelihood likelihood, ObservationSet data, MeasurementNoise noise) : IDataLikelihood
+{
+    /// <inheritdoc />
+    public IReadOnlyList<int> GradientParameters => likelihood.GradientParameters;
+
+    /// <inheritdoc />
+    public void Evaluate(ReadOnlySpan<double> theta, LikelihoodResult result) => likelihood.Evaluate(data, theta, noise, result);
+}
+
 /// <summary>The Euler–Maruyama likelihood of fixed, complete trajectories.</summary>
 /// <param name="likelihood">The likelihood.</param>
 /// <param name="data">Its data (validated with <see cref="EulerMaruyamaLikelihood.Validate"/>).</param>

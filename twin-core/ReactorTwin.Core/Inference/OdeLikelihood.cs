@@ -1,0 +1,211 @@
+using ReactorTwin.Core.Lna;
+using ReactorTwin.Core.Models;
+using ReactorTwin.Core.Numerics;
+
+namespace ReactorTwin.Core.Inference;
+
+/// <summary>
+/// Log-likelihood of measurements as the mean ODE plus independent Gaussian measurement noise: y_ij = η_i(t_j; θ) + ε,
+/// ε ~ N(0, R_ii) (<see cref="MeasurementNoise"/>), η the solution of dη/dt = b(η; θ) from the batch's initial state.
+/// This is the Kalman–LNA likelihood (<see cref="KalmanLnaLikelihood"/>) in the deterministic limit Ω → ∞, where the
+/// intrinsic covariance Ψ vanishes and the filter no longer moves the mean:
+/// <code>
+/// ℓ = Σ_b Σ_j Σ_i −½ (log 2π R_ii + v²/R_ii),  v = y − η_i(t_j)
+/// ∂ℓ/∂θ_k = Σ v η_k,i / R_ii,  dη_k/dt = F η_k + ∂b/∂θ_k  (the mean part of the LNA sensitivities, seed 001 Lemma 2)
+/// </code>
+/// It integrates n (1 + q) equations instead of the LNA's (n + n²)(1 + q), so it is the likelihood to use when the
+/// culture's intrinsic noise is negligible against the measurement noise (large Ω), and for ODE-only baselines (seed 002's
+/// BFGS). After construction an evaluation allocates nothing (its output buffer grows to the longest batch once).
+/// Not thread-safe.
+/// </summary>
+public sealed class OdeLikelihood
+{
+    private readonly MeanSensitivitySystem _system;
+    private readonly DormandPrince45 _solver;
+    private readonly int _n, _q;
+    private readonly double[] _y0;
+    private double[] _times = new double[8];
+    private double[] _out;
+
+    /// <summary>Creates the likelihood.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="gradientParameters">Indices into θ to differentiate by.</param>
+    /// <param name="tolerances">Integration tolerances (default rtol 1e−6, atol 1e−9).</param>
+    /// <param name="sensitivityErrorControl">Whether the sensitivities enter the step-size control (true: as CVODES's
+    /// errconS = true, slower and more accurate gradients).</param>
+    public OdeLikelihood(ReactionNetwork model, IReadOnlyList<int> gradientParameters, DormandPrinceOptions? tolerances = null, bool sensitivityErrorControl = true)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(gradientParameters);
+        Model = model;
+        GradientParameters = [.. gradientParameters];
+        _n = model.StateDimension;
+        _q = gradientParameters.Count;
+        _system = new MeanSensitivitySystem(model, [.. gradientParameters]);
+        var options = tolerances ?? new DormandPrinceOptions { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-9 };
+        if (!sensitivityErrorControl)
+        {
+            options = options with { ErrorControlComponents = _n };
+        }
+
+        _solver = new DormandPrince45(_system.Dimension, options);
+        _y0 = new double[_system.Dimension];
+        _out = new double[_times.Length * _system.Dimension];
+    }
+
+    /// <summary>The model.</summary>
+    public ReactionNetwork Model { get; }
+
+    /// <summary>Indices into θ of the gradient parameters.</summary>
+    public IReadOnlyList<int> GradientParameters { get; }
+
+    /// <summary>Evaluates the log-likelihood and its gradient.</summary>
+    /// <param name="data">Observations (validated against the same model).</param>
+    /// <param name="parameters">θ on the natural scale (all model parameters).</param>
+    /// <param name="noise">Measurement model.</param>
+    /// <param name="result">Receives ℓ and ∂ℓ/∂θ_k; its gradient length must equal the number of gradient parameters.</param>
+    /// <exception cref="LnaException">The mean ODE could not be integrated (e.g. stiffness beyond the step budget).</exception>
+    public void Evaluate(ObservationSet data, ReadOnlySpan<double> parameters, MeasurementNoise noise, LikelihoodResult result)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(noise);
+        ArgumentNullException.ThrowIfNull(result);
+        if (!ReferenceEquals(data.Model.Compiled, Model.Compiled))
+        {
+            throw new ArgumentException($"the data were validated against model '{data.Model.Name}', not this likelihood's model '{Model.Name}'", nameof(data));
+        }
+
+        if (result.Gradient.Length != _q)
+        {
+            throw new ArgumentException($"the result holds {result.Gradient.Length} gradient values; {_q} are needed", nameof(result));
+        }
+
+        if (parameters.Length != _system.Parameters.Length)
+        {
+            throw new ArgumentException($"{parameters.Length} parameters given, the model has {_system.Parameters.Length}", nameof(parameters));
+        }
+
+        parameters.CopyTo(_system.Parameters);
+        int dim = _system.Dimension, n = _n;
+        double ll = 0;
+        int count = 0;
+        var gradient = result.Gradient;
+        Array.Clear(gradient);
+        foreach (var batch in data.Batches)
+        {
+            int m = batch.Times.Count;
+            if (m == 0)
+            {
+                continue;
+            }
+
+            if (_times.Length < m)
+            {
+                _times = new double[m];
+                _out = new double[m * dim];
+            }
+
+            for (int j = 0; j < m; j++)
+            {
+                _times[j] = batch.Times[j].TimeHours;
+            }
+
+            Array.Clear(_y0);
+            batch.InitialState.AsSpan().CopyTo(_y0);
+            var solved = _solver.Solve(_system, 0.0, _y0, _times.AsSpan(0, m), _out.AsSpan(0, m * dim));
+            if (!solved.Succeeded)
+            {
+                throw new LnaException($"the mean ODE of model '{Model.Name}' failed in batch '{batch.Id}': {solved.Exit} at t = {solved.ReachedTime:G6} h");
+            }
+
+            for (int j = 0; j < m; j++)
+            {
+                var obs = batch.Times[j];
+                var row = _out.AsSpan(j * dim, dim);
+                for (int a = 0; a < obs.Components.Length; a++)
+                {
+                    int c = obs.Components[a];
+                    double s = noise.Variance(c, obs.Values[a]);
+                    double v = obs.Values[a] - row[c];
+                    ll -= 0.5 * (Math.Log(2 * Math.PI * s) + (v * v / s));
+                    double w = v / s;
+                    for (int k = 0; k < _q; k++)
+                    {
+                        gradient[k] += w * row[n + (k * n) + c];
+                    }
+                }
+
+                count += obs.Components.Length;
+            }
+        }
+
+        result.LogLikelihood = ll;
+        result.MeasurementCount = count;
+    }
+}
+
+/// <summary>
+/// The mean ODE with forward sensitivities, y = [η | η_1 | … | η_q]: dη/dt = b(η; θ), dη_k/dt = F η_k + ∂b/∂θ_k with
+/// F = ∂b/∂z(η) (sparse pattern). Allocation-free.
+/// </summary>
+internal sealed class MeanSensitivitySystem : IOdeSystem
+{
+    private readonly CompiledModel _m;
+    private readonly int _n, _p;
+    private readonly int[] _sens, _patternRow, _patternCol;
+    private readonly double[] _f, _fp;
+
+    public MeanSensitivitySystem(ReactionNetwork model, int[] sensitivityParameters)
+    {
+        _m = model.Compiled;
+        _n = _m.StateDimension;
+        _p = _m.ParameterCount;
+        _sens = sensitivityParameters;
+        Parameters = new double[_p];
+        _f = new double[_n * _n];
+        _fp = new double[_n * _p];
+        var pattern = _m.DriftStateJacobianPattern;
+        _patternRow = new int[pattern.Length];
+        _patternCol = new int[pattern.Length];
+        for (int e = 0; e < pattern.Length; e++)
+        {
+            _patternRow[e] = pattern[e] / _n;
+            _patternCol[e] = pattern[e] % _n;
+        }
+
+        Dimension = _n * (1 + sensitivityParameters.Length);
+    }
+
+    /// <summary>θ (natural scale, all model parameters).</summary>
+    public double[] Parameters { get; }
+
+    public int Dimension { get; }
+
+    public void Evaluate(double t, double[] y, double[] dy)
+    {
+        int n = _n, p = _p;
+        double[] theta = Parameters;
+        _m.Drift(y, theta, dy);
+        if (_sens.Length == 0)
+        {
+            return;
+        }
+
+        _m.DriftStateJacobian(y, theta, _f);
+        _m.DriftParameterJacobian(y, theta, _fp);
+        for (int k = 0; k < _sens.Length; k++)
+        {
+            int pk = _sens[k], off = n + (k * n);
+            for (int i = 0; i < n; i++)
+            {
+                dy[off + i] = _fp[(i * p) + pk];
+            }
+
+            for (int e = 0; e < _patternRow.Length; e++)
+            {
+                int i = _patternRow[e], l = _patternCol[e];
+                dy[off + i] += _f[(i * n) + l] * y[off + l];
+            }
+        }
+    }
+}
