@@ -213,11 +213,12 @@ public static class CommandLineApp
         var faults = new Option<bool>("--faults") { Description = "Inject sensor faults (3 % each)." };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
         var parameters = new Option<string[]>("--params") { Description = "True parameter values of the plant, NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
+        var method = new Option<Simulator.Plant.PlantMethod>("--method") { Description = "Plant dynamics: cle (chemical Langevin) or ssa (exact Gillespie at the model's system size).", DefaultValueFactory = _ => Simulator.Plant.PlantMethod.Cle };
         var cmd = new Command("simulator", "Run the simulated reactor on an MQTT broker: sensor readings, batch announcements, setpoint commands.")
         {
-            model, broker, reactor, speed, batches, faults, seed, parameters,
+            model, broker, reactor, speed, batches, faults, seed, parameters, method,
         };
-        cmd.SetAction((p, ct) => RunCommand.SimulatorAsync(p.GetValue(model)!, p.GetValue(broker)!, p.GetValue(reactor)!, p.GetValue(speed), p.GetValue(batches), p.GetValue(faults), p.GetValue(seed), p.GetValue(parameters) ?? [], stdout, time, ct));
+        cmd.SetAction((p, ct) => RunCommand.SimulatorAsync(new SimulatorSettings(p.GetValue(model)!, p.GetValue(broker)!, p.GetValue(reactor)!, p.GetValue(speed), p.GetValue(batches), p.GetValue(faults), p.GetValue(seed), p.GetValue(parameters) ?? [], p.GetValue(method)), stdout, time, ct));
         return cmd;
     }
 

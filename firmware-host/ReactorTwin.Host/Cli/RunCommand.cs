@@ -12,6 +12,18 @@ using ReactorTwin.Simulator.Plant;
 
 namespace ReactorTwin.Host.Cli;
 
+/// <summary>Settings of <c>reactortwin simulator</c>.</summary>
+/// <param name="Model">Built-in model or JSON file.</param>
+/// <param name="Broker">HOST:PORT.</param>
+/// <param name="Reactor">Reactor id.</param>
+/// <param name="Speed">Culture seconds per real second (&gt; 0).</param>
+/// <param name="Batches">Batches to run (0 = until stopped).</param>
+/// <param name="Faults">Inject sensor faults.</param>
+/// <param name="Seed">Seed.</param>
+/// <param name="Parameters">True parameter values NAME=VALUE.</param>
+/// <param name="Method">Plant dynamics.</param>
+internal sealed record SimulatorSettings(string Model, string Broker, string Reactor, double Speed, int Batches, bool Faults, int Seed, IReadOnlyList<string> Parameters, Simulator.Plant.PlantMethod Method);
+
 /// <summary><c>reactortwin run</c> (the edge runtime as a Generic Host) and <c>reactortwin simulator</c> (the simulated
 /// reactor as a process on a broker).</summary>
 internal static class RunCommand
@@ -63,8 +75,9 @@ internal static class RunCommand
     }
 
     /// <summary>Runs the simulated reactor on a broker until its batches are done or the process is stopped.</summary>
-    public static async Task<int> SimulatorAsync(string model, string broker, string reactor, double speed, int batches, bool faults, int seed, IReadOnlyList<string> parameters, TextWriter stdout, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<int> SimulatorAsync(SimulatorSettings settings, TextWriter stdout, TimeProvider time, CancellationToken cancellationToken)
     {
+        var (model, broker, reactor, speed, batches, faults, seed, parameters, method) = settings;
         var parts = broker.Split(':');
         if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int port))
         {
@@ -90,7 +103,7 @@ internal static class RunCommand
                 Component = s.Name, IntervalHours = 4, NoiseSd = 0.2, NoiseRelative = 0.01,
                 DropoutProbability = f, DuplicateProbability = f, OutOfOrderProbability = f, GarbageProbability = f,
             }).ToArray();
-            using var plant = new SimulatedReactor(new ReactorOptions { ReactorId = reactor, Model = network, Channels = channels, Seed = seed, Batches = batches, StepHours = 0.02, TrueParameters = theta }, bus, scheduler);
+            using var plant = new SimulatedReactor(new ReactorOptions { ReactorId = reactor, Model = network, Channels = channels, Seed = seed, Batches = batches, StepHours = 0.02, TrueParameters = theta, Method = method }, bus, scheduler);
             plant.Start();
             stdout.WriteLine($"simulator: {network.Name} reactor '{reactor}' on {broker}, {speed}× real time, {(batches > 0 ? batches.ToString(CultureInfo.InvariantCulture) : "unlimited")} batch(es)");
             double hours = batches > 0 ? (batches * 72) + 1 : double.PositiveInfinity;

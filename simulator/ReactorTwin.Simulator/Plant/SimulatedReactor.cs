@@ -45,9 +45,22 @@ public sealed record SensorChannelOptions
     public double GarbageProbability { get; init; }
 }
 
+/// <summary>How the plant's stochastic dynamics are simulated.</summary>
+public enum PlantMethod
+{
+    /// <summary>Chemical Langevin equation by Euler–Maruyama with <see cref="ReactorOptions.StepHours"/>.</summary>
+    Cle,
+
+    /// <summary>Gillespie's exact SSA at the model's system size Ω (molecule numbers c·Ω; slow for large Ω).</summary>
+    Ssa,
+}
+
 /// <summary>Settings of a <see cref="SimulatedReactor"/>.</summary>
 public sealed record ReactorOptions
 {
+    /// <summary>Stochastic simulation of the plant: chemical Langevin (default) or the exact SSA.</summary>
+    public PlantMethod Method { get; init; } = PlantMethod.Cle;
+
     /// <summary>Reactor id used in topics (letters, digits, '-' and '_').</summary>
     public required string ReactorId { get; init; }
 
@@ -82,7 +95,7 @@ public sealed record ReactorOptions
 
 /// <summary>
 /// A stand-in for the bioreactor and its instruments: runs the stochastic plant (chemical Langevin dynamics of a
-/// model at the true parameters) batch after batch on an injected <see cref="IScheduler"/> (virtual or real time;
+/// model at the true parameters, or its exact SSA) batch after batch on an injected <see cref="IScheduler"/> (virtual or real time;
 /// one scheduler hour is one hour of culture), publishes readings as instruments would — topic
 /// <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/sensors/&lt;component&gt;</c>, payload <c>{"value":…,"unit":…,"ts":…}</c>
 /// — with the configured noise and faults, announces each batch on the retained topic
@@ -99,6 +112,8 @@ public sealed class SimulatedReactor : IDisposable
     private readonly Random _random;
     private readonly GaussianSource _noise;
     private readonly ChemicalLangevinSimulator _cle;
+    private readonly GillespieSimulator? _ssa;
+    private readonly Random _plantRandom;
     private readonly double[] _theta, _z;
     private readonly Dictionary<string, double> _nextSetpoints;
     private readonly List<IDisposable> _subscriptions = [];
@@ -134,6 +149,8 @@ public sealed class SimulatedReactor : IDisposable
         _random = new Random(options.Seed);
         _noise = new GaussianSource(new Random(options.Seed + 7919));
         _cle = new ChemicalLangevinSimulator(options.Model, options.StepHours);
+        _ssa = options.Method == PlantMethod.Ssa ? new GillespieSimulator(options.Model) : null;
+        _plantRandom = new Random(options.Seed + 104729);
         _theta = options.TrueParameters ?? options.Model.NominalParameters();
         _z = new double[options.Model.StateDimension];
         _nextSetpoints = new Dictionary<string, double>(options.InitialSetpoints, StringComparer.Ordinal);
@@ -260,7 +277,15 @@ public sealed class SimulatedReactor : IDisposable
             start[i] = Math.Max(start[i], 0.0); // concentrations are non-negative; the CLE may dip below 0 near depletion
         }
 
-        _cle.Simulate(start, _theta, [hours - _plantTime], _z, _noise);
+        if (_ssa is not null)
+        {
+            _ssa.Simulate(start, _theta, [hours - _plantTime], _z, _plantRandom);
+        }
+        else
+        {
+            _cle.Simulate(start, _theta, [hours - _plantTime], _z, _noise);
+        }
+
         _plantTime = hours;
     }
 

@@ -139,4 +139,32 @@ public class SimulatedReactorTests
         Assert.True(reactor.ReadingsSent["GLC"] < slots, "dropouts and garbage must reduce the well-formed count");
         Assert.InRange(reactor.ReadingsSent["GLC"], 180, 250);
     }
+
+    [Fact]
+    public void SsaPlant_ImmigrationDeath_ReadingsAreWholeMoleculesWithThePoissonMeanAndVariance()
+    {
+        // ∅ → A at k = 1 mM/h, A → ∅ at g = 0.5 /h, Ω = 100: stationary A ~ Poisson(k Ω / g) / Ω, mean 2 mM,
+        // variance k / (g Ω) = 0.02 mM². Noise-free sensor every 4 h (lag correlation e^{−2} ≈ 0.14), 20 seeds.
+        var model = ReactionNetwork.CreateBuilder("immigration-death").WithSystemSize(100)
+            .AddSpecies("A", "mM", 2).AddParameter("k", 1, 0.01, 100).AddParameter("g", 0.5, 0.005, 50)
+            .AddReaction("immigration", new() { ["A"] = 1 }, "k").AddReaction("death", new() { ["A"] = -1 }, "g*A").Build();
+        var values = new List<double>();
+        for (int seed = 1; seed <= 20; seed++)
+        {
+            var scheduler = new HistoricalScheduler(Start);
+            var bus = new InMemoryMessageBus();
+            using var sub = bus.Subscribe("reactortwin/r1/+/sensors/A").Subscribe(m => values.Add(JsonDocument.Parse(m.Payload).RootElement.GetProperty("value").GetDouble()));
+            using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [new SensorChannelOptions { Component = "A", IntervalHours = 4 }], Seed = seed, Batches = 1, Method = PlantMethod.Ssa }, bus, scheduler);
+            reactor.Start();
+            scheduler.AdvanceBy(TimeSpan.FromHours(72));
+        }
+
+        Assert.Equal(20 * 18, values.Count);
+        Assert.All(values, v => Assert.Equal(Math.Round(v * 100), v * 100, 1e-6)); // whole molecules: the SSA, not the CLE
+        double mean = values.Average();
+        double variance = values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1);
+        double se = Math.Sqrt(0.02 / values.Count * 1.33); // inflated for the lag-4 h correlation (1 + 2·0.14)
+        Assert.True(Math.Abs(mean - 2.0) <= 4 * se, $"mean {mean:G4}, expected 2 ± {se:G2}");
+        Assert.InRange(variance, 0.02 * 0.75, 0.02 * 1.25); // 360 draws: SE of a variance ≈ √(2/n) ≈ 7.5 %, widened for correlation
+    }
 }
