@@ -210,7 +210,7 @@ public static class CommandLineApp
         var reactor = new Option<string>("--reactor") { Description = "Reactor id.", DefaultValueFactory = _ => "r1" };
         var speed = new Option<double>("--speed") { Description = "Culture seconds per real second.", DefaultValueFactory = _ => 3600.0 };
         var batches = new Option<int>("--batches") { Description = "Batches to run (0 = until stopped).", DefaultValueFactory = _ => 0 };
-        var faults = new Option<bool>("--faults") { Description = "Inject sensor faults (3 % each)." };
+        var faults = new Option<bool>("--faults") { Description = "Inject sensor faults: dropouts, stuck values, duplicates, out-of-order and garbage messages (3 % each)." };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
         var parameters = new Option<string[]>("--params") { Description = "True parameter values of the plant, NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
         var method = new Option<Simulator.Plant.PlantMethod>("--method") { Description = "Plant dynamics: cle (chemical Langevin) or ssa (exact Gillespie at the model's system size).", DefaultValueFactory = _ => Simulator.Plant.PlantMethod.Cle };

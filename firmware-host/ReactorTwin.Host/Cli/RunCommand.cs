@@ -101,7 +101,7 @@ internal static class RunCommand
             var channels = network.Species.Select(s => new SensorChannelOptions
             {
                 Component = s.Name, IntervalHours = 4, NoiseSd = 0.2, NoiseRelative = 0.01,
-                DropoutProbability = f, DuplicateProbability = f, OutOfOrderProbability = f, GarbageProbability = f,
+                DropoutProbability = f, DuplicateProbability = f, OutOfOrderProbability = f, GarbageProbability = f, StuckProbability = f,
             }).ToArray();
             using var plant = new SimulatedReactor(new ReactorOptions { ReactorId = reactor, Model = network, Channels = channels, Seed = seed, Batches = batches, StepHours = 0.02, TrueParameters = theta, Method = method }, bus, scheduler);
             plant.Start();
