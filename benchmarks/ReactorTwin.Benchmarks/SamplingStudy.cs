@@ -47,6 +47,7 @@ internal static class SamplingStudy
             SeedSweep("FHN Kalman-LNA", space, () => FitzHughNagumo.Posterior(fhn, space, data));
             SeedSweep("FHN ODE", space, () => FitzHughNagumo.OdePosterior(fhn, space, data));
             SeedSweep("FHN ODE, pilot-adapted dense metric", space, () => FitzHughNagumo.OdePosterior(fhn, space, data), pilot: true);
+            SeedSweep("FHN ODE, NUTS", space, () => FitzHughNagumo.OdePosterior(fhn, space, data), nuts: true);
             return;
         }
 
@@ -92,7 +93,7 @@ internal static class SamplingStudy
 
     /// <summary>Samples one posterior with seeds 1..8 from its MAP with the dense preconditioner there and prints the
     /// min-ESS/s of each run and their median (the figure to quote: one run's min-ESS is a noisy estimate).</summary>
-    private static void SeedSweep(string name, ParameterSpace space, Func<PosteriorDensity> make, bool pilot = false)
+    private static void SeedSweep(string name, ParameterSpace space, Func<PosteriorDensity> make, bool pilot = false, bool nuts = false)
     {
         var map = space.Clamp(MultiStartMle.Fit(make(), space, new MultiStartMleOptions { Starts = 1 }).Optimum, 1e-9);
         var cov = ObservedInformation.RegularizedCovariance(make(), map)!;
@@ -111,10 +112,10 @@ internal static class SamplingStudy
                 metric = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowArrays(p.PooledCovariance());
             }
 
-            var result = AffineDensity.Sample(make, centre, metric, Options with { Seed = seed });
+            var result = AffineDensity.Sample(make, centre, metric, Options with { Seed = seed, Mode = nuts ? LangevinMode.NoUTurn : LangevinMode.MetropolisAdjusted });
             double secs = sw.Elapsed.TotalSeconds, minEss = result.Summary.Min(x => x.EffectiveSampleSize);
             rates.Add(minEss / secs);
-            Console.WriteLine($"{name} seed {seed}: {secs:F2} s, min-ESS {minEss:F0}, min-ESS/s {minEss / secs:F0}, max rank R-hat {result.Summary.Max(x => x.RankNormalizedSplitRHat):F3}");
+            Console.WriteLine($"{name} seed {seed}: {secs:F2} s, min-ESS {minEss:F0}, min-ESS/s {minEss / secs:F0}, max rank R-hat {result.Summary.Max(x => x.RankNormalizedSplitRHat):F3}, step {result.StepSizes.Average():G3}, divergences {result.NonFiniteProposals.Sum()}");
         }
 
         rates.Sort();

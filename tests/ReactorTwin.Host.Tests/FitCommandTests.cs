@@ -41,11 +41,13 @@ public sealed class FitCommandTests : CliHarness
         }
     }
 
-    [Fact]
-    public void Fit_Mala_ReportsPosteriorQuantilesAndChainDiagnostics()
+    [Theory]
+    [InlineData("mala")]
+    [InlineData("nuts")]
+    public void Fit_Sampler_ReportsPosteriorQuantilesAndChainDiagnostics(string method)
     {
-        string result = Path.Combine(Dir, "mala.json");
-        var (code, _, err) = Run("fit", "--model", "cho", "--data", SimulatedData(6), "--likelihood", "em", "--method", "mala", "--starts", "1", "--samples", "200", "--out", result);
+        string result = Path.Combine(Dir, method + ".json");
+        var (code, _, err) = Run("fit", "--model", "cho", "--data", SimulatedData(6), "--likelihood", "em", "--method", method, "--starts", "1", "--samples", "200", "--out", result);
         Assert.True(code == 0, err);
         using var doc = JsonDocument.Parse(File.ReadAllText(result));
         var diag = doc.RootElement.GetProperty("diagnostics");

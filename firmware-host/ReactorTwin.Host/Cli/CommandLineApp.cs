@@ -126,7 +126,7 @@ public static class CommandLineApp
     {
         var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
         var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
-        var method = new Option<FitMethod>("--method") { Description = "mle (multi-start BFGS-B, Wald intervals), bootstrap (parametric bootstrap), mala or ula (Langevin posterior sampling, 4 chains).", DefaultValueFactory = _ => FitMethod.Mle };
+        var method = new Option<FitMethod>("--method") { Description = "mle (multi-start BFGS-B, Wald intervals), bootstrap (parametric bootstrap), mala or ula (Langevin posterior sampling, 4 chains), nuts (No-U-Turn Hamiltonian Monte Carlo, 4 chains).", DefaultValueFactory = _ => FitMethod.Mle };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em, lna or ode (as for loglik).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Start / fixed parameter values NAME=VALUE[,...].", AllowMultipleArgumentsPerToken = true };
         var noise = new Option<string[]>("--noise") { Description = "Measurement noise NAME=SD or NAME=P%.", AllowMultipleArgumentsPerToken = true };

@@ -21,6 +21,9 @@ public enum FitMethod
 
     /// <summary>Unadjusted Langevin posterior sampling (biased by O(h); for comparison with MALA).</summary>
     Ula,
+
+    /// <summary>No-U-Turn Hamiltonian Monte Carlo (uniform priors on the bounds), started at the MLE.</summary>
+    Nuts,
 }
 
 /// <summary>Settings of one <c>fit</c> run.</summary>
@@ -92,7 +95,7 @@ internal static class FitRunner
                 (lo[j], mid[j], hi[j]) = (boot.Quantile(j, 0.025), boot.Quantile(j, 0.5), boot.Quantile(j, 0.975));
             }
         }
-        else if (s.Method is FitMethod.Mala or FitMethod.Ula)
+        else if (s.Method is FitMethod.Mala or FitMethod.Ula or FitMethod.Nuts)
         {
             intervalKind = "posterior quantiles (uniform priors on the bounds)";
             var priors = Enumerable.Range(0, d).Select(_ => (ParameterPrior)new BoundedUniformPrior()).ToArray();
@@ -101,12 +104,17 @@ internal static class FitRunner
             var cov = ObservedInformation.RegularizedCovariance(density, start);
             var options = new LangevinOptions
             {
-                Mode = s.Method == FitMethod.Mala ? LangevinMode.MetropolisAdjusted : LangevinMode.Unadjusted,
+                Mode = s.Method switch
+                {
+                    FitMethod.Mala => LangevinMode.MetropolisAdjusted,
+                    FitMethod.Nuts => LangevinMode.NoUTurn,
+                    _ => LangevinMode.Unadjusted,
+                },
                 Samples = s.Samples,
                 WarmupIterations = Math.Max(200, s.Samples),
                 Chains = 4,
                 Seed = s.Seed,
-                AdaptPreconditioner = cov is null,
+                AdaptPreconditioner = cov is null && s.Method != FitMethod.Nuts,
                 InitialStepSize = 0.5,
                 InitialJitter = 0.1,
             };

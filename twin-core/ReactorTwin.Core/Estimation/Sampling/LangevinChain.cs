@@ -47,29 +47,41 @@ internal sealed class LangevinChain
         _g = new double[_d];
         _proposal = new double[_d];
         _proposalGradient = new double[_d];
+        _logDensity = FindStart(density, start, _sqrtM, _normal, jitter, _u, _g);
+    }
+
+    /// <summary>
+    /// Writes into <paramref name="u"/> the start (jitter 0) or a jittered start u₀ + jitter·√M·ξ with finite log π and
+    /// gradient (up to 100 attempts), its gradient into <paramref name="g"/>, and returns log π there. Shared by the
+    /// Langevin and the NUTS chains.
+    /// </summary>
+    /// <exception cref="ArgumentException">No finite start.</exception>
+    internal static double FindStart(ILogDensity density, ReadOnlySpan<double> start, ReadOnlySpan<double> sqrtM, GaussianSource normal, double jitter, double[] u, double[] g)
+    {
+        double logDensity;
         if (jitter == 0.0)
         {
-            start.CopyTo(_u);
-            _logDensity = density.Evaluate(_u, _g);
-            if (!IsAcceptable(_u, _logDensity, _g))
+            start.CopyTo(u);
+            logDensity = density.Evaluate(u, g);
+            if (!IsAcceptable(u, logDensity, g))
             {
                 throw new ArgumentException("log π or its gradient is not finite at the initial point", nameof(start));
             }
 
-            return;
+            return logDensity;
         }
 
         for (int attempt = 0; attempt < MaxJitterAttempts; attempt++)
         {
-            for (int i = 0; i < _d; i++)
+            for (int i = 0; i < u.Length; i++)
             {
-                _u[i] = start[i] + (jitter * _sqrtM[i] * _normal.Next());
+                u[i] = start[i] + (jitter * sqrtM[i] * normal.Next());
             }
 
-            _logDensity = density.Evaluate(_u, _g);
-            if (IsAcceptable(_u, _logDensity, _g))
+            logDensity = density.Evaluate(u, g);
+            if (IsAcceptable(u, logDensity, g))
             {
-                return;
+                return logDensity;
             }
         }
 
@@ -233,7 +245,7 @@ internal sealed class LangevinChain
         return (h, (double)accepts / total, alphaSum / total);
     }
 
-    private static bool IsAcceptable(double[] u, double logDensity, double[] gradient)
+    internal static bool IsAcceptable(double[] u, double logDensity, double[] gradient)
     {
         if (!double.IsFinite(logDensity))
         {

@@ -14,6 +14,14 @@ public enum LangevinMode
     /// targets a perturbation of π whose bias is O(h) (the Euler–Maruyama discretisation of the Langevin diffusion).
     /// </summary>
     Unadjusted = 1,
+
+    /// <summary>
+    /// Not a Langevin method: the No-U-Turn Hamiltonian Monte Carlo sampler (Hoffman &amp; Gelman 2014, multinomial
+    /// form as in Stan), with an identity metric (sample through <see cref="AffineDensity"/> for a dense one), step
+    /// size adapted toward <see cref="LangevinOptions.NoUTurnTargetAcceptance"/> and trees of depth at most
+    /// <see cref="LangevinOptions.MaxTreeDepth"/>. It shares the options and the result type.
+    /// </summary>
+    NoUTurn = 2,
 }
 
 /// <summary>
@@ -52,6 +60,13 @@ public sealed record LangevinOptions
     /// discretisation error of ULA at the level MALA would reject; fix h instead with <see cref="AdaptStepSize"/> = false.
     /// </summary>
     public double TargetAcceptance { get; init; } = 0.574;
+
+    /// <summary>NUTS only: target of the step-size adaptation, the mean acceptance statistic of a trajectory, in (0, 1).
+    /// Default 0.8 (Stan's).</summary>
+    public double NoUTurnTargetAcceptance { get; init; } = 0.8;
+
+    /// <summary>NUTS only: maximum tree depth, 1–20 (at most 2^depth leapfrog steps per draw). Default 10 (Stan's).</summary>
+    public int MaxTreeDepth { get; init; } = 10;
 
     /// <summary>
     /// Adapt h during warm-up by the dual averaging of Hoffman &amp; Gelman (2014, Alg. 5; γ = 0.05, t₀ = 10,
@@ -112,6 +127,18 @@ public sealed record LangevinOptions
         if (!(TargetAcceptance > 0 && TargetAcceptance < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(TargetAcceptance), TargetAcceptance, "the target acceptance must lie in (0, 1)");
+        }
+
+        if (!(NoUTurnTargetAcceptance > 0 && NoUTurnTargetAcceptance < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(NoUTurnTargetAcceptance), NoUTurnTargetAcceptance, "the target acceptance must lie in (0, 1)");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxTreeDepth, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxTreeDepth, 20);
+        if (Mode == LangevinMode.NoUTurn && (Preconditioner is not null || AdaptPreconditioner))
+        {
+            throw new ArgumentException("NUTS runs with an identity metric: sample through AffineDensity for a dense or diagonal one", nameof(Preconditioner));
         }
 
         if (!(InitialJitter >= 0) || !double.IsFinite(InitialJitter))

@@ -110,7 +110,8 @@ public sealed class LangevinResult
     /// <summary>Step size h used after warm-up, per chain.</summary>
     public IReadOnlyList<double> StepSizes { get; }
 
-    /// <summary>Proposals rejected (warm-up included) because the position, log π or its gradient was not finite, per chain.</summary>
+    /// <summary>Proposals rejected (warm-up included) because the position, log π or its gradient was not finite, per
+    /// chain; for NUTS (<see cref="LangevinMode.NoUTurn"/>) the post-warm-up divergent transitions.</summary>
     public IReadOnlyList<long> NonFiniteProposals { get; }
 
     /// <summary>Draw <paramref name="draw"/> (length d) of chain <paramref name="chain"/>.</summary>

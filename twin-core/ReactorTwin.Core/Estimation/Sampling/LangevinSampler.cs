@@ -136,6 +136,17 @@ public sealed class LangevinSampler
 
         void RunChain(int c)
         {
+            if (o.Mode == LangevinMode.NoUTurn)
+            {
+                var nuts = new NutsChain(densities[c], starts[c], new Random(ChainSeed(o.Seed, c)), jitter, o.MaxTreeDepth);
+                draws[c] = new double[o.Samples * d];
+                traces[c] = new double[o.Samples];
+                (stepSizes[c], acceptance[c], meanAlpha[c]) = nuts.Run(o, draws[c], traces[c]);
+                nonFinite[c] = nuts.Divergences;
+                finalM[c] = m;
+                return;
+            }
+
             var chain = new LangevinChain(densities[c], starts[c], m, adjusted, new Random(ChainSeed(o.Seed, c)), jitter);
             draws[c] = new double[o.Samples * d];
             traces[c] = new double[o.Samples];
