@@ -53,6 +53,15 @@ internal static class SamplingStudy
             return;
         }
 
+        if (only == "fhn-nuts")
+        {
+            var fhn = FitzHughNagumo.Model();
+            var data = FitzHughNagumo.Data(fhn, 3);
+            var space = new ParameterSpace(fhn, [0.9, 0.6, 0.1, 0.4]);
+            SeedSweep("FHN ODE, logit-transformed bounds, NUTS, MALA-pilot dense metric", space, () => FitzHughNagumo.OdePosterior(fhn, space, data), pilot: true, nuts: true, logit: true);
+            return;
+        }
+
         if (only == "cho-seeds")
         {
             var cho = BuiltInModels.Load("cho");

@@ -99,9 +99,17 @@ internal static class FitRunner
         {
             intervalKind = "posterior quantiles (uniform priors on the bounds)";
             var priors = Enumerable.Range(0, d).Select(_ => (ParameterPrior)new BoundedUniformPrior()).ToArray();
-            // Dense preconditioning: sample v with u = û + L v, L L' the (regularised) inverse information at the MLE.
-            var start = space.Clamp(mle.Optimum, 1e-9);
-            var cov = ObservedInformation.RegularizedCovariance(density, start);
+            ILogDensity Posterior() => new PosteriorDensity(space, likelihoodFor(data), priors);
+
+            // NUTS samples w with u = L + (U − L) σ(w) (Stan's transform of the bounds: no walls to end its
+            // trajectories); the Langevin samplers work in u, where the bounds reject proposals.
+            LogitTransformedDensity? box = s.Method == FitMethod.Nuts ? new LogitTransformedDensity(Posterior(), space.Lower, space.Upper) : null;
+            Func<ILogDensity> target = box is null ? Posterior : () => new LogitTransformedDensity(Posterior(), space.Lower, space.Upper);
+            var start = space.Clamp(mle.Optimum, box is null ? 1e-9 : 1e-6);
+            box?.ToUnbounded(start, start);
+
+            // Dense preconditioning: sample v with x = x̂ + L v, L L' the (regularised) inverse information at the MLE.
+            var cov = ObservedInformation.RegularizedCovariance(box is null ? density : target(), start);
             var options = new LangevinOptions
             {
                 Mode = s.Method switch
@@ -119,27 +127,10 @@ internal static class FitRunner
                 InitialJitter = 0.1,
             };
             stderr.WriteLine($"sampling {options.Chains} chains × ({options.WarmupIterations} warm-up + {options.Samples}) draws…");
-            ILogDensity Posterior() => new PosteriorDensity(space, likelihoodFor(data), priors);
-            LangevinResult mcmc;
-            if (cov is null)
+            var mcmc = cov is null ? new LangevinSampler(options).Run(target, start) : AffineDensity.Sample(target, start, cov, options);
+            if (box is not null)
             {
-                mcmc = new LangevinSampler(options).Run(Posterior, start);
-            }
-            else
-            {
-                var factor = cov.Cholesky().Factor;
-                var l = new double[d * d];
-                for (int i = 0; i < d; i++)
-                {
-                    for (int j = 0; j <= i; j++)
-                    {
-                        l[(i * d) + j] = factor[i, j];
-                    }
-                }
-
-                var view = new AffineDensity(Posterior(), start, l);
-                mcmc = new LangevinSampler(options).Run(() => new AffineDensity(Posterior(), start, l), new double[d])
-                    .MapDraws((v, u) => view.ToOriginal(v, u));
+                mcmc = mcmc.MapDraws((w, u) => box.ToBounded(w, u));
             }
 
             samplerSummary = mcmc;
