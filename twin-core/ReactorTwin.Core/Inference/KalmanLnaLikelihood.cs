@@ -69,18 +69,8 @@ public sealed class KalmanLnaLikelihood
     /// <exception cref="LnaException">The LNA failed or an innovation covariance was not positive definite.</exception>
     public void Evaluate(ObservationSet data, ReadOnlySpan<double> parameters, MeasurementNoise noise, LikelihoodResult result, List<FilteredState>? filtered = null)
     {
-        ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(noise);
-        ArgumentNullException.ThrowIfNull(result);
-        if (!ReferenceEquals(data.Model.Compiled, Model.Compiled))
-        {
-            throw new ArgumentException($"the data were validated against model '{data.Model.Name}', not this likelihood's model '{Model.Name}'", nameof(data));
-        }
-
-        if (result.Gradient.Length != _q)
-        {
-            throw new ArgumentException($"the result holds {result.Gradient.Length} gradient values; {_q} are needed", nameof(result));
-        }
+        LikelihoodArguments.Check(data, Model, result, _q);
 
         double ll = 0;
         int count = 0;

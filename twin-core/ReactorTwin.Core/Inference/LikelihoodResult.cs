@@ -16,6 +16,27 @@ public sealed class LikelihoodResult
     public int MeasurementCount { get; internal set; }
 }
 
+/// <summary>Argument checks shared by the likelihoods' Evaluate methods.</summary>
+internal static class LikelihoodArguments
+{
+    /// <summary>Throws when <paramref name="data"/> was validated against another model than the likelihood's, or
+    /// <paramref name="result"/> does not hold <paramref name="gradientLength"/> gradient values.</summary>
+    public static void Check(ObservationSet data, Models.ReactionNetwork model, LikelihoodResult result, int gradientLength)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(result);
+        if (!ReferenceEquals(data.Model.Compiled, model.Compiled))
+        {
+            throw new ArgumentException($"the data were validated against model '{data.Model.Name}', not this likelihood's model '{model.Name}'", nameof(data));
+        }
+
+        if (result.Gradient.Length != gradientLength)
+        {
+            throw new ArgumentException($"the result holds {result.Gradient.Length} gradient values; {gradientLength} are needed", nameof(result));
+        }
+    }
+}
+
 /// <summary>The filtered latent state of one batch at one observation time (after conditioning).</summary>
 /// <param name="Batch">Batch identifier.</param>
 /// <param name="TimeHours">Time (h).</param>

@@ -67,18 +67,8 @@ public sealed class OdeLikelihood
     /// <exception cref="LnaException">The mean ODE could not be integrated (e.g. stiffness beyond the step budget).</exception>
     public void Evaluate(ObservationSet data, ReadOnlySpan<double> parameters, MeasurementNoise noise, LikelihoodResult result)
     {
-        ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(noise);
-        ArgumentNullException.ThrowIfNull(result);
-        if (!ReferenceEquals(data.Model.Compiled, Model.Compiled))
-        {
-            throw new ArgumentException($"the data were validated against model '{data.Model.Name}', not this likelihood's model '{Model.Name}'", nameof(data));
-        }
-
-        if (result.Gradient.Length != _q)
-        {
-            throw new ArgumentException($"the result holds {result.Gradient.Length} gradient values; {_q} are needed", nameof(result));
-        }
+        LikelihoodArguments.Check(data, Model, result, _q);
 
         if (parameters.Length != _system.Parameters.Length)
         {
@@ -164,14 +154,7 @@ internal sealed class MeanSensitivitySystem : IOdeSystem
         Parameters = new double[_p];
         _f = new double[_n * _n];
         _fp = new double[_n * _p];
-        var pattern = _m.DriftStateJacobianPattern;
-        _patternRow = new int[pattern.Length];
-        _patternCol = new int[pattern.Length];
-        for (int e = 0; e < pattern.Length; e++)
-        {
-            _patternRow[e] = pattern[e] / _n;
-            _patternCol[e] = pattern[e] % _n;
-        }
+        (_patternRow, _patternCol) = _m.DriftStateJacobianRowsAndColumns();
 
         Dimension = _n * (1 + sensitivityParameters.Length);
     }

@@ -46,14 +46,7 @@ internal sealed class LnaSystem : IOdeSystem
         _fk = new double[_n * _n];
         _ak = new double[_r];
         _ns = _m.SpeciesCount;
-        var pattern = _m.DriftStateJacobianPattern;
-        _patternRow = new int[pattern.Length];
-        _patternCol = new int[pattern.Length];
-        for (int e = 0; e < pattern.Length; e++)
-        {
-            _patternRow[e] = pattern[e] / _n;
-            _patternCol[e] = pattern[e] % _n;
-        }
+        (_patternRow, _patternCol) = _m.DriftStateJacobianRowsAndColumns();
         if (_q > 0)
         {
             _h1 = new double[_m.DriftStateHessian.Count];

@@ -127,6 +127,20 @@ public sealed class CompiledModel
     /// </summary>
     public ReadOnlySpan<int> DriftStateJacobianPattern => _driftJacobianPattern;
 
+    /// <summary>The <see cref="DriftStateJacobianPattern"/> as separate row and column index arrays (new arrays).</summary>
+    public (int[] Rows, int[] Columns) DriftStateJacobianRowsAndColumns()
+    {
+        var rows = new int[_driftJacobianPattern.Length];
+        var columns = new int[_driftJacobianPattern.Length];
+        for (int e = 0; e < rows.Length; e++)
+        {
+            rows[e] = _driftJacobianPattern[e] / StateDimension;
+            columns[e] = _driftJacobianPattern[e] % StateDimension;
+        }
+
+        return (rows, columns);
+    }
+
     /// <summary>∂b/∂θ (n × p, row-major).</summary>
     public void DriftParameterJacobian(double[] state, double[] parameters, double[] jacobian) =>
         _driftParameterJacobian(state, parameters, jacobian);

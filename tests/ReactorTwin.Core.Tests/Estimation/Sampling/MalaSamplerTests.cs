@@ -6,12 +6,8 @@ namespace ReactorTwin.Core.Tests.Estimation.Sampling;
 /// <summary>MALA reproduces known Gaussian moments, adapts h and M in warm-up, and stays exact at large steps.</summary>
 public class MalaSamplerTests(ITestOutputHelper output)
 {
-    // Correlated 3-D Gaussian with unequal scales (sd 1, 2, 0.5) and correlations 0.6, −0.3, 0.2 (det of the
-    // correlation matrix 0.438 > 0, so Σ is positive definite).
-    private static readonly double[] Mu = [1.0, -2.0, 0.5];
-    private static readonly double[][] Sigma = GaussianTarget.Covariance(
-        [1.0, 2.0, 0.5],
-        [[1.0, 0.6, -0.3], [0.6, 1.0, 0.2], [-0.3, 0.2, 1.0]]);
+    private static readonly double[] Mu = ExampleGaussian.Mean;
+    private static readonly double[][] Sigma = ExampleGaussian.Covariance;
 
     [Fact]
     public void Run_CorrelatedGaussian_ReproducesMeanAndCovariance()

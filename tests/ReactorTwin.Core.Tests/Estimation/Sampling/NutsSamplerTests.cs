@@ -10,10 +10,8 @@ namespace ReactorTwin.Core.Tests.Estimation.Sampling;
 /// </summary>
 public class NutsSamplerTests(ITestOutputHelper output)
 {
-    private static readonly double[] Mu = [1.0, -2.0, 0.5];
-    private static readonly double[][] Sigma = GaussianTarget.Covariance(
-        [1.0, 2.0, 0.5],
-        [[1.0, 0.6, -0.3], [0.6, 1.0, 0.2], [-0.3, 0.2, 1.0]]);
+    private static readonly double[] Mu = ExampleGaussian.Mean;
+    private static readonly double[][] Sigma = ExampleGaussian.Covariance;
 
     private static LangevinOptions Nuts(int seed) => new()
     {

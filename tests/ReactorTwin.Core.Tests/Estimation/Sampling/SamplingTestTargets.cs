@@ -114,6 +114,19 @@ internal sealed class GaussianTarget : ILogDensity
     }
 }
 
+/// <summary>
+/// The correlated 3-D Gaussian the sampler tests share: unequal scales (sd 1, 2, 0.5) and correlations 0.6, −0.3, 0.2
+/// (det of the correlation matrix 0.438 &gt; 0, so Σ is positive definite).
+/// </summary>
+internal static class ExampleGaussian
+{
+    public static readonly double[] Mean = [1.0, -2.0, 0.5];
+
+    public static readonly double[][] Covariance = GaussianTarget.Covariance(
+        [1.0, 2.0, 0.5],
+        [[1.0, 0.6, -0.3], [0.6, 1.0, 0.2], [-0.3, 0.2, 1.0]]);
+}
+
 /// <summary>Standard normal on ℝ^d restricted to u₀ &gt; 0: log π = −½‖u‖² there, −∞ (gradient garbage) elsewhere.</summary>
 internal sealed class TruncatedGaussianTarget(int dimension) : ILogDensity
 {
