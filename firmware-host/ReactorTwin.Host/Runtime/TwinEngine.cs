@@ -91,6 +91,7 @@ public sealed class TwinEngine : IDisposable
     private readonly Dictionary<string, (DateTimeOffset Start, double Hours)> _batchInfo = new(StringComparer.Ordinal);
     private string? _running;
     private int _proposals;
+    private PendingProposal? _pending;
     private long _lastSeq;
     private bool _replaying;
     private double _lastPredictionHours = double.NegativeInfinity;
@@ -160,6 +161,52 @@ public sealed class TwinEngine : IDisposable
         string batches = $"reactortwin/{_o.ReactorId}/+/batch";
         _subscriptions.Add(Inbox(batches, $"reactortwin/{_o.ReactorId}/+/sensors/+").Subscribe(m =>
             HandleThenAcknowledge(m, MqttTopic.Matches(batches, m.Topic) ? OnBatch : OnSensor)));
+        var accept = _bus.Subscribe(AcceptTopic);
+        _subscriptions.Add((_processing is null ? accept : System.Reactive.Linq.Observable.ObserveOn(accept, _processing)).Subscribe(m => Handle(() => OnAccept(m))));
+    }
+
+    /// <summary>The command topic that applies a waiting proposal (when <see cref="TwinOptions.AutoApply"/> is off):
+    /// payload <c>{"id": N}</c> with the proposal's id.</summary>
+    private string AcceptTopic => $"reactortwin/{_o.ReactorId}/proposal/accept/set";
+
+    private void OnAccept(MqttMessage message)
+    {
+        int? id = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(message.Payload);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("id", out var v) && v.TryGetInt32(out int n))
+            {
+                id = n;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        string payload = Encoding.UTF8.GetString(message.Payload.Span);
+        if (id is null)
+        {
+            PublishError(message.Topic, "accept: expected {\"id\": N} with the id of the waiting proposal", payload);
+            return;
+        }
+
+        if (_pending is not { } pending)
+        {
+            PublishError(message.Topic, $"accept: no proposal is waiting (proposal {id} was applied already, or none was made)", payload);
+            return;
+        }
+
+        if (pending.Id != id)
+        {
+            PublishError(message.Topic, $"accept: proposal {id} is not the one waiting ({pending.Id})", payload);
+            return;
+        }
+
+        _pending = null;
+        Publish($"reactortwin/{_o.ReactorId}/control/batch/set", pending.Setpoints, retain: false);
+        Publish($"reactortwin/{_o.ReactorId}/proposal", pending.Proposal.Replace("\"applied\":false", "\"applied\":true", StringComparison.Ordinal), retain: true);
+        _events.OnNext(new TwinEvent("proposal-accepted", "", double.NaN, "", pending.Id, double.NaN, double.NaN, pending.Setpoints));
     }
 
     /// <summary>
@@ -214,6 +261,7 @@ public sealed class TwinEngine : IDisposable
             }
 
             _proposals = state.Proposals;
+            _pending = state.Pending;
             if (state.PolicyState is { } policyState && _policy is IDesignPolicyState restorable)
             {
                 restorable.RestoreState(policyState);
@@ -493,7 +541,8 @@ public sealed class TwinEngine : IDisposable
             snap.CompletedBatches,
             [.. _batchInfo.Select(b => new CheckpointBatch(b.Key, b.Value.Start, b.Value.Hours))],
             _proposals,
-            (_policy as IDesignPolicyState)?.SaveState());
+            (_policy as IDesignPolicyState)?.SaveState(),
+            _pending);
         _journal.SaveCheckpoint(_o.ReactorId, _lastSeq, JsonSerializer.Serialize(state, RuntimeJson.Default.TwinCheckpoint));
     }
 
@@ -527,11 +576,16 @@ public sealed class TwinEngine : IDisposable
         }
 
         setpoints.Append('}');
-        string proposal = string.Create(CultureInfo.InvariantCulture, $"{{\"policy\":\"{_policy.Name}\",\"setpoints\":{setpoints},\"predicted\":{Json(p.PredictedObjective ?? double.NaN)},\"objective\":\"{p.ObjectiveName}\",\"applied\":{(_o.AutoApply ? "true" : "false")},\"notes\":{JsonSerializer.Serialize(notes, RuntimeJson.Default.ListString)}}}");
+        string proposal = string.Create(CultureInfo.InvariantCulture, $"{{\"id\":{_proposals},\"policy\":\"{_policy.Name}\",\"setpoints\":{setpoints},\"predicted\":{Json(p.PredictedObjective ?? double.NaN)},\"objective\":\"{p.ObjectiveName}\",\"applied\":{(_o.AutoApply ? "true" : "false")},\"notes\":{JsonSerializer.Serialize(notes, RuntimeJson.Default.ListString)}}}");
         Publish($"reactortwin/{_o.ReactorId}/proposal", proposal, retain: true);
         if (_o.AutoApply)
         {
             Publish($"reactortwin/{_o.ReactorId}/control/batch/set", setpoints.ToString(), retain: false);
+            _pending = null;
+        }
+        else
+        {
+            _pending = new PendingProposal(_proposals, setpoints.ToString(), proposal); // waits for accept/set
         }
     }
 
@@ -599,7 +653,14 @@ internal sealed partial class RuntimeJson : System.Text.Json.Serialization.JsonS
 /// <param name="Batches">Every batch seen, with start and duration.</param>
 /// <param name="Proposals">Proposals made so far.</param>
 /// <param name="PolicyState">The design policy's state (<see cref="ReactorTwin.Core.Design.IDesignPolicyState"/>), or null.</param>
-internal sealed record TwinCheckpoint(double[] Estimate, CheckpointRow[] Completed, int CompletedBatches, CheckpointBatch[] Batches, int Proposals, double[]? PolicyState = null);
+/// <param name="Pending">The proposal waiting for acceptance, or null.</param>
+internal sealed record TwinCheckpoint(double[] Estimate, CheckpointRow[] Completed, int CompletedBatches, CheckpointBatch[] Batches, int Proposals, double[]? PolicyState = null, PendingProposal? Pending = null);
+
+/// <summary>A proposal waiting for <c>proposal/accept/set</c>.</summary>
+/// <param name="Id">Proposal number.</param>
+/// <param name="Setpoints">The clamped setpoints JSON to send to <c>control/batch/set</c>.</param>
+/// <param name="Proposal">The published proposal JSON.</param>
+internal sealed record PendingProposal(int Id, string Setpoints, string Proposal);
 
 /// <summary>A measurement in a checkpoint.</summary>
 internal sealed record CheckpointRow(string Batch, string Component, DateTimeOffset Timestamp, double TimeHours, double Value);

@@ -314,4 +314,64 @@ public sealed class RuntimeTests : IDisposable
         Assert.Equal(12, engine.Accepted);
         Assert.Equal(12, measurements);
     }
+
+    [Fact]
+    public async Task Engine_ProposalWaitingForConfirmation_IsAppliedOnlyByAnAcceptWithItsId()
+    {
+        var model = BuiltInModels.Load("cho");
+        var scheduler = new HistoricalScheduler(Start);
+        var bus = new InMemoryMessageBus();
+        SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
+        using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = 9, Batches = 2, StepHours = 0.02 }, bus, scheduler);
+        using var engine = new TwinEngine(
+            new TwinOptions
+            {
+                ReactorId = "r1",
+                Model = model,
+                Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
+                Design = new DesignSpace(model, [("GLC", 18, 38)]),
+                AutoApply = false,
+            },
+            bus);
+        var errors = new List<string>();
+        var commands = new List<string>();
+        string? proposal = null;
+        using var e = bus.Subscribe("reactortwin/r1/+/errors").Subscribe(m => errors.Add(Encoding.UTF8.GetString(m.Payload.Span)));
+        using var c = bus.Subscribe("reactortwin/r1/control/batch/set").Subscribe(m => commands.Add(Encoding.UTF8.GetString(m.Payload.Span)));
+        using var p = bus.Subscribe("reactortwin/r1/proposal").Subscribe(m => proposal = Encoding.UTF8.GetString(m.Payload.Span));
+        engine.Start();
+        reactor.Start();
+        scheduler.AdvanceBy(TimeSpan.FromHours(72.5)); // batch 1 has ended: refit and proposal 1, waiting
+
+        using (var doc = JsonDocument.Parse(proposal!))
+        {
+            Assert.Equal(1, doc.RootElement.GetProperty("id").GetInt32());
+            Assert.False(doc.RootElement.GetProperty("applied").GetBoolean());
+        }
+
+        Assert.Empty(commands);
+        Task Accept(string payload) => bus.PublishAsync(new MqttMessage("reactortwin/r1/proposal/accept/set", Encoding.UTF8.GetBytes(payload)));
+        await Accept("yes please");
+        await Accept("{\"id\": 2}");
+        Assert.Empty(commands);
+        Assert.Contains(errors, x => x.Contains("expected {", StringComparison.Ordinal));
+        Assert.Contains(errors, x => x.Contains("proposal 2 is not the one waiting (1)", StringComparison.Ordinal));
+
+        await Accept("{\"id\": 1}");
+        Assert.Single(commands);
+        double glc;
+        using (var doc = JsonDocument.Parse(proposal!))
+        {
+            Assert.True(doc.RootElement.GetProperty("applied").GetBoolean());
+            glc = doc.RootElement.GetProperty("setpoints").GetProperty("GLC").GetDouble();
+        }
+
+        await Accept("{\"id\": 1}");
+        Assert.Single(commands);
+        Assert.Contains(errors, x => x.Contains("no proposal is waiting", StringComparison.Ordinal));
+
+        scheduler.AdvanceBy(TimeSpan.FromHours(1)); // batch 2 starts with the accepted setpoint
+        Assert.Equal("b0002", reactor.CurrentBatch);
+        Assert.Equal(glc, reactor.TrueState[0]);
+    }
 }
