@@ -477,12 +477,13 @@ public sealed class TwinEngine : IDisposable
                     continue;
                 }
 
-                double sd = Math.Sqrt(variance);
+                // Concentrations and cell densities are non-negative: publish the Gaussian truncated at 0.
+                var (m, sd, lo, hi) = NonNegativeBand.Summarise(mean, Math.Sqrt(variance));
                 string unit = i < _o.Model.SpeciesCount ? _o.Model.Species[i].Unit : _o.Model.CellPhases[i - _o.Model.SpeciesCount].Unit;
                 string suffix = horizon == now ? "" : "/end";
-                string payload = string.Create(CultureInfo.InvariantCulture, $"{{\"value\":{mean:R},\"unit\":\"{unit}\",\"ts\":\"{Iso(start + TimeSpan.FromHours(horizon))}\",\"mean\":{mean:R},\"sd\":{sd:R},\"lo95\":{mean - (1.96 * sd):R},\"hi95\":{mean + (1.96 * sd):R},\"horizon_h\":{horizon:R}}}");
+                string payload = string.Create(CultureInfo.InvariantCulture, $"{{\"value\":{m:R},\"unit\":\"{unit}\",\"ts\":\"{Iso(start + TimeSpan.FromHours(horizon))}\",\"mean\":{m:R},\"sd\":{sd:R},\"lo95\":{lo:R},\"hi95\":{hi:R},\"horizon_h\":{horizon:R}}}");
                 Publish($"reactortwin/{_o.ReactorId}/{batch}/twin/{c.Component}{suffix}", payload, retain: true);
-                _events.OnNext(new TwinEvent(horizon == now ? "prediction" : "prediction-end", batch, horizon, c.Component, mean, mean - (1.96 * sd), mean + (1.96 * sd), ""));
+                _events.OnNext(new TwinEvent(horizon == now ? "prediction" : "prediction-end", batch, horizon, c.Component, m, lo, hi, ""));
             }
         }
     }

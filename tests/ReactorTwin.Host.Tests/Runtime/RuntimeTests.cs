@@ -131,6 +131,7 @@ public sealed class RuntimeTests : IDisposable
             var p = JsonDocument.Parse(m.Payload).RootElement;
             double mean = p.GetProperty("mean").GetDouble(), lo = p.GetProperty("lo95").GetDouble(), hi = p.GetProperty("hi95").GetDouble();
             Assert.True(double.IsFinite(mean) && lo < mean && mean < hi, m.Topic);
+            Assert.True(lo >= 0, $"{m.Topic}: a concentration band below zero ({lo})");
             Assert.Equal("mM", p.GetProperty("unit").GetString());
         }
 
