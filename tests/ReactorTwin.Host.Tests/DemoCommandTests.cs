@@ -22,4 +22,27 @@ public class DemoCommandTests : CliHarness
         Assert.All(predictions.Where(p => p[0] == "prediction"), p => Assert.True(double.IsFinite(double.Parse(p[4], System.Globalization.CultureInfo.InvariantCulture))));
         Assert.Equal(7, File.ReadAllLines(Path.Combine(Dir, "parameters.csv")).Length - 1);
     }
+
+    [Fact]
+    public void Demo_RunTwiceIntoTheSameDirectory_SecondRunStartsAFreshJournal()
+    {
+        // The README's command, run again: the second run must not replay the first run's journal (its readings would
+        // all be rejected as duplicates of a batch the twin has seen).
+        var first = Run("demo", "--batches", "1", "--seed", "3", "--out", Dir);
+        Assert.True(first.Code == 0, first.Err);
+        var second = Run("demo", "--batches", "1", "--seed", "3", "--out", Dir);
+        Assert.True(second.Code == 0, second.Err);
+        Assert.Contains(", 0 rejected", second.Out, StringComparison.Ordinal);
+        Assert.Equal(
+            first.Out.Split('\n').First(l => l.StartsWith("batch 1/1:", StringComparison.Ordinal)),
+            second.Out.Split('\n').First(l => l.StartsWith("batch 1/1:", StringComparison.Ordinal)));
+
+        // A journal named explicitly is never overwritten.
+        string named = Path.Combine(Dir, "named.db");
+        File.WriteAllText(named, "keep me");
+        var third = Run("demo", "--batches", "1", "--out", Dir, "--journal", named);
+        Assert.Equal(2, third.Code);
+        Assert.Contains("exists", third.Err, StringComparison.Ordinal);
+        Assert.Equal("keep me", File.ReadAllText(named));
+    }
 }

@@ -69,7 +69,22 @@ internal static class DemoRunner
             },
             bus,
             scheduler);
+        // The demo starts a new culture every time: its default journal (part of the report) is replaced; a journal
+        // named with --journal must be new, because the simulated reactor would repeat batches the journal has seen.
         string journalPath = s.JournalPath ?? Path.Combine(s.OutDir, "journal.db");
+        if (File.Exists(journalPath))
+        {
+            if (s.JournalPath is not null)
+            {
+                throw new CliException($"--journal: '{journalPath}' exists; the demo starts a new culture and needs a new journal file");
+            }
+
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(journalPath + suffix);
+            }
+        }
+
         using var journal = new MeasurementJournal(journalPath);
         using var twin = new TwinEngine(
             new TwinOptions
@@ -87,6 +102,11 @@ internal static class DemoRunner
 
         var events = new List<TwinEvent>();
         var latest = new Dictionary<string, TwinEvent>(StringComparer.Ordinal);
+
+        // On a terminal the live view rewrites one line; redirected (a log, CI) it prints one line per 12 h of culture.
+        bool live = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+        string lastBatch = "";
+        double lastPrinted = double.NegativeInfinity;
         using var sub = twin.Events.Subscribe(e =>
         {
             events.Add(e);
@@ -97,13 +117,30 @@ internal static class DemoRunner
 
             // Live view: the twin's filtered state of every channel at the latest measurement.
             latest[e.Component] = e;
-            var line = new StringBuilder(string.Create(inv, $"\r{e.Batch}  t = {e.TimeHours,5:F1} h "));
+            if (!live)
+            {
+                if (e.Batch == lastBatch && e.TimeHours < lastPrinted + 12)
+                {
+                    return;
+                }
+
+                (lastBatch, lastPrinted) = (e.Batch, e.TimeHours);
+            }
+
+            var line = new StringBuilder(string.Create(inv, $"{(live ? "\r" : "")}{e.Batch}  t = {e.TimeHours,5:F1} h "));
             foreach (var (c, p) in latest)
             {
                 line.Append(inv, $" {c} {p.Value:F3} ± {(p.Upper - p.Lower) / 3.92:F3}");
             }
 
-            stderr.Write(line.Append("   ").ToString());
+            if (live)
+            {
+                stderr.Write(line.Append("   ").ToString());
+            }
+            else
+            {
+                stderr.WriteLine(line.ToString());
+            }
         });
         twin.Start();
         reactor.Start();
@@ -111,7 +148,11 @@ internal static class DemoRunner
         for (int b = 1; b <= s.Batches; b++)
         {
             scheduler.AdvanceBy(TimeSpan.FromHours(73)); // 72 h of culture, the end message, 1 h turnaround
-            stderr.WriteLine();
+            if (live)
+            {
+                stderr.WriteLine();
+            }
+
             var refit = events.Where(e => e.Kind == "refit").TakeLast(estimated.Length).ToArray();
             var proposal = events.LastOrDefault(e => e.Kind == "proposal");
             stdout.WriteLine(string.Create(inv, $"batch {b}/{s.Batches}: {twin.Accepted} readings accepted, {twin.Rejected} rejected; refit: {refit.FirstOrDefault()?.Detail}; estimates (95 % interval) vs truth:"));

@@ -65,6 +65,11 @@ internal static class RunCommand
 
             return CommandLineApp.UsageError;
         }
+        catch (JournalFormatException ex)
+        {
+            stderr.WriteLine($"error: {configPath}: ReactorTwin:JournalPath: {ex.Message}");
+            return 1;
+        }
         catch (Adapters.Hardware.HardwareIoException ex)
         {
             stderr.WriteLine($"error: {configPath}: an attached sensor could not be opened: {ex.Message}");

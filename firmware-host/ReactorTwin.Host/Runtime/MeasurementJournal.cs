@@ -27,6 +27,7 @@ public sealed class MeasurementJournal : IDisposable
         ArgumentNullException.ThrowIfNull(path);
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _db.Open();
+        CheckSchema(path);
         Execute("PRAGMA journal_mode=WAL;");
         Execute("PRAGMA synchronous=FULL;");
         Execute("""
@@ -38,12 +39,49 @@ public sealed class MeasurementJournal : IDisposable
             CREATE TABLE IF NOT EXISTS checkpoint (
               reactor TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (reactor, seq));
             """);
+        Execute($"PRAGMA user_version={SchemaVersion};");
         _append = _db.CreateCommand();
         _append.CommandText = "INSERT INTO measurement (reactor, batch, component, ts, t_h, value) VALUES ($r, $b, $c, $ts, $t, $v) RETURNING seq;";
         foreach (var name in new[] { "$r", "$b", "$c", "$ts", "$t", "$v" })
         {
             _append.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
+    }
+
+    /// <summary>The journal format this build reads and writes (SQLite <c>user_version</c>).</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>
+    /// Refuses a journal of another format instead of failing later or altering it: an older file (measurements
+    /// without batch announcements, before schema versions) or one written by a newer reactortwin. Nothing in the file is
+    /// changed; the message says what to do.
+    /// </summary>
+    private void CheckSchema(string path)
+    {
+        long version = Scalar("PRAGMA user_version;");
+        bool hasTable = Scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='measurement';") > 0;
+        if (version > SchemaVersion)
+        {
+            Fail($"journal '{path}' has format version {version}, written by a newer reactortwin (this one reads version {SchemaVersion})");
+        }
+
+        if (version == 0 && hasTable && Scalar("SELECT count(*) FROM pragma_table_info('measurement') WHERE name='announcement';") == 0)
+        {
+            Fail($"journal '{path}' was written by an older reactortwin (no batch announcements in it); it cannot be resumed — move it aside to keep its data and start with a new file");
+        }
+
+        void Fail(string message)
+        {
+            _db.Dispose();
+            throw new JournalFormatException(message);
+        }
+    }
+
+    private long Scalar(string sql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Appends and commits one measurement; returns its sequence number. A row equal in (reactor, batch,
@@ -152,5 +190,26 @@ public sealed class MeasurementJournal : IDisposable
     {
         _append.Dispose();
         _db.Dispose();
+    }
+}
+
+/// <summary>A journal file of a format this build does not read; the file was not changed.</summary>
+public sealed class JournalFormatException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public JournalFormatException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public JournalFormatException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    public JournalFormatException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

@@ -88,6 +88,34 @@ public sealed class RuntimeTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("old")]
+    [InlineData("newer")]
+    public void Journal_OfAnotherFormat_IsRefusedWithAClearMessageAndLeftUnchanged(string kind)
+    {
+        string path = Path.Combine(_dir, kind + ".db");
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = kind == "old"
+                ? "CREATE TABLE measurement (seq INTEGER PRIMARY KEY, reactor TEXT, batch TEXT, component TEXT, ts TEXT, t_h REAL, value REAL); INSERT INTO measurement VALUES (1, 'r1', 'b1', 'GLC', '2026-01-05T10:00:00Z', 2, 27.5);"
+                : "PRAGMA user_version=99;";
+            cmd.ExecuteNonQuery();
+        }
+
+        byte[] before = File.ReadAllBytes(path);
+        var e = Assert.Throws<JournalFormatException>(() => new MeasurementJournal(path));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains(kind == "old" ? "older reactortwin" : "newer reactortwin", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(path));
+
+        // A journal of this format reopens without complaint.
+        string current = Path.Combine(_dir, "current.db");
+        new MeasurementJournal(current).Dispose();
+        new MeasurementJournal(current).Dispose();
+    }
+
     [Fact]
     public void Engine_OneBatchWithFaults_PublishesSaneRetainedPredictionsAndAClampedProposal()
     {
