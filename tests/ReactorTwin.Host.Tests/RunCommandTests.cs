@@ -92,6 +92,17 @@ public class RunCommandTests : CliHarness
     }
 
     [Fact]
+    public void Simulator_BrokerUnreachable_ReportsItInsteadOfWaitingSilently()
+    {
+        // Port 1 on loopback refuses connections; at 10⁵× real time one 72 h batch takes about 2.6 s.
+        var (code, stdout, stderr) = Run("simulator", "--broker", "127.0.0.1:1", "--batches", "1", "--speed", "100000");
+        Assert.Equal(0, code);
+        Assert.Contains("simulator: cho reactor 'r1'", stdout, StringComparison.Ordinal);
+        Assert.Contains("warning: MQTT", stderr, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:1", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_MissingConfigFile_ExitsTwo()
     {
         var (code, _, stderr) = Run("run", "--config", Path.Combine(Dir, "none.json"));

@@ -35,7 +35,7 @@ public static class CommandLineApp
         root.Subcommands.Add(ReproduceCommand(stdout, stderr, time));
         root.Subcommands.Add(DemoCommand(stdout, stderr, time));
         root.Subcommands.Add(RunCommandDefinition(stderr));
-        root.Subcommands.Add(SimulatorCommand(stdout, time));
+        root.Subcommands.Add(SimulatorCommand(stdout, stderr, time));
         root.Subcommands.Add(ModelsCommand(stdout));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -203,7 +203,7 @@ public static class CommandLineApp
         return cmd;
     }
 
-    private static Command SimulatorCommand(TextWriter stdout, TimeProvider time)
+    private static Command SimulatorCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
         var model = new Option<string>("--model") { Description = "Built-in model or JSON file.", DefaultValueFactory = _ => "cho" };
         var broker = new Option<string>("--broker") { Description = "MQTT broker HOST:PORT.", DefaultValueFactory = _ => "127.0.0.1:1883" };
@@ -218,7 +218,7 @@ public static class CommandLineApp
         {
             model, broker, reactor, speed, batches, faults, seed, parameters, method,
         };
-        cmd.SetAction((p, ct) => RunCommand.SimulatorAsync(new SimulatorSettings(p.GetValue(model)!, p.GetValue(broker)!, p.GetValue(reactor)!, p.GetValue(speed), p.GetValue(batches), p.GetValue(faults), p.GetValue(seed), p.GetValue(parameters) ?? [], p.GetValue(method)), stdout, time, ct));
+        cmd.SetAction((p, ct) => RunCommand.SimulatorAsync(new SimulatorSettings(p.GetValue(model)!, p.GetValue(broker)!, p.GetValue(reactor)!, p.GetValue(speed), p.GetValue(batches), p.GetValue(faults), p.GetValue(seed), p.GetValue(parameters) ?? [], p.GetValue(method)), stdout, stderr, time, ct));
         return cmd;
     }
 

@@ -80,7 +80,7 @@ internal static class RunCommand
     }
 
     /// <summary>Runs the simulated reactor on a broker until its batches are done or the process is stopped.</summary>
-    public static async Task<int> SimulatorAsync(SimulatorSettings settings, TextWriter stdout, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<int> SimulatorAsync(SimulatorSettings settings, TextWriter stdout, TextWriter stderr, TimeProvider time, CancellationToken cancellationToken)
     {
         var (model, broker, reactor, speed, batches, faults, seed, parameters, method) = settings;
         var parts = broker.Split(':');
@@ -96,7 +96,7 @@ internal static class RunCommand
         {
             throw new CliException($"--speed: {speed} must be finite and > 0");
         }
-        var client = new MqttManagedClient(new MqttManagedClientOptions(new MqttClientOptionsBuilder().WithTcpServer(parts[0], port).WithClientId($"reactortwin-sim-{reactor}").WithCleanSession(false).WithSessionExpiryInterval(3600).Build()), null, time, new Random(seed));
+        var client = new MqttManagedClient(new MqttManagedClientOptions(new MqttClientOptionsBuilder().WithTcpServer(parts[0], port).WithClientId($"reactortwin-sim-{reactor}").WithCleanSession(false).WithSessionExpiryInterval(3600).Build()), new TextWriterLogger(stderr, Microsoft.Extensions.Logging.LogLevel.Warning), time, new Random(seed));
         await using (client.ConfigureAwait(false))
         {
             await client.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -127,5 +127,34 @@ internal static class RunCommand
         }
 
         return 0;
+    }
+}
+
+/// <summary>A minimal logger that writes entries at or above a level to a <see cref="TextWriter"/> (the CLI's stderr),
+/// so a broker that cannot be reached is reported (<c>MQTT reconnect failed …</c>) instead of the simulator waiting
+/// silently.</summary>
+/// <param name="writer">Destination.</param>
+/// <param name="minimum">Lowest level written.</param>
+internal sealed class TextWriterLogger(TextWriter writer, Microsoft.Extensions.Logging.LogLevel minimum) : Microsoft.Extensions.Logging.ILogger
+{
+    private readonly object _gate = new();
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= minimum;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        ArgumentNullException.ThrowIfNull(formatter);
+        if (!IsEnabled(logLevel))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            writer.WriteLine($"{logLevel.ToString().ToLowerInvariant()}: {formatter(state, exception)}");
+        }
     }
 }
