@@ -7,7 +7,7 @@ public class RunCommandTests : CliHarness
     {
         string path = Path.Combine(Dir, "appsettings.json");
         File.WriteAllText(path, """
-            { "ReactorTwin": { "Broker": { "Port": 70000 }, "Reactors": [
+            { "ReactorTwin": { "Broker": { "Port": 70000 }, "JournalPath": "/nonexistent-reactortwin-dir/j.db", "Reactors": [
               { "Id": "r 1", "Model": "cho", "Channels": [ { "Component": "sugar", "NoiseSd": 0.2 } ], "Design": { "GLC": [38, 18] }, "Policy": "bayes" },
               { "Id": "r2", "Model": "nosuchmodel", "Channels": [] } ] } }
             """);
@@ -17,6 +17,7 @@ public class RunCommandTests : CliHarness
         foreach (var expected in new[]
         {
             "ReactorTwin:Broker:Port: 70000 is not a TCP port",
+            "ReactorTwin:JournalPath: the directory '/nonexistent-reactortwin-dir' does not exist",
             "ReactorTwin:Reactors:0:Id: 'r 1' must be",
             "ReactorTwin:Reactors:0:Channels:0:Component: 'sugar' is not a state component of model 'cho'",
             "ReactorTwin:Reactors:0:Design:GLC: give [lower, upper]",

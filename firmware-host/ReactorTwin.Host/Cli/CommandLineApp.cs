@@ -68,6 +68,11 @@ public static class CommandLineApp
             stderr.WriteLine("error: " + ex.Message);
             return UsageError;
         }
+        catch (Runtime.JournalException ex)
+        {
+            stderr.WriteLine("error: " + ex.Message);
+            return 1;
+        }
     }
 
     private static Command SimulateCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)

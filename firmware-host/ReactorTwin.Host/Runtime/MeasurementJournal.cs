@@ -26,7 +26,19 @@ public sealed class MeasurementJournal : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        _db.Open();
+        try
+        {
+            _db.Open();
+        }
+        catch (SqliteException ex)
+        {
+            _db.Dispose();
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            throw new JournalException(dir is not null && !Directory.Exists(dir)
+                ? $"cannot open journal '{path}': the directory '{dir}' does not exist"
+                : $"cannot open journal '{path}': {ex.Message}", ex);
+        }
+
         CheckSchema(path);
         Execute("PRAGMA journal_mode=WAL;");
         Execute("PRAGMA synchronous=FULL;");
@@ -73,7 +85,7 @@ public sealed class MeasurementJournal : IDisposable
         void Fail(string message)
         {
             _db.Dispose();
-            throw new JournalFormatException(message);
+            throw new JournalException(message);
         }
     }
 
@@ -193,22 +205,23 @@ public sealed class MeasurementJournal : IDisposable
     }
 }
 
-/// <summary>A journal file of a format this build does not read; the file was not changed.</summary>
-public sealed class JournalFormatException : Exception
+/// <summary>A journal that cannot be used: it cannot be opened, or its format is not the one this build reads (the file
+/// was not changed).</summary>
+public sealed class JournalException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public JournalFormatException()
+    public JournalException()
     {
     }
 
     /// <summary>Creates the exception with a message.</summary>
-    public JournalFormatException(string message)
+    public JournalException(string message)
         : base(message)
     {
     }
 
     /// <summary>Creates the exception with a message and a cause.</summary>
-    public JournalFormatException(string message, Exception innerException)
+    public JournalException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

@@ -124,6 +124,16 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             errors.Add($"{p}:Broker:KeepAliveSeconds: {options.Broker.KeepAliveSeconds} is outside 5–65535");
         }
 
+        string? journalDir = string.IsNullOrWhiteSpace(options.JournalPath) ? null : Path.GetDirectoryName(Path.GetFullPath(options.JournalPath));
+        if (string.IsNullOrWhiteSpace(options.JournalPath))
+        {
+            errors.Add($"{p}:JournalPath: must be set");
+        }
+        else if (journalDir is not null && !Directory.Exists(journalDir))
+        {
+            errors.Add($"{p}:JournalPath: the directory '{journalDir}' does not exist");
+        }
+
         if (options.Reactors.Count == 0)
         {
             errors.Add($"{p}:Reactors: configure at least one reactor");

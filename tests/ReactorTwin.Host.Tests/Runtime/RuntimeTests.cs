@@ -88,6 +88,14 @@ public sealed class RuntimeTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Journal_ThatCannotBeOpened_ThrowsJournalExceptionNamingIt()
+    {
+        var e = Assert.Throws<JournalException>(() => new MeasurementJournal(_dir)); // a directory, not a file
+        Assert.Contains("cannot open journal", e.Message, StringComparison.Ordinal);
+        Assert.Contains(_dir, e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("old")]
     [InlineData("newer")]
@@ -105,7 +113,7 @@ public sealed class RuntimeTests : IDisposable
         }
 
         byte[] before = File.ReadAllBytes(path);
-        var e = Assert.Throws<JournalFormatException>(() => new MeasurementJournal(path));
+        var e = Assert.Throws<JournalException>(() => new MeasurementJournal(path));
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
         Assert.Contains(kind == "old" ? "older reactortwin" : "newer reactortwin", e.Message, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(path));
