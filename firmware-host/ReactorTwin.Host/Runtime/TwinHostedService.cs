@@ -166,7 +166,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
                 int i = model.IndexOfState(ch.Component);
                 string unit = i < model.SpeciesCount ? model.Species[i].Unit : model.CellPhases[i - model.SpeciesCount].Unit;
                 string id = $"reactortwin_{rc.Id}_{ch.Component}".ToLowerInvariant();
-                string config = string.Create(CultureInfo.InvariantCulture, $"{{\"name\":\"{rc.Id} {ch.Component} (twin)\",\"unique_id\":\"{id}\",\"state_topic\":\"reactortwin/{rc.Id}/+/twin/{ch.Component}\",\"value_template\":\"{{{{ value_json.mean }}}}\",\"unit_of_measurement\":\"{unit}\",\"availability_topic\":\"reactortwin/{rc.Id}/$state\",\"payload_available\":\"ready\",\"payload_not_available\":\"lost\",\"json_attributes_topic\":\"reactortwin/{rc.Id}/twin/parameters\"}}");
+                string config = string.Create(CultureInfo.InvariantCulture, $"{{\"name\":\"{rc.Id} {ch.Component} (twin)\",\"unique_id\":\"{id}\",\"state_topic\":\"reactortwin/{rc.Id}/+/twin/{ch.Component}\",\"value_template\":\"{{{{ value_json.mean }}}}\",\"unit_of_measurement\":\"{unit}\",\"availability\":[{{\"topic\":\"{HostStateTopic}\"}},{{\"topic\":\"reactortwin/{rc.Id}/$state\"}}],\"availability_mode\":\"all\",\"payload_available\":\"ready\",\"payload_not_available\":\"lost\",\"json_attributes_topic\":\"reactortwin/{rc.Id}/twin/parameters\"}}");
                 await _bus.PublishAsync(new MqttMessage($"homeassistant/sensor/{id}/config", Encoding.UTF8.GetBytes(config), MqttQualityOfService.AtLeastOnce, retain: true)).ConfigureAwait(false);
             }
         }

@@ -85,24 +85,45 @@ public sealed class HostProcessTests : IDisposable
         SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 2, NoiseSd = 0.2 };
         using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "proc", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = 3, Batches = 1, StepHours = 0.02 }, plantBus, scheduler);
 
+        // A dashboard's view: the host's $state (its last will says "lost") and Home Assistant discovery.
+        var states = new List<string>();
+        var discovery = new List<(string Topic, JsonElement Config)>();
+        using var stateWatch = plantBus.Subscribe("reactortwin/host/proc-host/$state").Subscribe(m => { lock (states) { states.Add(m.PayloadAsString()); } });
+        using var discoveryWatch = plantBus.Subscribe("homeassistant/sensor/+/config").Subscribe(m => { lock (discovery) { discovery.Add((m.Topic, JsonDocument.Parse(m.Payload).RootElement.Clone())); } });
+        string LastState() { lock (states) { return states.Count == 0 ? "" : states[^1]; } }
+        int DiscoveryCount() { lock (discovery) { return discovery.Count; } }
+
         var host = StartHost(config);
         try
         {
             await WaitUntil(() => plantClient.IsConnected && File.Exists(journalPath), TimeSpan.FromSeconds(30), () => "host or plant did not start");
             await Task.Delay(1000); // the host subscribes after connecting
+            await WaitUntil(() => LastState() == "ready" && DiscoveryCount() >= 2, TimeSpan.FromSeconds(30), () => $"state '{LastState()}', {DiscoveryCount()} discovery configs");
+            lock (discovery)
+            {
+                var glc = discovery.First(d => d.Topic == "homeassistant/sensor/reactortwin_proc_glc/config").Config;
+                Assert.Equal("mM", glc.GetProperty("unit_of_measurement").GetString());
+                Assert.Contains(glc.GetProperty("availability").EnumerateArray(), a => a.GetProperty("topic").GetString() == "reactortwin/host/proc-host/$state");
+            }
+
             reactor.Start();
             int Sent() => reactor.ReadingsSent.Values.Sum();
             scheduler.AdvanceBy(TimeSpan.FromHours(24));
             await WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"journal {JournalCount(journalPath)} of {Sent()}");
 
-            host.Kill(); // SIGKILL: no graceful shutdown, no last words
+            host.Kill(); // SIGKILL: no graceful shutdown, no last words (but the broker publishes the will)
             await host.WaitForExitAsync();
+            await WaitUntil(() => LastState() == "lost", TimeSpan.FromSeconds(30), () => $"state after the kill: '{LastState()}'");
             scheduler.AdvanceBy(TimeSpan.FromHours(24)); // the plant keeps measuring; the broker queues for the host's session
             long beforeRestart = JournalCount(journalPath);
             Assert.True(beforeRestart < Sent());
 
             host = StartHost(config);
             await WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"after the restart: journal {JournalCount(journalPath)} of {Sent()}");
+            await WaitUntil(() => LastState() == "ready", TimeSpan.FromSeconds(30), () => $"state after the restart: '{LastState()}'");
+            int before = DiscoveryCount();
+            await plantBus.PublishAsync(new MqttMessage("homeassistant/status", "online"u8.ToArray(), MqttQualityOfService.AtLeastOnce));
+            await WaitUntil(() => DiscoveryCount() >= before + 2, TimeSpan.FromSeconds(30), () => "no discovery after homeassistant/status online");
             scheduler.AdvanceBy(TimeSpan.FromHours(10));
             await WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"journal {JournalCount(journalPath)} of {Sent()}");
             await WaitUntil(
@@ -120,6 +141,15 @@ public sealed class HostProcessTests : IDisposable
                 var last = predictions[^1];
                 Assert.True(last.GetProperty("lo95").GetDouble() < last.GetProperty("mean").GetDouble());
             }
+
+            // SIGTERM: graceful shutdown says "sleeping".
+            using (var term = Process.Start("kill", ["-TERM", host.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            await host.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await WaitUntil(() => LastState() == "sleeping", TimeSpan.FromSeconds(30), () => $"state after SIGTERM: '{LastState()}'");
         }
         finally
         {
