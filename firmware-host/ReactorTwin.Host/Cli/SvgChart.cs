@@ -28,6 +28,10 @@ internal static class SvgChart
             x1 = x0 + 1;
         }
 
+        double xStep = NiceStep(x1 - x0);
+        x0 = Math.Floor((x0 / xStep) + 1e-9) * xStep;
+        x1 = Math.Ceiling((x1 / xStep) - 1e-9) * xStep;
+
         Func<double, double> fy = logY ? Math.Log10 : v => v;
         double y0 = ys.Length > 0 ? ys.Min(fy) : 0, y1 = ys.Length > 0 ? ys.Max(fy) : 1;
         if (logY)
@@ -41,6 +45,14 @@ internal static class SvgChart
             y1 = y0 + 1;
         }
 
+        double yStep = 1.0;
+        if (!logY)
+        {
+            yStep = NiceStep(y1 - y0);
+            y0 = Math.Floor((y0 / yStep) + 1e-9) * yStep;
+            y1 = Math.Ceiling((y1 / yStep) - 1e-9) * yStep;
+        }
+
         double Px(double x) => Left + ((x - x0) / (x1 - x0) * (Width - Left - Right));
         double Py(double y) => Height - Bottom - ((fy(y) - y0) / (y1 - y0) * (Height - Top - Bottom));
         var inv = CultureInfo.InvariantCulture;
@@ -50,18 +62,20 @@ internal static class SvgChart
         sb.Append(inv, $"<text x=\"{Width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
         sb.Append(inv, $"<line x1=\"{Left}\" y1=\"{Height - Bottom}\" x2=\"{Width - Right}\" y2=\"{Height - Bottom}\" stroke=\"black\"/>\n");
         sb.Append(inv, $"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Height - Bottom}\" stroke=\"black\"/>\n");
-        for (int i = 0; i <= 5; i++)
+        int xTicks = (int)Math.Round((x1 - x0) / xStep);
+        for (int i = 0; i <= xTicks; i++)
         {
-            double x = x0 + ((x1 - x0) * i / 5);
+            double x = x0 + (xStep * i);
             sb.Append(inv, $"<text x=\"{Px(x):F1}\" y=\"{Height - Bottom + 16}\" text-anchor=\"middle\">{x:G4}</text>\n");
         }
 
-        int yTicks = logY ? (int)(y1 - y0) : 5;
+        int yTicks = (int)Math.Round((y1 - y0) / yStep);
         for (int i = 0; i <= yTicks; i++)
         {
-            double v = y0 + ((y1 - y0) * i / yTicks);
+            double v = y0 + (yStep * i);
             double py = Height - Bottom - ((v - y0) / (y1 - y0) * (Height - Top - Bottom));
-            string label = logY ? (Math.Pow(10, v) * 100).ToString("G3", inv) + " %" : v.ToString("G3", inv);
+            double percent = Math.Pow(10, v) * 100;
+            string label = logY ? percent.ToString(percent >= 1 ? "#,0" : "G3", inv) + " %" : v.ToString("G4", inv);
             sb.Append(inv, $"<line x1=\"{Left}\" y1=\"{py:F1}\" x2=\"{Width - Right}\" y2=\"{py:F1}\" stroke=\"#ddd\"/>\n");
             sb.Append(inv, $"<text x=\"{Left - 6}\" y=\"{py + 4:F1}\" text-anchor=\"end\">{Escape(label)}</text>\n");
         }
@@ -133,6 +147,16 @@ internal static class SvgChart
         return sb.ToString();
 
         bool Ok(double v) => double.IsFinite(v) && (!logY || v > 0);
+    }
+
+    /// <summary>A "nice" tick step (1, 2, 2.5 or 5 × 10^k) giving about five intervals over <paramref name="range"/>.</summary>
+    private static double NiceStep(double range)
+    {
+        double raw = range / 5;
+        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double f = raw / magnitude;
+        double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
+        return nice * magnitude;
     }
 
     private static string Escape(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
