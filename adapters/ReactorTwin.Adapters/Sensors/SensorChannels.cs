@@ -6,8 +6,11 @@ namespace ReactorTwin.Adapters.Sensors;
 
 /// <summary>A DS18B20 temperature in °C.</summary>
 public sealed class Ds18b20TemperatureChannel(string name, Ds18b20 sensor, double plausibleMinimumCelsius = 0, double plausibleMaximumCelsius = 60)
-    : SensorChannel(name, "°C", plausibleMinimumCelsius, plausibleMaximumCelsius)
+    : SensorChannel(name, Celsius, plausibleMinimumCelsius, plausibleMaximumCelsius)
 {
+    /// <summary>The unit of its readings.</summary>
+    public const string Celsius = "°C";
+
     /// <inheritdoc/>
     protected override ChannelSample Sample() =>
         sensor.TryReadTemperatureCelsius(out double celsius, out string? failure) ? ChannelSample.Good(celsius) : ChannelSample.Fault(failure!);
@@ -102,11 +105,14 @@ public sealed class AtlasEzoChannel : SensorChannel
     private static string UnitOf(AtlasEzo ezo)
     {
         ArgumentNullException.ThrowIfNull(ezo);
-        return ezo.Circuit switch
-        {
-            AtlasEzoCircuit.Ph => "pH",
-            AtlasEzoCircuit.DissolvedOxygen => "mg/L",
-            _ => "mV",
-        };
+        return UnitOf(ezo.Circuit);
     }
+
+    /// <summary>The unit an EZO circuit reports: pH, mg/L (dissolved oxygen) or mV (ORP).</summary>
+    public static string UnitOf(AtlasEzoCircuit circuit) => circuit switch
+    {
+        AtlasEzoCircuit.Ph => "pH",
+        AtlasEzoCircuit.DissolvedOxygen => "mg/L",
+        _ => "mV",
+    };
 }

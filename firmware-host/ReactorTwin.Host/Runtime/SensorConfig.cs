@@ -280,10 +280,10 @@ public static class SensorSetup
 
     private static string UnitOf(SensorConfig s) => s.Driver switch
     {
-        "ds18b20" => "°C",
+        "ds18b20" => Ds18b20TemperatureChannel.Celsius,
         "ads1115" => s.Unit,
-        "ezo-ph" => "pH",
-        "ezo-do" => "mg/L",
-        _ => "mV",
+        "ezo-ph" => AtlasEzoChannel.UnitOf(AtlasEzoCircuit.Ph),
+        "ezo-do" => AtlasEzoChannel.UnitOf(AtlasEzoCircuit.DissolvedOxygen),
+        _ => AtlasEzoChannel.UnitOf(AtlasEzoCircuit.Orp),
     };
 }

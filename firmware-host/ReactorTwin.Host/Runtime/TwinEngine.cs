@@ -159,10 +159,8 @@ public sealed class TwinEngine : IDisposable
     {
         Handle(Restore);
         string batches = $"reactortwin/{_o.ReactorId}/+/batch";
-        _subscriptions.Add(Inbox(batches, $"reactortwin/{_o.ReactorId}/+/sensors/+").Subscribe(m =>
-            HandleThenAcknowledge(m, MqttTopic.Matches(batches, m.Topic) ? OnBatch : OnSensor)));
-        var accept = _bus.Subscribe(AcceptTopic);
-        _subscriptions.Add((_processing is null ? accept : System.Reactive.Linq.Observable.ObserveOn(accept, _processing)).Subscribe(m => Handle(() => OnAccept(m))));
+        _subscriptions.Add(Inbox(batches, $"reactortwin/{_o.ReactorId}/+/sensors/+", AcceptTopic).Subscribe(m =>
+            HandleThenAcknowledge(m, m.Topic == AcceptTopic ? OnAccept : MqttTopic.Matches(batches, m.Topic) ? OnBatch : OnSensor)));
     }
 
     /// <summary>The command topic that applies a waiting proposal (when <see cref="TwinOptions.AutoApply"/> is off):
@@ -210,16 +208,16 @@ public sealed class TwinEngine : IDisposable
     }
 
     /// <summary>
-    /// The reactor's messages on <paramref name="batchFilter"/> and <paramref name="sensorFilter"/>, merged in arrival
-    /// order into one queue on the processing scheduler (two queues would let a batch's end announcement overtake
-    /// readings that arrived before it). Each message's MQTT acknowledgement is deferred on arrival (on the receive
+    /// The reactor's messages on <paramref name="filters"/> (batch announcements, sensor readings, commands), merged in
+    /// arrival order into one queue on the processing scheduler (two queues would let a batch's end announcement
+    /// overtake readings that arrived before it). Each message's MQTT acknowledgement is deferred on arrival (on the receive
     /// thread) and sent only after the message has been journaled or rejected (<see cref="HandleThenAcknowledge"/>): a
     /// crash in between leaves it with the broker, which redelivers it, so no accepted measurement depends on the time
     /// it waited in the event loop.
     /// </summary>
-    private IObservable<MqttMessage> Inbox(string batchFilter, string sensorFilter)
+    private IObservable<MqttMessage> Inbox(params string[] filters)
     {
-        var merged = System.Reactive.Linq.Observable.Merge(_bus.Subscribe(batchFilter), _bus.Subscribe(sensorFilter));
+        var merged = System.Reactive.Linq.Observable.Merge(filters.Select(_bus.Subscribe));
         var source = System.Reactive.Linq.Observable.Do(merged, m => m.DeferAcknowledgement());
         return _processing is null ? source : System.Reactive.Linq.Observable.ObserveOn(source, _processing);
     }

@@ -19,6 +19,23 @@ public sealed class RuntimeTests : IDisposable
 
     private static MqttMessage Msg(string topic, string payload) => new(topic, Encoding.UTF8.GetBytes(payload));
 
+    /// <summary>The plant most engine tests run: reactor r1, GLC and LAC measured every 6 h with SD 0.2.</summary>
+    private static ReactorOptions GlcLacPlant(ReactionNetwork model, int seed, int batches)
+    {
+        static SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
+        return new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = seed, Batches = batches, StepHours = 0.02 };
+    }
+
+    /// <summary>The matching twin: GLC and LAC channels, and (optionally) initial glucose designed in [18, 38] mM.</summary>
+    private static TwinOptions GlcLacTwin(ReactionNetwork model, bool design = false, bool autoApply = true) => new()
+    {
+        ReactorId = "r1",
+        Model = model,
+        Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
+        Design = design ? new DesignSpace(model, [("GLC", 18, 38)]) : null,
+        AutoApply = autoApply,
+    };
+
     private static ReadingValidator Validator()
     {
         var v = new ReadingValidator(BuiltInModels.Load("cho"), "r1", [new TwinChannel("GLC", 0.2, 0, 0, 100)]);
@@ -196,15 +213,8 @@ public sealed class RuntimeTests : IDisposable
         {
             var scheduler = new HistoricalScheduler(Start);
             var bus = new InMemoryMessageBus();
-            SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
-            using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = 8, Batches = 2, StepHours = 0.02 }, bus, scheduler);
-            var options = new TwinOptions
-            {
-                ReactorId = "r1",
-                Model = model,
-                Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
-                Design = new DesignSpace(model, [("GLC", 18, 38)]), // d-optimal: its accumulated information is checkpointed
-            };
+            using var reactor = new SimulatedReactor(GlcLacPlant(model, 8, 2), bus, scheduler);
+            var options = GlcLacTwin(model, design: true); // d-optimal: its accumulated information is checkpointed
             using var journal = new MeasurementJournal(db);
             var proposals = new List<double>();
             using var sub = bus.Subscribe("reactortwin/r1/proposal").Subscribe(m =>
@@ -251,17 +261,8 @@ public sealed class RuntimeTests : IDisposable
         var model = BuiltInModels.Load("cho");
         var scheduler = new HistoricalScheduler(Start);
         var bus = new InMemoryMessageBus();
-        SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
-        using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = 4, Batches = 2, StepHours = 0.02 }, bus, scheduler);
-        using var engine = new TwinEngine(
-            new TwinOptions
-            {
-                ReactorId = "r1",
-                Model = model,
-                Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
-                Design = new DesignSpace(model, [("GLC", 18, 38)]),
-            },
-            bus);
+        using var reactor = new SimulatedReactor(GlcLacPlant(model, 4, 2), bus, scheduler);
+        using var engine = new TwinEngine(GlcLacTwin(model, design: true), bus);
         var proposals = new List<TwinEvent>();
         using var sub = engine.Events.Subscribe(e =>
         {
@@ -304,9 +305,8 @@ public sealed class RuntimeTests : IDisposable
                 dirty.PublishAsync(new MqttMessage(m.Topic.Replace("/sensors/GLC", "/sensors/pH", StringComparison.Ordinal), m.Payload)).GetAwaiter().GetResult();
             }
         });
-        SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
-        using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = 9, Batches = 1, StepHours = 0.02 }, plantBus, scheduler);
-        var options = new TwinOptions { ReactorId = "r1", Model = model, Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)] };
+        using var reactor = new SimulatedReactor(GlcLacPlant(model, 9, 1), plantBus, scheduler);
+        var options = GlcLacTwin(model);
         using var a = new TwinEngine(options, clean);
         using var b = new TwinEngine(options, dirty);
         a.Start();
@@ -358,18 +358,8 @@ public sealed class RuntimeTests : IDisposable
         var model = BuiltInModels.Load("cho");
         var scheduler = new HistoricalScheduler(Start);
         var bus = new InMemoryMessageBus();
-        SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
-        using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = 9, Batches = 2, StepHours = 0.02 }, bus, scheduler);
-        using var engine = new TwinEngine(
-            new TwinOptions
-            {
-                ReactorId = "r1",
-                Model = model,
-                Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
-                Design = new DesignSpace(model, [("GLC", 18, 38)]),
-                AutoApply = false,
-            },
-            bus);
+        using var reactor = new SimulatedReactor(GlcLacPlant(model, 9, 2), bus, scheduler);
+        using var engine = new TwinEngine(GlcLacTwin(model, design: true, autoApply: false), bus);
         var errors = new List<string>();
         var commands = new List<string>();
         string? proposal = null;

@@ -14,7 +14,7 @@ namespace ReactorTwin.Core.Estimation;
 public sealed class LogitTransformedDensity : ILogDensity
 {
     private readonly ILogDensity _inner;
-    private readonly double[] _lower, _width, _u, _gu;
+    private readonly double[] _lower, _width, _u, _gu, _s;
 
     /// <summary>Creates the view.</summary>
     /// <param name="inner">Density in u.</param>
@@ -48,6 +48,7 @@ public sealed class LogitTransformedDensity : ILogDensity
 
         _u = new double[d];
         _gu = new double[d];
+        _s = new double[d];
     }
 
     /// <inheritdoc />
@@ -80,7 +81,7 @@ public sealed class LogitTransformedDensity : ILogDensity
         double logJacobian = 0;
         for (int j = 0; j < _u.Length; j++)
         {
-            double s = Sigmoid(w[j]);
+            double s = _s[j] = Sigmoid(w[j]);
             _u[j] = _lower[j] + (_width[j] * s);
             logJacobian += Math.Log(_width[j]) + LogSigmoid(w[j]) + LogSigmoid(-w[j]);
         }
@@ -88,7 +89,7 @@ public sealed class LogitTransformedDensity : ILogDensity
         double f = _inner.Evaluate(_u, _gu);
         for (int j = 0; j < _u.Length; j++)
         {
-            double s = Sigmoid(w[j]);
+            double s = _s[j];
             gradient[j] = (_gu[j] * _width[j] * s * (1 - s)) + 1 - (2 * s);
         }
 
