@@ -9,7 +9,7 @@ public class RunCommandTests : CliHarness
         File.WriteAllText(path, """
             { "ReactorTwin": { "Broker": { "Port": 70000 }, "JournalPath": "/nonexistent-reactortwin-dir/j.db", "Reactors": [
               { "Id": "r 1", "Model": "cho", "Channels": [ { "Component": "sugar", "NoiseSd": 0.2 } ], "Design": { "GLC": [38, 18] }, "Policy": "bayes" },
-              { "Id": "r2", "Model": "nosuchmodel", "Channels": [] } ] } }
+              { "Id": "r2", "Model": "nosuchmodel", "Channels": [], "RefitBudgetSeconds": 0, "RefitMaxIterations": 0 } ] } }
             """);
         var (code, stdout, stderr) = Run("run", "--config", path);
         Assert.Equal(2, code);
@@ -24,6 +24,8 @@ public class RunCommandTests : CliHarness
             "ReactorTwin:Reactors:0:Policy: 'bayes'",
             "ReactorTwin:Reactors:1:Model:",
             "ReactorTwin:Reactors:1:Channels: configure at least one channel",
+            "ReactorTwin:Reactors:1:RefitBudgetSeconds: 0 must be a number of seconds > 0",
+            "ReactorTwin:Reactors:1:RefitMaxIterations: 0 must be ≥ 1",
         })
         {
             Assert.Contains(expected, stderr, StringComparison.Ordinal);

@@ -163,7 +163,7 @@ internal static class FitRunner
 
         var elapsed = time.GetElapsedTime(started);
         WriteResult(s, model, space, estimate, mle, lo, mid, hi, intervalKind, boot, samplerSummary, elapsed);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {mle.LogLikelihood:G8} at the best of {s.Starts} start(s) ({mle.FailedStarts.Count()} failed), {elapsed.TotalSeconds:F2} s; wrote {s.OutPath}"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {mle.LogLikelihood:G8} at the best of {s.Starts} start(s) ({mle.FailedStarts.Count()} failed, {mle.UnconvergedStarts.Count()} stopped before converging{(mle.Partial ? ", the best among them" : "")}), {elapsed.TotalSeconds:F2} s; wrote {s.OutPath}"));
         foreach (var (name, j) in space.Names.Select((n, j) => (n, j)))
         {
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-10} {estimate[space.Indices[j]],12:G5}  [{Natural(space, j, lo[j]),12:G5}, {Natural(space, j, hi[j]),12:G5}]"));
@@ -225,6 +225,7 @@ internal static class FitRunner
         w.WriteNumber("bestStart", mle.BestStart);
         w.WriteNumber("iterations", mle.Iterations);
         w.WriteString("exit", mle.Exit);
+        w.WriteBoolean("converged", !mle.Partial);
         w.WriteNumber("evaluations", mle.Evaluations);
         w.WriteStartArray("starts");
         foreach (var st in mle.Starts)
@@ -233,6 +234,7 @@ internal static class FitRunner
             Num("loglik", st.LogLikelihood);
             w.WriteNumber("iterations", st.Iterations);
             w.WriteString("exit", st.Exit);
+            w.WriteBoolean("converged", st.Converged);
             w.WriteEndObject();
         }
 

@@ -81,6 +81,14 @@ public sealed class ReactorConfig
     /// <summary>Directly attached sensors (GPIO/I2C/1-Wire) polled by this host; empty when every instrument
     /// publishes on MQTT itself.</summary>
     public List<SensorConfig> Sensors { get; set; } = [];
+
+    /// <summary>Wall time (s) allowed for the refit at the end of a batch, &gt; 0; default 60. The refit runs beside
+    /// the next batch's readings; one that runs out publishes the best point it reached, marked partial. Keep it well
+    /// under the turnaround between batches, so that the proposal reaches the reactor in time.</summary>
+    public double RefitBudgetSeconds { get; set; } = 60;
+
+    /// <summary>Quasi-Newton iterations allowed per refit, ≥ 1; default 500.</summary>
+    public int RefitMaxIterations { get; set; } = 500;
 }
 
 /// <summary>One accepted sensor channel.</summary>
@@ -166,6 +174,16 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             if (rc.Channels.Count == 0)
             {
                 errors.Add($"{rp}:Channels: configure at least one channel");
+            }
+
+            if (!(rc.RefitBudgetSeconds > 0) || !double.IsFinite(rc.RefitBudgetSeconds))
+            {
+                errors.Add($"{rp}:RefitBudgetSeconds: {rc.RefitBudgetSeconds} must be a number of seconds > 0");
+            }
+
+            if (rc.RefitMaxIterations < 1)
+            {
+                errors.Add($"{rp}:RefitMaxIterations: {rc.RefitMaxIterations} must be ≥ 1");
             }
 
             for (int c = 0; c < rc.Channels.Count; c++)

@@ -48,10 +48,24 @@ public sealed record TwinOptions
     /// measurement. Each prediction costs an LNA solve to the end of the batch, so a high-rate sensor (e.g. one reading
     /// per second) needs a throttle; the filter itself absorbs every measurement regardless.</summary>
     public double MinPredictionIntervalHours { get; init; }
+
+    /// <summary>Run the batch-end refit in the background (true: readings of the next batch are journaled and filtered
+    /// under the previous estimate while it runs, and its result, parameters and proposal are published when it ends),
+    /// or inline in the handling of the batch's end (false, default: deterministic in virtual time, for the demo and
+    /// tests).</summary>
+    public bool BackgroundRefit { get; init; }
+
+    /// <summary>Time allowed for one batch-end refit (on the engine's clock), &gt; 0; default 60 s. A refit that runs out
+    /// publishes the best point it reached, marked partial; the next batch's refit continues from there.</summary>
+    public TimeSpan RefitTimeBudget { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Quasi-Newton iterations allowed per refit (one warm-started start), ≥ 1; default 500.</summary>
+    public int RefitMaxIterations { get; init; } = 500;
 }
 
 /// <summary>Something the twin did, for progress views, reports and tests.</summary>
-/// <param name="Kind">measurement, rejection, prediction, refit, proposal.</param>
+/// <param name="Kind">measurement, rejection, prediction, prediction-end, refit-started, refit (one per parameter),
+/// refit-cancelled (by <see cref="TwinEngine.Dispose"/>), proposal, proposal-accepted.</param>
 /// <param name="Batch">Batch id.</param>
 /// <param name="TimeHours">Culture time (h) the event refers to.</param>
 /// <param name="Component">Component or parameter name ("" when none).</param>
@@ -71,8 +85,9 @@ public sealed record TwinEvent(string Kind, string Batch, double TimeHours, stri
 /// <c>reactortwin/&lt;reactor&gt;/twin/parameters</c>, and the design policy's proposal for the next batch goes to
 /// <c>reactortwin/&lt;reactor&gt;/proposal</c> and, when auto-apply is on, clamped to the safety bounds, to
 /// <c>reactortwin/&lt;reactor&gt;/control/batch/set</c>. A batch completes when its announcement is re-published with an
-/// end time (or when the next batch is announced). Predictions with a non-finite mean or a negative variance are never
-/// published (an error is). Message handling is serialised by a lock.
+/// end time (or when the next batch is announced); the refit runs under a time budget, inline or (with
+/// <see cref="TwinOptions.BackgroundRefit"/>) beside the next batch's readings. Predictions with a non-finite mean or a
+/// negative variance are never published (an error is). Message handling and applying a refit are serialised by a lock.
 /// </summary>
 public sealed class TwinEngine : IDisposable
 {
@@ -97,6 +112,11 @@ public sealed class TwinEngine : IDisposable
     private double _lastPredictionHours = double.NegativeInfinity;
     private string? _lastPredictionBatch;
     private readonly System.Reactive.Concurrency.IScheduler? _processing;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stopRefits = new();
+    private readonly object _refitGate = new();
+    private Task _refitChain = Task.CompletedTask;
+    private double[]? _refitWarmStart;
 
     /// <summary>Creates the engine (call <see cref="Start"/> to subscribe).</summary>
     /// <param name="options">The twin's settings.</param>
@@ -104,11 +124,15 @@ public sealed class TwinEngine : IDisposable
     /// <param name="journal">Durable journal, or null (demo without durability).</param>
     /// <param name="processing">Scheduler that runs message handling (e.g. an event loop, so that a refit never blocks
     /// the transport's receive loop); null handles messages on the delivering thread.</param>
-    public TwinEngine(TwinOptions options, IMessageBus bus, MeasurementJournal? journal = null, System.Reactive.Concurrency.IScheduler? processing = null)
+    /// <param name="time">Clock of the refit's time budget; null for the system clock.</param>
+    public TwinEngine(TwinOptions options, IMessageBus bus, MeasurementJournal? journal = null, System.Reactive.Concurrency.IScheduler? processing = null, TimeProvider? time = null)
     {
         _processing = processing;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(bus);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.RefitTimeBudget, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RefitMaxIterations, 1);
+        _time = time ?? TimeProvider.System;
         _o = options;
         _bus = bus;
         _journal = journal;
@@ -126,7 +150,7 @@ public sealed class TwinEngine : IDisposable
         }
 
         _space = new ParameterSpace(model, options.InitialParameters ?? model.NominalParameters());
-        _posterior = new StreamingPosterior(_space, d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, noise), noise, new StreamingOptions { MaxIterationsPerRefit = 500, GradientTolerance = 1e-6 });
+        _posterior = new StreamingPosterior(_space, d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, noise), noise, new StreamingOptions { MaxIterationsPerRefit = options.RefitMaxIterations, GradientTolerance = 1e-6, RefitTimeBudget = options.RefitTimeBudget });
         _prediction = _posterior.CreateState();
         if (options.Design is { } design)
         {
@@ -296,8 +320,27 @@ public sealed class TwinEngine : IDisposable
         }
     }
 
-    /// <summary>Completes the running batch (refit and proposal) without waiting for the next announcement.</summary>
-    public void CompleteRunningBatch() => Handle(CompleteRunning);
+    /// <summary>Completes the running batch (refit and proposal) without waiting for the next announcement, and waits
+    /// until every refit has been applied (background refits included).</summary>
+    public void CompleteRunningBatch()
+    {
+        Handle(CompleteRunning);
+        WaitForRefits(Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Waits until the refits started so far have been applied (or dropped by <see cref="Dispose"/>).</summary>
+    /// <param name="timeout">Longest wait; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    /// <returns>False if the wait timed out.</returns>
+    public bool WaitForRefits(TimeSpan timeout)
+    {
+        Task chain;
+        lock (_refitGate)
+        {
+            chain = _refitChain;
+        }
+
+        return chain.Wait(timeout);
+    }
 
     /// <summary>Runs <paramref name="action"/> under the engine's lock unless the engine has been disposed.</summary>
     /// <returns>Whether it ran (a message not handled is not acknowledged, so the broker redelivers it).</returns>
@@ -495,10 +538,66 @@ public sealed class TwinEngine : IDisposable
 
         string batch = _running;
         _running = null;
-        var fit = _posterior.CompleteBatch();
-        string exit = _posterior.LastRefitFailure ?? fit?.Exit ?? "no refit";
+        if (_posterior.CloseBatch() is not { } refit)
+        {
+            return;
+        }
+
+        // What the checkpoint after this refit covers: the journal up to here, and the batches announced so far (later
+        // ones are replayed from the journal after a restart).
+        var boundary = new RefitBoundary(batch, refit, _lastSeq, [.. _batchInfo.Select(b => new CheckpointBatch(b.Key, b.Value.Start, b.Value.Hours))]);
+        _events.OnNext(new TwinEvent("refit-started", batch, double.NaN, "", refit.CompletedBatches, double.NaN, double.NaN, ""));
+        var warmStart = _posterior.Parameters.ToArray();
+        if (!_o.BackgroundRefit || _replaying)
+        {
+            ApplyRefit(boundary, RunRefit(refit, warmStart));
+            return;
+        }
+
+        // One refit at a time, in batch order, each warm-started where the previous one ended.
+        lock (_refitGate)
+        {
+            _refitChain = _refitChain.ContinueWith(
+                _ =>
+                {
+                    try
+                    {
+                        var outcome = RunRefit(refit, _refitWarmStart ?? warmStart);
+                        Handle(() => ApplyRefit(boundary, outcome));
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        // Nothing may escape a background task unseen: the batch keeps the previous estimate, and says why.
+                        Handle(() => PublishError($"reactortwin/{_o.ReactorId}/{batch}/twin", $"refit of batch {batch} failed: {ex.Message}"));
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.LongRunning,
+                TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Runs a refit under the budget (on any thread; touches no engine state but the next warm start).</summary>
+    private StreamingRefitOutcome RunRefit(StreamingRefit refit, double[] warmStart)
+    {
+        var outcome = refit.Run(warmStart, computeCovariance: true, _time, _stopRefits.Token);
+        if (outcome.Failure is null)
+        {
+            var theta = (double[])warmStart.Clone();
+            _space.ToNatural(outcome.Estimate, theta);
+            _refitWarmStart = theta;
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Takes a refit's estimate, publishes it with intervals, proposes the next batch and checkpoints.</summary>
+    private void ApplyRefit(RefitBoundary boundary, StreamingRefitOutcome outcome)
+    {
+        _posterior.ApplyRefit(outcome);
+        string exit = outcome.Exit;
         var theta = _posterior.Parameters.ToArray();
-        var cov = _posterior.EstimateCovariance();
+        var cov = outcome.Covariance;
         var u = _posterior.Estimate;
         var sb = new StringBuilder("{\"$refit\":");
         sb.Append(JsonSerializer.Serialize(exit, RuntimeJson.Default.String));
@@ -514,35 +613,37 @@ public sealed class TwinEngine : IDisposable
             }
 
             double value = theta[_space.Indices[j]];
-            _events.OnNext(new TwinEvent("refit", batch, double.NaN, name, value, lo, hi, exit));
+            _events.OnNext(new TwinEvent("refit", boundary.Batch, double.NaN, name, value, lo, hi, exit));
             sb.Append(CultureInfo.InvariantCulture, $",\"{name}\":{{\"value\":{value:R},\"lo95\":{Json(lo)},\"hi95\":{Json(hi)}}}");
         }
 
         sb.Append('}');
         Publish($"reactortwin/{_o.ReactorId}/twin/parameters", sb.ToString(), retain: true);
         Propose(theta);
-        Checkpoint();
+        Checkpoint(boundary);
     }
 
-    /// <summary>Saves the twin's state (estimate, completed data, batches, proposal count) covering the journal up to
-    /// the last entry processed.</summary>
-    private void Checkpoint()
+    /// <summary>Saves the twin's state (estimate, completed data, batches, proposal count, policy state, waiting
+    /// proposal) as of a refit: it covers the journal up to the entry that closed the refit's batch, so a restart
+    /// replays what came after (the next batch's announcement and readings) even if they were handled while the refit
+    /// ran.</summary>
+    private void Checkpoint(RefitBoundary boundary)
     {
         if (_journal is null)
         {
             return;
         }
 
-        var snap = _posterior.Snapshot();
+        var snap = _posterior.SnapshotAsOf(boundary.Refit);
         var state = new TwinCheckpoint(
             snap.Estimate,
             [.. snap.Completed.Select(r => new CheckpointRow(r.Batch, r.Name, _batchInfo[r.Batch].Start + TimeSpan.FromHours(r.TimeHours), r.TimeHours, r.Value))],
             snap.CompletedBatches,
-            [.. _batchInfo.Select(b => new CheckpointBatch(b.Key, b.Value.Start, b.Value.Hours))],
+            boundary.Batches,
             _proposals,
             (_policy as IDesignPolicyState)?.SaveState(),
             _pending);
-        _journal.SaveCheckpoint(_o.ReactorId, _lastSeq, JsonSerializer.Serialize(state, RuntimeJson.Default.TwinCheckpoint));
+        _journal.SaveCheckpoint(_o.ReactorId, boundary.JournalSeq, JsonSerializer.Serialize(state, RuntimeJson.Default.TwinCheckpoint));
     }
 
     private void Propose(double[] theta)
@@ -611,9 +712,10 @@ public sealed class TwinEngine : IDisposable
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
-    /// <remarks>Stops taking messages, waits for the one being handled (e.g. a refit on the processing scheduler) to
+    /// <remarks>Stops taking messages, cancels a running refit (it stops at its next evaluation and is not applied: the
+    /// last checkpoint stays, and a restart replays and refits the batch), waits for the message being handled to
     /// finish, and completes <see cref="Events"/>; messages still queued for the processing scheduler are dropped
-    /// unacknowledged (the broker redelivers them to the next session).</remarks>
+    /// unacknowledged (the broker redelivers them to the next session). Waits at most 10 s for the cancelled refit.</remarks>
     public void Dispose()
     {
         foreach (var s in _subscriptions)
@@ -621,6 +723,13 @@ public sealed class TwinEngine : IDisposable
             s.Dispose();
         }
 
+        bool refitRunning;
+        lock (_refitGate)
+        {
+            refitRunning = !_refitChain.IsCompleted;
+        }
+
+        _stopRefits.Cancel();
         lock (_gate)
         {
             if (_disposed)
@@ -628,10 +737,18 @@ public sealed class TwinEngine : IDisposable
                 return;
             }
 
+            if (refitRunning)
+            {
+                _events.OnNext(new TwinEvent("refit-cancelled", "", double.NaN, "", double.NaN, double.NaN, double.NaN, "stopped by shutdown, not applied; a restart refits the batch"));
+            }
+
             _disposed = true;
             _events.OnCompleted();
             _events.Dispose();
         }
+
+        // Outside the lock: the refit's last step (applying its result) takes the lock and then sees _disposed.
+        WaitForRefits(TimeSpan.FromSeconds(10));
     }
 }
 
@@ -654,6 +771,13 @@ internal sealed partial class RuntimeJson : System.Text.Json.Serialization.JsonS
 /// <param name="PolicyState">The design policy's state (<see cref="ReactorTwin.Core.Design.IDesignPolicyState"/>), or null.</param>
 /// <param name="Pending">The proposal waiting for acceptance, or null.</param>
 internal sealed record TwinCheckpoint(double[] Estimate, CheckpointRow[] Completed, int CompletedBatches, CheckpointBatch[] Batches, int Proposals, double[]? PolicyState = null, PendingProposal? Pending = null);
+
+/// <summary>Where a refit's checkpoint stands in the journal.</summary>
+/// <param name="Batch">The batch whose completion started the refit.</param>
+/// <param name="Refit">The refit.</param>
+/// <param name="JournalSeq">The last journal entry handled before the refit started.</param>
+/// <param name="Batches">Every batch announced up to then.</param>
+internal sealed record RefitBoundary(string Batch, StreamingRefit Refit, long JournalSeq, CheckpointBatch[] Batches);
 
 /// <summary>A proposal waiting for <c>proposal/accept/set</c>.</summary>
 /// <param name="Id">Proposal number.</param>

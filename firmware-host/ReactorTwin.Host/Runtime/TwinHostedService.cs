@@ -59,8 +59,8 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
         {
             var loop = new System.Reactive.Concurrency.EventLoopScheduler(ts => new Thread(ts) { IsBackground = true, Name = $"twin-{rc.Id}" });
             _loops.Add(loop);
-            var engine = new TwinEngine(ToTwinOptions(rc), _bus, _journal, loop);
-            _subscriptions.Add(engine.Events.Subscribe(e => OnEvent(rc.Id, e)));
+            var engine = new TwinEngine(ToTwinOptions(rc), _bus, _journal, loop, time);
+            engine.Events.Subscribe(e => OnEvent(rc.Id, e)); // ends when the engine completes its events at disposal
             engine.Start();
             _engines.Add(engine);
             LogStarted(logger, rc.Id, engine.Replayed);
@@ -102,9 +102,14 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
         await PublishDiscoveryAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Graceful shutdown (SIGTERM/SIGINT), bounded: the sensors and engines stop first (a running refit is cancelled
+    /// and not applied; at most 10 s), then <c>sleeping</c> is queued last and the MQTT client drains its queue to the
+    /// broker before it disconnects (at most <see cref="MqttManagedClientOptions.DrainTimeout"/>, 5 s), so the
+    /// dashboards see <c>sleeping</c> rather than a stale <c>ready</c>.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await PublishStateAsync("sleeping").ConfigureAwait(false);
         foreach (var s in _subscriptions)
         {
             s.Dispose();
@@ -120,6 +125,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             l.Dispose();
         }
 
+        await PublishStateAsync("sleeping").ConfigureAwait(false);
         if (_mqtt is not null)
         {
             await _mqtt.StopAsync().ConfigureAwait(false);
@@ -185,6 +191,12 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             case "refit":
                 LogEstimate(logger, reactor, e.Component, e.Value, e.Lower, e.Upper);
                 break;
+            case "refit-started":
+                LogRefitStarted(logger, reactor, e.Batch, (int)e.Value);
+                break;
+            case "refit-cancelled":
+                LogRefitCancelled(logger, reactor, e.Detail);
+                break;
         }
     }
 
@@ -207,6 +219,9 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             SafetyBounds = rc.SafetyBounds.ToDictionary(kv => kv.Key, kv => (kv.Value[0], kv.Value[1])),
             Policy = rc.Policy,
             AutoApply = rc.AutoApply,
+            BackgroundRefit = true,
+            RefitTimeBudget = TimeSpan.FromSeconds(rc.RefitBudgetSeconds),
+            RefitMaxIterations = rc.RefitMaxIterations,
         };
     }
 
@@ -221,6 +236,12 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Reactor}: next batch {Component} = {Value} ({Objective})")]
     private static partial void LogProposal(ILogger logger, string reactor, string component, double value, string objective);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Reactor}: batch {Batch} ended; refitting on {Batches} completed batch(es)")]
+    private static partial void LogRefitStarted(ILogger logger, string reactor, string batch, int batches);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Reactor}: refit cancelled: {Detail}")]
+    private static partial void LogRefitCancelled(ILogger logger, string reactor, string detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Reactor}: {Parameter} = {Value:G4} [{Lower:G3}, {Upper:G3}]")]
     private static partial void LogEstimate(ILogger logger, string reactor, string parameter, double value, double lower, double upper);

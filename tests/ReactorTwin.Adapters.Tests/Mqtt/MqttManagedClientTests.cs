@@ -146,6 +146,57 @@ public sealed class MqttManagedClientTests : IDisposable
     }
 
     [Fact]
+    public async Task StopAsync_Connected_PublishesEveryQueuedMessageBeforeDisconnecting()
+    {
+        // A graceful shutdown queues its last words ("sleeping") and stops at once: they must reach the broker.
+        var server = new FakeServer(MqttProtocolVersion.V500);
+        var options = new MqttManagedClientOptions(server.Options(o => o with { KeepAlivePeriod = TimeSpan.Zero }));
+        await using var managed = new MqttManagedClient(options, timeProvider: new ManualTimeProvider());
+        await managed.StartAsync();
+        var (s, _) = await server.AcceptAndAckAsync();
+        await MqttClientTests.WaitUntilAsync(() => managed.IsConnected);
+        for (int i = 1; i <= 3; i++)
+        {
+            await managed.EnqueueAsync(Msg($"state/{i}"));
+        }
+
+        var stop = managed.StopAsync();
+        for (int i = 1; i <= 3; i++)
+        {
+            var pub = await s.ExpectAsync<MqttPublishPacket>();
+            Assert.Equal($"state/{i}", pub.Message.Topic);
+            Assert.False(stop.IsCompleted, "stopped before the queue was drained");
+            await s.SendAsync(new MqttPublishAckPacket(MqttPacketType.PubAck, pub.PacketId));
+        }
+
+        await s.ExpectAsync<MqttDisconnectPacket>();
+        await stop.Within();
+        Assert.Equal(3, managed.PublishedMessageCount);
+        Assert.Equal(0, managed.PendingMessageCount);
+    }
+
+    [Fact]
+    public async Task StopAsync_BrokerNeverAcknowledges_GivesUpAfterTheDrainTimeoutAndKeepsTheMessage()
+    {
+        var time = new ManualTimeProvider();
+        var server = new FakeServer(MqttProtocolVersion.V500);
+        var options = new MqttManagedClientOptions(server.Options(o => o with { KeepAlivePeriod = TimeSpan.Zero })) { DrainTimeout = TimeSpan.FromSeconds(5), QueueDirectory = _dir };
+        await using var managed = new MqttManagedClient(options, timeProvider: time);
+        await managed.StartAsync();
+        var (s, _) = await server.AcceptAndAckAsync();
+        await MqttClientTests.WaitUntilAsync(() => managed.IsConnected);
+        await managed.EnqueueAsync(Msg("state"));
+        await s.ExpectAsync<MqttPublishPacket>(); // never acknowledged
+        var stop = managed.StopAsync();
+        time.Advance(TimeSpan.FromSeconds(4));
+        await Task.Delay(50);
+        Assert.False(stop.IsCompleted, "gave up before the drain timeout");
+        time.Advance(TimeSpan.FromSeconds(1));
+        await stop.Within();
+        Assert.Equal(1, managed.PendingMessageCount); // still in the durable log for the next start
+    }
+
+    [Fact]
     public async Task DurableQueue_ProcessRestart_ReplaysUnpublishedMessagesInOrder()
     {
         var server = new FakeServer(MqttProtocolVersion.V500);

@@ -74,6 +74,47 @@ public sealed class StreamingPosteriorTests
     }
 
     [Fact]
+    public void RefitAppliedDuringTheNextBatch_RefiltersItUnderTheNewEstimate()
+    {
+        // Refit of batch b0 run "in the background": b1's first readings are filtered under the old θ̂ meanwhile;
+        // once applied, the filtered state must equal that of a posterior that refitted before b1 began.
+        var (cho, rows) = ChoRows(batches: 2, seed: 7);
+        var space = new ParameterSpace(cho);
+        IDataLikelihood Lik(ObservationSet d) => new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(cho, space.Indices), d);
+        var first = rows.Where(r => r.Batch == "b0").ToList();
+        var second = rows.Where(r => r.Batch == "b1" && r.TimeHours <= 36).ToList();
+
+        var inline = new StreamingPosterior(space, Lik, Noise(cho));
+        first.ForEach(r => inline.AddMeasurement(r.Batch, r.TimeHours, r.Name, r.Value));
+        inline.CompleteBatch();
+        second.ForEach(r => inline.AddMeasurement(r.Batch, r.TimeHours, r.Name, r.Value));
+
+        var deferred = new StreamingPosterior(space, Lik, Noise(cho));
+        first.ForEach(r => deferred.AddMeasurement(r.Batch, r.TimeHours, r.Name, r.Value));
+        var refit = deferred.CloseBatch()!;
+        var oldEstimate = deferred.Estimate;
+        second.ForEach(r => deferred.AddMeasurement(r.Batch, r.TimeHours, r.Name, r.Value));
+        var outcome = refit.Run(deferred.Parameters, computeCovariance: false);
+        Assert.Equal(oldEstimate, deferred.Estimate); // running a refit does not touch the posterior
+        deferred.ApplyRefit(outcome);
+
+        Assert.Equal(inline.Estimate, deferred.Estimate);
+        Assert.Equal(inline.FilterTime, deferred.FilterTime);
+        for (int i = 0; i < inline.Filtered.Mean.Length; i++)
+        {
+            Assert.Equal(inline.Filtered.Mean[i], deferred.Filtered.Mean[i], 1e-12 * (1 + Math.Abs(inline.Filtered.Mean[i])));
+        }
+
+        for (int i = 0; i < inline.Filtered.Covariance.Length; i++)
+        {
+            Assert.Equal(inline.Filtered.Covariance[i], deferred.Filtered.Covariance[i], 1e-12 * (1 + Math.Abs(inline.Filtered.Covariance[i])));
+        }
+
+        Assert.Equal(1, deferred.SnapshotAsOf(refit).CompletedBatches);
+        Assert.Equal(first.Count, deferred.SnapshotAsOf(refit).Completed.Count);
+    }
+
+    [Fact]
     public void EachMeasurement_AdvancesTheFilterAndPulls_TheMeanTowardTheData()
     {
         var (cho, rows) = ChoRows(batches: 1, seed: 5);

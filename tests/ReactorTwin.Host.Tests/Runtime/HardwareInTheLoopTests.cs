@@ -15,6 +15,11 @@ namespace ReactorTwin.Host.Tests.Runtime;
 public sealed class HardwareInTheLoopTests : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The twin's refit budget here. A proposal follows the refit by the covariance (14 gradient evaluations,
+    /// under 1 s idle), so waiting 120 s for it leaves a margin of 5× over budget plus covariance even with both cores
+    /// busy (the first refit needs about 30 s idle for its 500 iterations, and is cut at the budget).</summary>
+    private static readonly TimeSpan RefitBudget = TimeSpan.FromSeconds(20);
     private readonly string _dir = Directory.CreateTempSubdirectory("reactortwin-hil-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -25,20 +30,6 @@ public sealed class HardwareInTheLoopTests : IDisposable
         {
             MaxPendingMessages = 100_000,
         }, null, TimeProvider.System, new Random(1));
-
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                Assert.Fail($"timed out after {timeout.TotalSeconds} s: {describe()}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
 
     [Fact]
     public async Task HostAndSimulatorThroughMosquitto_BrokerRestartedMidBatch_NoMeasurementLostAndProposalsInDesignSpace()
@@ -65,6 +56,8 @@ public sealed class HardwareInTheLoopTests : IDisposable
                 Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
                 Design = new DesignSpace(model, [("GLC", 18, 38)]),
                 SafetyBounds = new Dictionary<string, (double, double)> { ["GLC"] = (18, 38) },
+                BackgroundRefit = true, // as `reactortwin run` does: the refit runs beside the next batch's readings
+                RefitTimeBudget = RefitBudget,
             },
             twinBus,
             journal,
@@ -93,7 +86,8 @@ public sealed class HardwareInTheLoopTests : IDisposable
             }
         });
         engine.Start();
-        await WaitUntil(() => twinClient.IsConnected && plantClient.IsConnected, TimeSpan.FromSeconds(20), () => "clients did not connect");
+        // A loopback CONNECT/CONNACK takes milliseconds; 20 s also covers two failed attempts (1 s, 2 s backoff).
+        await Eventually.WaitUntil(() => twinClient.IsConnected && plantClient.IsConnected, TimeSpan.FromSeconds(20), () => "clients did not connect");
         reactor.Start();
         int Sent() => reactor.ReadingsSent.Values.Sum();
 
@@ -103,7 +97,8 @@ public sealed class HardwareInTheLoopTests : IDisposable
             scheduler.AdvanceBy(TimeSpan.FromHours(4));
         }
 
-        await WaitUntil(() => journal.Count("hil") == Sent(), TimeSpan.FromSeconds(60), () => $"journal {journal.Count("hil")} of {Sent()}");
+        // 18 readings through the broker, each journaled with one SQLite commit (milliseconds): 60 s is generous.
+        await Eventually.WaitUntil(() => journal.Count("hil") == Sent(), TimeSpan.FromSeconds(60), () => $"journal {journal.Count("hil")} of {Sent()}");
         await broker.StopAsync();
         for (int h = 36; h < 60; h += 4)
         {
@@ -112,14 +107,18 @@ public sealed class HardwareInTheLoopTests : IDisposable
 
         Assert.True(journal.Count("hil") < Sent(), "readings during the outage cannot have arrived yet");
         await broker.StartProcessAsync();
-        await WaitUntil(() => journal.Count("hil") == Sent(), TimeSpan.FromSeconds(90), () => $"after the restart: journal {journal.Count("hil")} of {Sent()}");
+        // Both clients reconnect within their next backoff delay (the broker was down for about a second: ≤ 4 s), then
+        // the plant's queue of 12 readings drains in milliseconds; 90 s leaves room for a slow mosquitto start.
+        await Eventually.WaitUntil(() => journal.Count("hil") == Sent(), TimeSpan.FromSeconds(90), () => $"after the restart: journal {journal.Count("hil")} of {Sent()}");
 
         // Rest of batch 1 (its end triggers the refit and a proposal) and batch 2.
         scheduler.AdvanceBy(TimeSpan.FromHours(13));
-        await WaitUntil(() => { lock (proposals) { return proposals.Count == 1; } }, TimeSpan.FromSeconds(120), () => "no proposal after batch 1");
+        // Bounded by the refit budget (see RefitBudget).
+        await Eventually.WaitUntil(() => { lock (proposals) { return proposals.Count == 1; } }, TimeSpan.FromSeconds(120), () => "no proposal after batch 1");
         scheduler.AdvanceBy(TimeSpan.FromHours(73));
-        await WaitUntil(() => { lock (proposals) { return proposals.Count == 2; } }, TimeSpan.FromSeconds(120), () => "no proposal after batch 2");
-        await WaitUntil(() => journal.Count("hil") == Sent(), TimeSpan.FromSeconds(30), () => $"journal {journal.Count("hil")} of {Sent()}");
+        await Eventually.WaitUntil(() => { lock (proposals) { return proposals.Count == 2; } }, TimeSpan.FromSeconds(120), () => "no proposal after batch 2");
+        await Eventually.WaitUntil(() => journal.Count("hil") == Sent(), TimeSpan.FromSeconds(30), () => $"journal {journal.Count("hil")} of {Sent()}");
+        Assert.True(engine.WaitForRefits(TimeSpan.FromSeconds(120)), "the last refit did not end (its budget is 20 s)");
 
         Assert.Equal(2 * 2 * 18, Sent());
         Assert.Equal(Sent(), journal.Count("hil"));
@@ -180,12 +179,14 @@ public sealed class HardwareInTheLoopTests : IDisposable
         using (twin1.Messages.Subscribe(m => Interlocked.Increment(ref received)))
         {
             engine1.Start();
-            await WaitUntil(() => twin1.IsConnected && plantClient.IsConnected, TimeSpan.FromSeconds(20), () => "clients did not connect");
+            // Loopback connects take milliseconds; 20 s covers two failed attempts with backoff.
+            await Eventually.WaitUntil(() => twin1.IsConnected && plantClient.IsConnected, TimeSpan.FromSeconds(20), () => "clients did not connect");
             reactor.Start();
             scheduler.AdvanceBy(TimeSpan.FromHours(24));
             int sent = reactor.ReadingsSent.Values.Sum();
             Assert.True(sent >= 12, $"only {sent} readings sent");
-            await WaitUntil(() => Interlocked.Read(ref received) >= sent + 1, TimeSpan.FromSeconds(20), () => $"host received {Interlocked.Read(ref received)} of {sent + 1}");
+            // Fewer than 20 messages on loopback: delivered in milliseconds.
+            await Eventually.WaitUntil(() => Interlocked.Read(ref received) >= sent + 1, TimeSpan.FromSeconds(20), () => $"host received {Interlocked.Read(ref received)} of {sent + 1}");
         }
 
         await twin1.DisposeAsync();
@@ -199,7 +200,8 @@ public sealed class HardwareInTheLoopTests : IDisposable
         engine2.Start();
         await twin2.StartAsync();
         int total = reactor.ReadingsSent.Values.Sum();
-        await WaitUntil(() => journal.Count("ack") == total, TimeSpan.FromSeconds(30), () => $"journal {journal.Count("ack")} of {total}");
+        // Redelivery right after CONNACK, then one SQLite commit per reading: well under a second idle.
+        await Eventually.WaitUntil(() => journal.Count("ack") == total, TimeSpan.FromSeconds(30), () => $"journal {journal.Count("ack")} of {total}");
         Assert.Equal((long)total, engine2.Accepted);
         stuck.Set();
     }

@@ -19,6 +19,27 @@ public sealed class HostProcessTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    private readonly List<string> _log = [];
+
+    private void Log(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.Add(line);
+            }
+        }
+    }
+
+    private string HostLog()
+    {
+        lock (_log)
+        {
+            return string.Join('\n', _log);
+        }
+    }
+
     private Process StartHost(string config)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -27,25 +48,11 @@ public sealed class HostProcessTests : IDisposable
         psi.ArgumentList.Add("--config");
         psi.ArgumentList.Add(config);
         var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
+        p.OutputDataReceived += (_, e) => Log(e.Data);
+        p.ErrorDataReceived += (_, e) => Log(e.Data);
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                Assert.Fail($"timed out after {timeout.TotalSeconds} s: {describe()}");
-            }
-
-            await Task.Delay(100);
-        }
     }
 
     private long JournalCount(string path)
@@ -55,6 +62,12 @@ public sealed class HostProcessTests : IDisposable
         return j.Count("proc");
     }
 
+    private static bool BatchEnded(string path)
+    {
+        using var j = new MeasurementJournal(path);
+        return j.ReadAfter("proc", 0).Any(e => e.Announcement is { } a && a.Contains("\"end\":\"", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task HostProcess_KilledMidBatchAndRestarted_JournalHasEveryReadingOnceAndPredictionsContinue()
     {
@@ -62,7 +75,7 @@ public sealed class HostProcessTests : IDisposable
         string journalPath = Path.Combine(_dir, "journal.db");
         string config = Path.Combine(_dir, "appsettings.json");
         File.WriteAllText(config, $$"""
-            { "Logging": { "LogLevel": { "Default": "Warning" } },
+            { "Logging": { "LogLevel": { "Default": "Warning" }, "Console": { "FormatterName": "simple", "FormatterOptions": { "SingleLine": true } } },
               "ReactorTwin": {
                 "Broker": { "Host": "127.0.0.1", "Port": {{broker.Port}}, "ClientId": "proc-host", "QueueDirectory": "{{Path.Combine(_dir, "queue")}}" },
                 "JournalPath": "{{journalPath}}",
@@ -90,15 +103,19 @@ public sealed class HostProcessTests : IDisposable
         var discovery = new List<(string Topic, JsonElement Config)>();
         using var stateWatch = plantBus.Subscribe("reactortwin/host/proc-host/$state").Subscribe(m => { lock (states) { states.Add(m.PayloadAsString()); } });
         using var discoveryWatch = plantBus.Subscribe("homeassistant/sensor/+/config").Subscribe(m => { lock (discovery) { discovery.Add((m.Topic, JsonDocument.Parse(m.Payload).RootElement.Clone())); } });
+        int parameters = 0;
+        using var parameterWatch = plantBus.Subscribe("reactortwin/proc/twin/parameters").Subscribe(_ => Interlocked.Increment(ref parameters));
         string LastState() { lock (states) { return states.Count == 0 ? "" : states[^1]; } }
         int DiscoveryCount() { lock (discovery) { return discovery.Count; } }
 
         var host = StartHost(config);
         try
         {
-            await WaitUntil(() => plantClient.IsConnected && File.Exists(journalPath), TimeSpan.FromSeconds(30), () => "host or plant did not start");
-            await Task.Delay(1000); // the host subscribes after connecting
-            await WaitUntil(() => LastState() == "ready" && DiscoveryCount() >= 2, TimeSpan.FromSeconds(30), () => $"state '{LastState()}', {DiscoveryCount()} discovery configs");
+            // Bounds: the child process starts (runtime start, JIT, model compilation) in 1–2 s idle; 30 s is > 5× that
+            // with both cores busy. "ready" goes out through the client's queue, whose publish gate opens only after the
+            // subscriptions are restored, so seeing it means the host is subscribed.
+            await Eventually.WaitUntil(() => plantClient.IsConnected && File.Exists(journalPath), TimeSpan.FromSeconds(30), () => "host or plant did not start");
+            await Eventually.WaitUntil(() => LastState() == "ready" && DiscoveryCount() >= 2, TimeSpan.FromSeconds(30), () => $"state '{LastState()}', {DiscoveryCount()} discovery configs");
             lock (discovery)
             {
                 var glc = discovery.First(d => d.Topic == "homeassistant/sensor/reactortwin_proc_glc/config").Config;
@@ -109,24 +126,26 @@ public sealed class HostProcessTests : IDisposable
             reactor.Start();
             int Sent() => reactor.ReadingsSent.Values.Sum();
             scheduler.AdvanceBy(TimeSpan.FromHours(24));
-            await WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"journal {JournalCount(journalPath)} of {Sent()}");
+            // 24 readings, one SQLite commit each: well under a second idle.
+            await Eventually.WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"journal {JournalCount(journalPath)} of {Sent()}");
 
             host.Kill(); // SIGKILL: no graceful shutdown, no last words (but the broker publishes the will)
             await host.WaitForExitAsync();
-            await WaitUntil(() => LastState() == "lost", TimeSpan.FromSeconds(30), () => $"state after the kill: '{LastState()}'");
+            // mosquitto publishes the will as soon as it sees the socket close (the kernel closes it at the kill).
+            await Eventually.WaitUntil(() => LastState() == "lost", TimeSpan.FromSeconds(30), () => $"state after the kill: '{LastState()}'");
             scheduler.AdvanceBy(TimeSpan.FromHours(24)); // the plant keeps measuring; the broker queues for the host's session
             long beforeRestart = JournalCount(journalPath);
             Assert.True(beforeRestart < Sent());
 
             host = StartHost(config);
-            await WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"after the restart: journal {JournalCount(journalPath)} of {Sent()}");
-            await WaitUntil(() => LastState() == "ready", TimeSpan.FromSeconds(30), () => $"state after the restart: '{LastState()}'");
+            await Eventually.WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"after the restart: journal {JournalCount(journalPath)} of {Sent()}");
+            await Eventually.WaitUntil(() => LastState() == "ready", TimeSpan.FromSeconds(30), () => $"state after the restart: '{LastState()}'");
             int before = DiscoveryCount();
             await plantBus.PublishAsync(new MqttMessage("homeassistant/status", "online"u8.ToArray(), MqttQualityOfService.AtLeastOnce));
-            await WaitUntil(() => DiscoveryCount() >= before + 2, TimeSpan.FromSeconds(30), () => "no discovery after homeassistant/status online");
+            await Eventually.WaitUntil(() => DiscoveryCount() >= before + 2, TimeSpan.FromSeconds(30), () => "no discovery after homeassistant/status online");
             scheduler.AdvanceBy(TimeSpan.FromHours(10));
-            await WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"journal {JournalCount(journalPath)} of {Sent()}");
-            await WaitUntil(
+            await Eventually.WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"journal {JournalCount(journalPath)} of {Sent()}");
+            await Eventually.WaitUntil(
                 () => { lock (predictions) { return predictions.Count > 0 && predictions[^1].GetProperty("horizon_h").GetDouble() >= 58; } },
                 TimeSpan.FromSeconds(30),
                 () => "no prediction for the readings after the restart");
@@ -142,14 +161,26 @@ public sealed class HostProcessTests : IDisposable
                 Assert.True(last.GetProperty("lo95").GetDouble() < last.GetProperty("mean").GetDouble());
             }
 
-            // SIGTERM: graceful shutdown says "sleeping".
+            // The batch ends: the host journals the end and starts its refit (one batch of GLC and LAC: it runs to its
+            // 500 iterations, tens of seconds). SIGTERM arrives while it runs.
+            scheduler.AdvanceBy(TimeSpan.FromHours(15));
+            await Eventually.WaitUntil(() => BatchEnded(journalPath), TimeSpan.FromSeconds(60), () => "the batch's end was not journaled");
             using (var term = Process.Start("kill", ["-TERM", host.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await term.WaitForExitAsync();
             }
 
-            await host.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            await WaitUntil(() => LastState() == "sleeping", TimeSpan.FromSeconds(30), () => $"state after SIGTERM: '{LastState()}'");
+            // The host's shutdown is bounded by design: engines stop and cancel the running refit (it stops at its next
+            // evaluation, milliseconds; the engine waits ≤ 10 s), then the client drains its queue, "sleeping" last,
+            // for ≤ 5 s before it disconnects. Without the cancellation the refit would run on for tens of seconds.
+            var exit = Stopwatch.StartNew();
+            await host.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(exit.Elapsed < TimeSpan.FromSeconds(20), $"exit took {exit.Elapsed.TotalSeconds:F1} s");
+            // "sleeping" was acknowledged by the broker before the process exited, so it is the last state; the refit
+            // was cancelled, not finished (no parameters were published).
+            await Eventually.WaitUntil(() => LastState() == "sleeping", TimeSpan.FromSeconds(10), () => $"state after SIGTERM: '{LastState()}'");
+            Assert.Equal(0, Volatile.Read(ref parameters));
+            Assert.True(HostLog().Contains("proc: refit cancelled: stopped by shutdown", StringComparison.Ordinal), HostLog());
         }
         finally
         {

@@ -19,23 +19,6 @@ public sealed class RuntimeTests : IDisposable
 
     private static MqttMessage Msg(string topic, string payload) => new(topic, Encoding.UTF8.GetBytes(payload));
 
-    /// <summary>The plant most engine tests run: reactor r1, GLC and LAC measured every 6 h with SD 0.2.</summary>
-    private static ReactorOptions GlcLacPlant(ReactionNetwork model, int seed, int batches)
-    {
-        static SensorChannelOptions Ch(string c) => new() { Component = c, IntervalHours = 6, NoiseSd = 0.2 };
-        return new ReactorOptions { ReactorId = "r1", Model = model, Channels = [Ch("GLC"), Ch("LAC")], Seed = seed, Batches = batches, StepHours = 0.02 };
-    }
-
-    /// <summary>The matching twin: GLC and LAC channels, and (optionally) initial glucose designed in [18, 38] mM.</summary>
-    private static TwinOptions GlcLacTwin(ReactionNetwork model, bool design = false, bool autoApply = true) => new()
-    {
-        ReactorId = "r1",
-        Model = model,
-        Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100), new TwinChannel("LAC", 0.2, 0, -2, 100)],
-        Design = design ? new DesignSpace(model, [("GLC", 18, 38)]) : null,
-        AutoApply = autoApply,
-    };
-
     private static ReadingValidator Validator()
     {
         var v = new ReadingValidator(BuiltInModels.Load("cho"), "r1", [new TwinChannel("GLC", 0.2, 0, 0, 100)]);
@@ -213,8 +196,8 @@ public sealed class RuntimeTests : IDisposable
         {
             var scheduler = new HistoricalScheduler(Start);
             var bus = new InMemoryMessageBus();
-            using var reactor = new SimulatedReactor(GlcLacPlant(model, 8, 2), bus, scheduler);
-            var options = GlcLacTwin(model, design: true); // d-optimal: its accumulated information is checkpointed
+            using var reactor = new SimulatedReactor(TwinFixtures.GlcLacPlant(model, 8, 2), bus, scheduler);
+            var options = TwinFixtures.GlcLacTwin(model, design: true); // d-optimal: its accumulated information is checkpointed
             using var journal = new MeasurementJournal(db);
             var proposals = new List<double>();
             using var sub = bus.Subscribe("reactortwin/r1/proposal").Subscribe(m =>
@@ -261,8 +244,8 @@ public sealed class RuntimeTests : IDisposable
         var model = BuiltInModels.Load("cho");
         var scheduler = new HistoricalScheduler(Start);
         var bus = new InMemoryMessageBus();
-        using var reactor = new SimulatedReactor(GlcLacPlant(model, 4, 2), bus, scheduler);
-        using var engine = new TwinEngine(GlcLacTwin(model, design: true), bus);
+        using var reactor = new SimulatedReactor(TwinFixtures.GlcLacPlant(model, 4, 2), bus, scheduler);
+        using var engine = new TwinEngine(TwinFixtures.GlcLacTwin(model, design: true), bus);
         var proposals = new List<TwinEvent>();
         using var sub = engine.Events.Subscribe(e =>
         {
@@ -305,8 +288,8 @@ public sealed class RuntimeTests : IDisposable
                 dirty.PublishAsync(new MqttMessage(m.Topic.Replace("/sensors/GLC", "/sensors/pH", StringComparison.Ordinal), m.Payload)).GetAwaiter().GetResult();
             }
         });
-        using var reactor = new SimulatedReactor(GlcLacPlant(model, 9, 1), plantBus, scheduler);
-        var options = GlcLacTwin(model);
+        using var reactor = new SimulatedReactor(TwinFixtures.GlcLacPlant(model, 9, 1), plantBus, scheduler);
+        var options = TwinFixtures.GlcLacTwin(model);
         using var a = new TwinEngine(options, clean);
         using var b = new TwinEngine(options, dirty);
         a.Start();
@@ -358,8 +341,8 @@ public sealed class RuntimeTests : IDisposable
         var model = BuiltInModels.Load("cho");
         var scheduler = new HistoricalScheduler(Start);
         var bus = new InMemoryMessageBus();
-        using var reactor = new SimulatedReactor(GlcLacPlant(model, 9, 2), bus, scheduler);
-        using var engine = new TwinEngine(GlcLacTwin(model, design: true, autoApply: false), bus);
+        using var reactor = new SimulatedReactor(TwinFixtures.GlcLacPlant(model, 9, 2), bus, scheduler);
+        using var engine = new TwinEngine(TwinFixtures.GlcLacTwin(model, design: true, autoApply: false), bus);
         var errors = new List<string>();
         var commands = new List<string>();
         string? proposal = null;

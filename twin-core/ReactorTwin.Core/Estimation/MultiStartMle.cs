@@ -38,6 +38,14 @@ public sealed record MultiStartMleOptions
     /// unconstrained L-BFGS (the log scale still keeps positive parameters positive).
     /// </summary>
     public bool Bounded { get; init; } = true;
+
+    /// <summary>
+    /// Time allowed for the whole fit (all starts), measured on the clock passed to <see cref="MultiStartMle.Fit"/>;
+    /// null (default) for no limit, otherwise &gt; 0. When it runs out the running start ends at the best point it
+    /// has evaluated (reported as not converged, exit "time budget"), later starts are skipped, and the result is
+    /// <see cref="MleResult.Partial"/>.
+    /// </summary>
+    public TimeSpan? TimeBudget { get; init; }
 }
 
 /// <summary>Outcome of one start.</summary>
@@ -46,9 +54,12 @@ public sealed record MultiStartMleOptions
 /// <param name="LogLikelihood">log π at the end point (−∞ if failed).</param>
 /// <param name="Iterations">L-BFGS iterations.</param>
 /// <param name="Exit">Exit condition, or the reason of failure.</param>
-public sealed record StartOutcome(double[] Start, double[]? Optimum, double LogLikelihood, int Iterations, string Exit)
+/// <param name="Converged">True when the optimiser stopped on its gradient criterion (a local optimum); false when it
+/// stopped for another reason (iteration limit, time budget, cancellation, lack of progress), in which case
+/// <paramref name="Optimum"/> is the best point the start evaluated.</param>
+public sealed record StartOutcome(double[] Start, double[]? Optimum, double LogLikelihood, int Iterations, string Exit, bool Converged)
 {
-    /// <summary>True when the start ended at a finite optimum.</summary>
+    /// <summary>True when the start ended at a finite point (converged or the best point before it was stopped).</summary>
     public bool Succeeded => Optimum is not null;
 }
 
@@ -69,6 +80,13 @@ public sealed record MleResult(double[] Optimum, double LogLikelihood, int BestS
 
     /// <summary>Starts that failed (no finite optimum).</summary>
     public IEnumerable<StartOutcome> FailedStarts => Starts.Where(s => !s.Succeeded);
+
+    /// <summary>Starts that ended at a finite point without meeting the gradient criterion.</summary>
+    public IEnumerable<StartOutcome> UnconvergedStarts => Starts.Where(s => s.Succeeded && !s.Converged);
+
+    /// <summary>True when the winning start did not converge (stopped by its iteration limit, the time budget,
+    /// cancellation or lack of progress): <see cref="Optimum"/> is the best point found, not a verified optimum.</summary>
+    public bool Partial => !Starts[BestStart].Converged;
 }
 
 /// <summary>
@@ -83,14 +101,22 @@ public static class MultiStartMle
     /// <param name="density">Objective (a log-likelihood or log-posterior on u).</param>
     /// <param name="space">The space: base point and bounds for the starts.</param>
     /// <param name="options">Options; null for defaults.</param>
-    /// <param name="time">Clock for the elapsed time; null for the system clock.</param>
+    /// <param name="time">Clock for the elapsed time and <see cref="MultiStartMleOptions.TimeBudget"/>; null for the
+    /// system clock.</param>
+    /// <param name="cancellationToken">Stops the fit like an exhausted time budget (exit "cancelled"): the result is
+    /// the best point evaluated so far. If nothing finite was evaluated yet, <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="InvalidOperationException">Every start failed; the message lists why.</exception>
-    public static MleResult Fit(ILogDensity density, ParameterSpace space, MultiStartMleOptions? options = null, TimeProvider? time = null)
+    public static MleResult Fit(ILogDensity density, ParameterSpace space, MultiStartMleOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(density);
         ArgumentNullException.ThrowIfNull(space);
         options ??= new MultiStartMleOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Starts, 1);
+        if (options.TimeBudget is { } budget && budget <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), budget, "the time budget must be > 0");
+        }
+
         time ??= TimeProvider.System;
         long started = time.GetTimestamp();
         int d = space.Dimension;
@@ -101,28 +127,48 @@ public static class MultiStartMle
         var first = space.Clamp(space.BaseUnconstrained());
         var lower = options.StartHalfWidth is double w ? first.Select((x, j) => Math.Max(space.Lower[j], x - w)).ToArray() : space.Lower;
         var upper = options.StartHalfWidth is double w2 ? first.Select((x, j) => Math.Min(space.Upper[j], x + w2)).ToArray() : space.Upper;
+        string? stopped = null;
         for (int s = 0; s < options.Starts; s++)
         {
             var u0 = s == 0 ? first : Enumerable.Range(0, d).Select(j => lower[j] + (rng.NextDouble() * (upper[j] - lower[j]))).ToArray();
-            var objective = ObjectiveFunction.Gradient(
-                v =>
+            if (stopped is not null)
+            {
+                outcomes.Add(new StartOutcome(u0, null, double.NegativeInfinity, 0, $"skipped: {stopped}", Converged: false));
+                continue;
+            }
+
+            // The best finite point this start evaluated: what a start stopped early reports.
+            var best = new double[d];
+            double bestLogDensity = double.NegativeInfinity;
+            int iterations = 0;
+            var objective = ObjectiveFunction.Gradient(v =>
+            {
+                stopped ??= StopReason(options, time, started, cancellationToken);
+                if (stopped is not null)
                 {
-                    evaluations++;
-                    double f = density.Evaluate(v.AsArray() ?? v.ToArray(), grad);
-                    return double.IsFinite(f) ? -f : double.MaxValue;
-                },
-                v =>
+                    throw new FitStoppedException();
+                }
+
+                evaluations++;
+                var u = v.AsArray() ?? v.ToArray();
+                double f = density.Evaluate(u, grad);
+                var g = Vector<double>.Build.Dense(d);
+                if (double.IsFinite(f))
                 {
-                    evaluations++;
-                    double f = density.Evaluate(v.AsArray() ?? v.ToArray(), grad);
-                    var g = Vector<double>.Build.Dense(d);
                     for (int j = 0; j < d; j++)
                     {
-                        g[j] = double.IsFinite(f) ? -grad[j] : 0.0;
+                        g[j] = -grad[j];
                     }
 
-                    return g;
-                });
+                    if (f > bestLogDensity)
+                    {
+                        bestLogDensity = f;
+                        u.CopyTo(best, 0);
+                    }
+                }
+
+                return (double.IsFinite(f) ? -f : double.MaxValue, g);
+            });
             try
             {
                 var r = options.Bounded
@@ -130,33 +176,54 @@ public static class MultiStartMle
                         .FindMinimum(objective, Vector<double>.Build.DenseOfArray(space.Lower), Vector<double>.Build.DenseOfArray(space.Upper), Vector<double>.Build.DenseOfArray(u0))
                     : new LimitedMemoryBfgsMinimizer(options.GradientTolerance, 1e-12, 1e-12, options.Memory, options.MaxIterations)
                         .FindMinimum(objective, Vector<double>.Build.DenseOfArray(u0));
+                iterations = r.Iterations;
                 var u = r.MinimizingPoint.ToArray();
                 double ll = density.Evaluate(u, grad);
+                bool converged = r.ReasonForExit is ExitCondition.AbsoluteGradient or ExitCondition.RelativeGradient;
                 outcomes.Add(double.IsFinite(ll)
-                    ? new StartOutcome(u0, u, ll, r.Iterations, r.ReasonForExit.ToString())
-                    : new StartOutcome(u0, null, double.NegativeInfinity, r.Iterations, "the optimum is not a finite point of the density"));
+                    ? new StartOutcome(u0, u, ll, r.Iterations, r.ReasonForExit.ToString(), converged)
+                    : new StartOutcome(u0, null, double.NegativeInfinity, r.Iterations, "the optimum is not a finite point of the density", Converged: false));
             }
-            catch (Exception ex) when (ex is MaximumIterationsException or ArgumentException or InvalidOperationException or OptimizationException)
+            catch (Exception ex) when (ex is FitStoppedException or MaximumIterationsException || (stopped is not null && ex is OptimizationException))
             {
-                outcomes.Add(new StartOutcome(u0, null, double.NegativeInfinity, 0, ex.GetType().Name + ": " + ex.Message));
+                // MathNet's line search wraps an exception thrown by the objective in an InnerOptimizationException.
+                string why = ex is MaximumIterationsException ? $"iteration limit ({options.MaxIterations})" : stopped!;
+                outcomes.Add(double.IsFinite(bestLogDensity)
+                    ? new StartOutcome(u0, best, bestLogDensity, ex is MaximumIterationsException ? options.MaxIterations : iterations, $"{why}: best point so far", Converged: false)
+                    : new StartOutcome(u0, null, double.NegativeInfinity, iterations, $"{why} before any finite point", Converged: false));
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OptimizationException)
+            {
+                outcomes.Add(new StartOutcome(u0, null, double.NegativeInfinity, 0, ex.GetType().Name + ": " + ex.Message, Converged: false));
             }
         }
 
-        int best = -1;
+        int bestStart = -1;
         for (int s = 0; s < outcomes.Count; s++)
         {
-            if (outcomes[s].Succeeded && (best < 0 || outcomes[s].LogLikelihood > outcomes[best].LogLikelihood))
+            if (outcomes[s].Succeeded && (bestStart < 0 || outcomes[s].LogLikelihood > outcomes[bestStart].LogLikelihood))
             {
-                best = s;
+                bestStart = s;
             }
         }
 
-        if (best < 0)
+        if (bestStart < 0)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             throw new InvalidOperationException("every start failed: " + string.Join("; ", outcomes.Select((o, i) => $"start {i}: {o.Exit}")));
         }
 
-        Debug.Assert(outcomes[best].Optimum is not null, "a successful start has an optimum");
-        return new MleResult(outcomes[best].Optimum!, outcomes[best].LogLikelihood, best, outcomes, evaluations, time.GetElapsedTime(started));
+        Debug.Assert(outcomes[bestStart].Optimum is not null, "a successful start has an optimum");
+        return new MleResult(outcomes[bestStart].Optimum!, outcomes[bestStart].LogLikelihood, bestStart, outcomes, evaluations, time.GetElapsedTime(started));
+    }
+
+    private static string? StopReason(MultiStartMleOptions options, TimeProvider time, long started, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? "cancelled"
+        : options.TimeBudget is { } budget && time.GetElapsedTime(started) >= budget ? $"time budget ({budget.TotalSeconds:G4} s)"
+        : null;
+
+    /// <summary>Thrown from inside the objective to stop the optimiser (budget or cancellation).</summary>
+    private sealed class FitStoppedException : Exception
+    {
     }
 }

@@ -14,6 +14,13 @@ public sealed record StreamingOptions
     /// which is lenient for large |ℓ|, so the default is small: 1e−8.
     /// </summary>
     public double GradientTolerance { get; init; } = 1e-8;
+
+    /// <summary>
+    /// Time allowed for one refit (on the clock given to <see cref="StreamingRefit.Run"/>); null (default) for none. A
+    /// refit that runs out ends at the best point it evaluated and is reported as partial
+    /// (<see cref="MleResult.Partial"/>); the next batch's refit starts there.
+    /// </summary>
+    public TimeSpan? RefitTimeBudget { get; init; }
 }
 
 /// <summary>
@@ -131,9 +138,28 @@ public sealed class StreamingPosterior
         return _filter.Absorb(obs, _theta, _noise, [], batch);
     }
 
-    /// <summary>Closes the running batch: adds it to the data and refits warm-started at the current estimate.</summary>
+    /// <summary>Closes the running batch: adds it to the data and refits warm-started at the current estimate
+    /// (<see cref="CloseBatch"/>, <see cref="StreamingRefit.Run"/> and <see cref="ApplyRefit"/> in one call).</summary>
     /// <returns>The refit's result, or null when there was no running batch or the refit failed (see <see cref="LastRefitFailure"/>).</returns>
     public MleResult? CompleteBatch()
+    {
+        if (CloseBatch() is not { } refit)
+        {
+            return null;
+        }
+
+        var outcome = refit.Run(_theta, computeCovariance: false);
+        ApplyRefit(outcome);
+        return outcome.Fit;
+    }
+
+    /// <summary>
+    /// Closes the running batch: its measurements join the completed data, and the refit that absorbs them is returned
+    /// to be run — on any thread, while this posterior goes on filtering the next batch under the current estimate —
+    /// and then handed to <see cref="ApplyRefit"/> on this posterior's thread.
+    /// </summary>
+    /// <returns>The refit of all completed data, or null when no batch was running.</returns>
+    public StreamingRefit? CloseBatch()
     {
         if (_batch is null)
         {
@@ -145,27 +171,51 @@ public sealed class StreamingPosterior
         _batch = null;
         _filterStarted = false;
         CompletedBatches++;
-        var data = ObservationSet.FromRows(_space.Model, _completed, "stream");
-        var warm = new ParameterSpace(_space.Model, _theta.ToArray(), _space.Indices);
-        MleResult result;
-        try
+        return new StreamingRefit(_space, _likelihoodFor, [.. _completed], CompletedBatches, _options);
+    }
+
+    /// <summary>
+    /// Takes a finished refit's estimate (unless it failed, in which case the estimate is kept and
+    /// <see cref="LastRefitFailure"/> says why) and re-runs the live filter of the running batch from its start under
+    /// the new estimate, so that the filtered state and the predictions are those of the new θ̂.
+    /// </summary>
+    /// <param name="outcome">The result of <see cref="StreamingRefit.Run"/> of a refit of this posterior.</param>
+    public void ApplyRefit(StreamingRefitOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.Failure is not null)
         {
-            result = MultiStartMle.Fit(
-                new PosteriorDensity(warm, _likelihoodFor(data)),
-                warm,
-                new MultiStartMleOptions { Starts = 1, MaxIterations = _options.MaxIterationsPerRefit, GradientTolerance = _options.GradientTolerance });
-        }
-        catch (InvalidOperationException ex)
-        {
-            // Early batches may not identify every parameter: keep the previous estimate and say why.
-            LastRefitFailure = ex.Message;
-            return null;
+            LastRefitFailure = outcome.Failure;
+            return;
         }
 
         LastRefitFailure = null;
-        Estimate = result.Optimum;
+        Estimate = [.. outcome.Estimate];
         _space.ToNatural(Estimate, _theta);
-        return result;
+        RefilterRunningBatch();
+    }
+
+    /// <summary>Filters the running batch's measurements again from t = 0 under the current θ̂.</summary>
+    private void RefilterRunningBatch()
+    {
+        _filterStarted = false;
+        if (_batch is null || _current.Count == 0)
+        {
+            return;
+        }
+
+        EnsureFilterStarted();
+        foreach (var r in _current)
+        {
+            if (r.TimeHours == 0.0)
+            {
+                continue;
+            }
+
+            _oneComponent[0] = _space.Model.IndexOfState(r.Name);
+            _oneValue[0] = r.Value;
+            _filter.Absorb(_oneObservation with { TimeHours = r.TimeHours }, _theta, _noise, [], _batch);
+        }
     }
 
     /// <summary>
@@ -173,23 +223,25 @@ public sealed class StreamingPosterior
     /// current estimate (<see cref="ObservedInformation.RegularizedCovariance"/>), or null before the first completed
     /// batch or when the information cannot be inverted. Costs 2q gradient evaluations over all completed data.
     /// </summary>
-    public MathNet.Numerics.LinearAlgebra.Matrix<double>? EstimateCovariance()
-    {
-        if (_completed.Count == 0)
-        {
-            return null;
-        }
-
-        var data = ObservationSet.FromRows(_space.Model, _completed, "stream");
-        var at = new ParameterSpace(_space.Model, _theta.ToArray(), _space.Indices);
-        return ObservedInformation.RegularizedCovariance(new PosteriorDensity(at, _likelihoodFor(data)), Estimate);
-    }
+    public MathNet.Numerics.LinearAlgebra.Matrix<double>? EstimateCovariance() =>
+        _completed.Count == 0 ? null : StreamingRefit.Covariance(_space, _likelihoodFor, _completed, _theta, Estimate);
 
     /// <summary>
     /// The state that must survive a restart between batches: the estimate and the completed batches' data. The running
     /// batch is not included (the host replays its measurements from the journal).
     /// </summary>
     public StreamingSnapshot Snapshot() => new([.. Estimate], [.. _completed], CompletedBatches);
+
+    /// <summary>
+    /// A snapshot as of a refit: the current estimate with the data that refit covered (batches closed after it are
+    /// left out, so that a restart from this snapshot replays them).
+    /// </summary>
+    /// <param name="refit">A refit of this posterior, already applied.</param>
+    public StreamingSnapshot SnapshotAsOf(StreamingRefit refit)
+    {
+        ArgumentNullException.ThrowIfNull(refit);
+        return new([.. Estimate], [.. refit.Data], refit.CompletedBatches);
+    }
 
     /// <summary>
     /// Restores a <see cref="Snapshot"/> into a posterior built over the same model and parameter space: the estimate and

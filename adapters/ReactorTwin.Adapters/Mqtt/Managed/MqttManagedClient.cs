@@ -188,7 +188,10 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the loops and disconnects cleanly. Queued messages stay in the durable log, if any.</summary>
+    /// <summary>
+    /// Publishes what is queued (while connected, for at most <see cref="MqttManagedClientOptions.DrainTimeout"/>), then
+    /// stops the loops and disconnects cleanly. Messages still queued stay in the durable log, if any.
+    /// </summary>
     /// <returns>A task that completes when stopped.</returns>
     public async Task StopAsync()
     {
@@ -197,9 +200,44 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
             return;
         }
 
+        if (!await DrainAsync(_options.DrainTimeout).ConfigureAwait(false))
+        {
+            LogNotDrained(_logger, PendingMessageCount, _options.DrainTimeout.TotalSeconds, IsConnected);
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_connectLoop, _publishLoop).ConfigureAwait(false);
         await _client.DisconnectAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until every queued message has been published, the connection is lost, or <paramref name="timeout"/> has
+    /// passed (on the client's clock), whichever comes first.
+    /// </summary>
+    /// <param name="timeout">Longest wait, ≥ 0.</param>
+    /// <returns>True if the queue is empty.</returns>
+    public async Task<bool> DrainAsync(TimeSpan timeout)
+    {
+        if (_queue is not { } queue)
+        {
+            return true;
+        }
+
+        if (queue.Count == 0 || timeout <= TimeSpan.Zero || !_client.IsConnected)
+        {
+            return queue.Count == 0;
+        }
+
+        Task lost;
+        lock (_stateLock)
+        {
+            lost = _disconnected.Task; // completed already if the connection dropped since the check above
+        }
+
+        using var cancelDelay = new CancellationTokenSource();
+        await Task.WhenAny(queue.WhenEmpty(), lost, Task.Delay(timeout, _time, cancelDelay.Token)).ConfigureAwait(false);
+        await cancelDelay.CancelAsync().ConfigureAwait(false);
+        return queue.Count == 0;
     }
 
     /// <summary>Stops and releases everything.</summary>
@@ -381,6 +419,9 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT subscription change for {Filter} deferred: {Reason}")]
     private static partial void LogSubscribeDeferred(ILogger logger, string filter, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT stopping with {Count} message(s) not yet published (drain timeout {Seconds} s, connected: {Connected}); they stay in the durable queue if one is configured")]
+    private static partial void LogNotDrained(ILogger logger, int count, double seconds, bool connected);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "MQTT message to {Topic} dropped: {Reason}")]
     private static partial void LogPublishRejected(ILogger logger, string topic, string reason);

@@ -81,6 +81,12 @@ public sealed record MqttManagedClientOptions
     /// <summary>Jitter: each delay is multiplied by a uniform factor in [1 − J, 1]. Default 0.5.</summary>
     public double ReconnectJitter { get; init; } = 0.5;
 
+    /// <summary>
+    /// How long <see cref="MqttManagedClient.StopAsync()"/> waits, while connected, for the queued messages to be
+    /// published before it disconnects (what is left stays in the durable log, if any). Zero skips draining. Default 5 s.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A setting is invalid.</exception>
     public void Validate()
@@ -94,6 +100,11 @@ public sealed record MqttManagedClientOptions
         if (InitialReconnectDelay <= TimeSpan.Zero || MaxReconnectDelay < InitialReconnectDelay)
         {
             throw new ArgumentException("Reconnect delays must be positive with Max ≥ Initial.", nameof(InitialReconnectDelay));
+        }
+
+        if (DrainTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException("DrainTimeout must be ≥ 0.", nameof(DrainTimeout));
         }
 
         if (ReconnectBackoffMultiplier < 1 || ReconnectJitter is < 0 or > 1)

@@ -10,6 +10,7 @@ internal sealed class MqttOfflineQueue : IDisposable
     private readonly MqttQueueOverflowPolicy _policy;
     private readonly MqttDurableQueueLog? _log;
     private TaskCompletionSource _available = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _empty = NewCompleted();
     private long _nextSequence = 1;
 
     public MqttOfflineQueue(int capacity, MqttQueueOverflowPolicy policy, string? directory)
@@ -29,6 +30,7 @@ internal sealed class MqttOfflineQueue : IDisposable
             if (_items.Count > 0)
             {
                 _available.TrySetResult();
+                _empty = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
     }
@@ -82,6 +84,10 @@ internal sealed class MqttOfflineQueue : IDisposable
             _log?.AppendEnqueue(seq, message);
             _items.AddLast((seq, message));
             _available.TrySetResult();
+            if (_empty.Task.IsCompleted)
+            {
+                _empty = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
             return result;
         }
     }
@@ -124,6 +130,7 @@ internal sealed class MqttOfflineQueue : IDisposable
                     if (_items.Count == 0)
                     {
                         _log?.Truncate();
+                        _empty.TrySetResult();
                     }
                     else
                     {
@@ -136,5 +143,21 @@ internal sealed class MqttOfflineQueue : IDisposable
         }
     }
 
+    /// <summary>A task that completes when the queue is (or next becomes) empty.</summary>
+    public Task WhenEmpty()
+    {
+        lock (_lock)
+        {
+            return _empty.Task;
+        }
+    }
+
     public void Dispose() => _log?.Dispose();
+
+    private static TaskCompletionSource NewCompleted()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult();
+        return done;
+    }
 }

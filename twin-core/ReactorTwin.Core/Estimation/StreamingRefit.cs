@@ -1,0 +1,100 @@
+using MathNet.Numerics.LinearAlgebra;
+using ReactorTwin.Core.Inference;
+
+namespace ReactorTwin.Core.Estimation;
+
+/// <summary>
+/// The refit that absorbs a closed batch into a <see cref="StreamingPosterior"/> (seed 001 eq. 5 over all completed
+/// batches, warm-started): prepared by <see cref="StreamingPosterior.CloseBatch"/>, it holds its own copy of the data
+/// and builds its own likelihood, so <see cref="Run"/> may execute on any thread while the posterior keeps filtering.
+/// Its outcome goes back to <see cref="StreamingPosterior.ApplyRefit"/>.
+/// </summary>
+public sealed class StreamingRefit
+{
+    private readonly ParameterSpace _space;
+    private readonly Func<ObservationSet, IDataLikelihood> _likelihoodFor;
+    private readonly StreamingOptions _options;
+
+    internal StreamingRefit(ParameterSpace space, Func<ObservationSet, IDataLikelihood> likelihoodFor, DataRow[] data, int completedBatches, StreamingOptions options)
+    {
+        _space = space;
+        _likelihoodFor = likelihoodFor;
+        Data = data;
+        CompletedBatches = completedBatches;
+        _options = options;
+    }
+
+    /// <summary>The completed batches' measurements this refit fits.</summary>
+    public IReadOnlyList<DataRow> Data { get; }
+
+    /// <summary>How many completed batches <see cref="Data"/> holds.</summary>
+    public int CompletedBatches { get; }
+
+    /// <summary>
+    /// Runs one BFGS-B start from <paramref name="warmStart"/> with the posterior's iteration limit and time budget
+    /// (<see cref="StreamingOptions"/>), then, if asked, the covariance of the estimate from the observed information.
+    /// Never throws for a failed fit: the outcome says why.
+    /// </summary>
+    /// <param name="warmStart">Start point θ (natural scale, all parameters), usually the posterior's current estimate.</param>
+    /// <param name="computeCovariance">Also compute <see cref="StreamingRefitOutcome.Covariance"/> at the outcome's
+    /// estimate (the warm start if the fit failed): 2q gradient evaluations over all completed data.</param>
+    /// <param name="time">Clock of the time budget; null for the system clock.</param>
+    /// <param name="cancellationToken">Stops the fit at the best point so far (the outcome is partial, exit "cancelled").</param>
+    public StreamingRefitOutcome Run(ReadOnlySpan<double> warmStart, bool computeCovariance = true, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        var theta = warmStart.ToArray();
+        var warm = new ParameterSpace(_space.Model, theta, _space.Indices);
+        var data = ObservationSet.FromRows(_space.Model, Data, "stream");
+        MleResult? fit = null;
+        string? failure = null;
+        try
+        {
+            fit = MultiStartMle.Fit(
+                new PosteriorDensity(warm, _likelihoodFor(data)),
+                warm,
+                new MultiStartMleOptions { Starts = 1, MaxIterations = _options.MaxIterationsPerRefit, GradientTolerance = _options.GradientTolerance, TimeBudget = _options.RefitTimeBudget },
+                time,
+                cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+        {
+            // Early batches may not identify every parameter, or the refit was cancelled before it evaluated anything:
+            // the posterior keeps its estimate and says why.
+            failure = ex is OperationCanceledException ? "cancelled before the first evaluation" : ex.Message;
+        }
+
+        var estimate = fit?.Optimum ?? warm.BaseUnconstrained();
+        Matrix<double>? covariance = null;
+        if (computeCovariance && !cancellationToken.IsCancellationRequested)
+        {
+            var at = new double[theta.Length];
+            _space.ToNatural(estimate, at);
+            covariance = Covariance(_space, _likelihoodFor, Data, at, estimate);
+        }
+
+        return new StreamingRefitOutcome(this, estimate, fit, failure, covariance);
+    }
+
+    /// <summary>Regularised inverse observed information of û (<see cref="ObservedInformation.RegularizedCovariance"/>)
+    /// over <paramref name="rows"/> at θ, or null when it cannot be inverted.</summary>
+    internal static Matrix<double>? Covariance(ParameterSpace space, Func<ObservationSet, IDataLikelihood> likelihoodFor, IReadOnlyList<DataRow> rows, double[] theta, double[] estimate)
+    {
+        var data = ObservationSet.FromRows(space.Model, rows, "stream");
+        var at = new ParameterSpace(space.Model, [.. theta], space.Indices);
+        return ObservedInformation.RegularizedCovariance(new PosteriorDensity(at, likelihoodFor(data)), estimate);
+    }
+}
+
+/// <summary>What a <see cref="StreamingRefit"/> found.</summary>
+/// <param name="Refit">The refit it belongs to.</param>
+/// <param name="Estimate">û (unconstrained coordinates): the optimum, the best point of a partial fit, or the warm
+/// start when the fit failed.</param>
+/// <param name="Fit">The optimiser's result (null when it failed); <see cref="MleResult.Partial"/> when it was
+/// stopped by its iteration limit, the time budget or cancellation.</param>
+/// <param name="Failure">Why the fit failed, or null.</param>
+/// <param name="Covariance">Covariance of û at <paramref name="Estimate"/>, or null (not asked, failed, or not invertible).</param>
+public sealed record StreamingRefitOutcome(StreamingRefit Refit, double[] Estimate, MleResult? Fit, string? Failure, Matrix<double>? Covariance)
+{
+    /// <summary>A one-line summary: the exit condition, "partial: …" or the failure.</summary>
+    public string Exit => Failure ?? (Fit is null ? "no refit" : Fit.Partial ? $"partial: {Fit.Exit}" : Fit.Exit);
+}
