@@ -33,7 +33,19 @@ public sealed class FitCommandTests : CliHarness
             }
         }
 
-        Assert.Equal(2, doc.RootElement.GetProperty("diagnostics").GetProperty("starts").GetArrayLength());
+        var starts = doc.RootElement.GetProperty("diagnostics").GetProperty("starts").EnumerateArray().ToArray();
+        Assert.Equal(2, starts.Length);
+        Assert.All(starts, st => Assert.True(st.GetProperty("evaluations").GetInt64() > 0 && st.GetProperty("elapsedSeconds").GetDouble() >= 0));
+        var diagnostics = doc.RootElement.GetProperty("diagnostics");
+        Assert.Equal(2, diagnostics.GetProperty("startsConverged").GetInt32() + diagnostics.GetProperty("startsStoppedBeforeConverging").GetInt32()
+            + diagnostics.GetProperty("startsAbandoned").GetInt32() + diagnostics.GetProperty("startsFailed").GetInt32());
+        // Progress on stderr: its last line says every start (and replicate) is done.
+        Assert.Contains("MLE: 2/2 starts", err, StringComparison.Ordinal);
+        if (method == "bootstrap")
+        {
+            Assert.Contains("bootstrap: 12/12 replicates", err, StringComparison.Ordinal);
+        }
+
         Assert.True(doc.RootElement.GetProperty("timings").GetProperty("totalSeconds").GetDouble() >= 0);
         if (method == "bootstrap")
         {
@@ -52,6 +64,7 @@ public sealed class FitCommandTests : CliHarness
         using var doc = JsonDocument.Parse(File.ReadAllText(result));
         var diag = doc.RootElement.GetProperty("diagnostics");
         Assert.Equal(4, diag.GetProperty("chains").GetInt32());
+        Assert.Contains($"{(method == "nuts" ? "NUTS" : "MALA")}: 1600/1600 iterations", err, StringComparison.Ordinal); // 4 chains × (200 warm-up + 200)
         // Plumbing check: one acceptance rate and step size per chain. (Adaptation quality is tested on targets
         // with known answers in ReactorTwin.Core.Tests; CHO's α posterior with 200 warm-up draws is a hard ridge.)
         Assert.Equal(4, diag.GetProperty("acceptance").GetArrayLength());

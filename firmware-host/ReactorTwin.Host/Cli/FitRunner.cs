@@ -68,8 +68,18 @@ internal static class FitRunner
 
         long started = time.GetTimestamp();
         var density = new PosteriorDensity(space, likelihoodFor(data));
-        stderr.WriteLine($"fitting {space.Dimension} parameters of '{model.Name}' to {data.Batches.Count} batch(es) with {s.Starts} start(s)…");
-        var mle = MultiStartMle.Fit(density, space, new MultiStartMleOptions { Starts = s.Starts, Seed = s.Seed }, time);
+        stderr.WriteLine($"fitting {space.Dimension} parameters of '{model.Name}' to {data.Batches.Count} batch(es) with {s.Starts} start(s) on {Math.Min(s.Starts, Environment.ProcessorCount)} thread(s)…");
+        MleResult mle;
+        using (var progress = new ProgressLine(stderr, time))
+        {
+            mle = MultiStartMle.Fit(() => new PosteriorDensity(space, likelihoodFor(data)), space, new MultiStartMleOptions { Starts = s.Starts, Seed = s.Seed, MaxParallelism = 0, Progress = progress }, time);
+        }
+
+        stderr.WriteLine(mle.Summary);
+        foreach (var (o, i) in mle.Starts.Select((o, i) => (o, i)).Where(x => !x.o.Converged))
+        {
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  start {i + 1}: {o.Exit} after {o.Iterations} iterations, {o.Evaluations} evaluations, {o.Elapsed.TotalSeconds:F1} s"));
+        }
         var estimate = new double[model.Parameters.Count];
         space.ToNatural(mle.Optimum, estimate);
         int d = space.Dimension;
@@ -82,9 +92,11 @@ internal static class FitRunner
         if (s.Method == FitMethod.Bootstrap)
         {
             intervalKind = "parametric bootstrap percentiles";
-            var progress = new Progress<int>(k => stderr.Write(string.Create(CultureInfo.InvariantCulture, $"\rbootstrap {k}/{s.Samples}")));
-            boot = ParametricBootstrap.Run(space, mle.Optimum, data, ds => new PosteriorDensity(space, likelihoodFor(ds)), s.Likelihood != LikelihoodKind.Em ? noise : null, new BootstrapOptions { Replicates = s.Samples, Seed = s.Seed, Progress = progress });
-            stderr.WriteLine();
+            using (var progress = new ProgressLine(stderr, time))
+            {
+                boot = ParametricBootstrap.Run(space, mle.Optimum, data, ds => new PosteriorDensity(space, likelihoodFor(ds)), s.Likelihood != LikelihoodKind.Em ? noise : null, new BootstrapOptions { Replicates = s.Samples, Seed = s.Seed, Progress = progress, MaxParallelism = 0 });
+            }
+
             if (boot.Estimates.Count < 2)
             {
                 throw new CliException($"the bootstrap failed: {boot.Failed} of {s.Samples} re-fits failed");
@@ -127,7 +139,13 @@ internal static class FitRunner
                 InitialJitter = 0.1,
             };
             stderr.WriteLine($"sampling {options.Chains} chains × ({options.WarmupIterations} warm-up + {options.Samples}) draws…");
-            var mcmc = cov is null ? new LangevinSampler(options).Run(target, start) : AffineDensity.Sample(target, start, cov, options);
+            LangevinResult mcmc;
+            using (var progress = new ProgressLine(stderr, time))
+            {
+                options = options with { Progress = progress, RunChainsInParallel = true };
+                mcmc = cov is null ? new LangevinSampler(options).Run(target, start) : AffineDensity.Sample(target, start, cov, options);
+            }
+
             if (box is not null)
             {
                 mcmc = mcmc.MapDraws((w, u) => box.ToBounded(w, u));
@@ -163,7 +181,7 @@ internal static class FitRunner
 
         var elapsed = time.GetElapsedTime(started);
         WriteResult(s, model, space, estimate, mle, lo, mid, hi, intervalKind, boot, samplerSummary, elapsed);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {mle.LogLikelihood:G8} at the best of {s.Starts} start(s) ({mle.FailedStarts.Count()} failed, {mle.UnconvergedStarts.Count()} stopped before converging{(mle.Partial ? ", the best among them" : "")}), {elapsed.TotalSeconds:F2} s; wrote {s.OutPath}"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{mle.Summary}; {elapsed.TotalSeconds:F2} s; wrote {s.OutPath}"));
         foreach (var (name, j) in space.Names.Select((n, j) => (n, j)))
         {
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-10} {estimate[space.Indices[j]],12:G5}  [{Natural(space, j, lo[j]),12:G5}, {Natural(space, j, hi[j]),12:G5}]"));
@@ -226,6 +244,10 @@ internal static class FitRunner
         w.WriteNumber("iterations", mle.Iterations);
         w.WriteString("exit", mle.Exit);
         w.WriteBoolean("converged", !mle.Partial);
+        w.WriteNumber("startsConverged", mle.Starts.Count(x => x.Converged));
+        w.WriteNumber("startsStoppedBeforeConverging", mle.UnconvergedStarts.Count());
+        w.WriteNumber("startsAbandoned", mle.AbandonedStarts.Count());
+        w.WriteNumber("startsFailed", mle.FailedStarts.Count());
         w.WriteNumber("evaluations", mle.Evaluations);
         w.WriteStartArray("starts");
         foreach (var st in mle.Starts)
@@ -235,6 +257,9 @@ internal static class FitRunner
             w.WriteNumber("iterations", st.Iterations);
             w.WriteString("exit", st.Exit);
             w.WriteBoolean("converged", st.Converged);
+            w.WriteBoolean("abandoned", st.Abandoned);
+            w.WriteNumber("evaluations", st.Evaluations);
+            w.WriteNumber("elapsedSeconds", st.Elapsed.TotalSeconds);
             w.WriteEndObject();
         }
 

@@ -58,28 +58,23 @@ internal static class ReproduceRunner
         var traces = new CalibrationTrace[jobs.Length];
         long done = 0, total = (long)jobs.Length * s.Iterations;
         long start = time.GetTimestamp();
-        var gate = new object();
         int threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount;
         stderr.WriteLine($"seed001: {s.Policies.Count} polic{(s.Policies.Count == 1 ? "y" : "ies")} × {s.Replications} replication(s) × {s.Iterations} iterations, twin update {s.Estimator}, {threads} thread(s)");
-        Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        using (var line = new ProgressLine(stderr, time))
         {
-            var experiment = new CalibrationExperiment(settings);
-            var policy = Seed001Reproduction.CreatePolicy(jobs[i].Policy, experiment, settings);
-            var progress = new InlineProgress(_ =>
+            Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
             {
-                long d = Interlocked.Increment(ref done);
-                if (d % 50 == 0 || d == total)
+                var experiment = new CalibrationExperiment(settings);
+                var policy = Seed001Reproduction.CreatePolicy(jobs[i].Policy, experiment, settings);
+                var progress = new InlineProgress(_ =>
                 {
-                    lock (gate)
-                    {
-                        double secs = time.GetElapsedTime(start).TotalSeconds;
-                        stderr.Write(string.Create(CultureInfo.InvariantCulture, $"\r[{Bar(d, total)}] {d}/{total} iterations, {secs:F0} s"));
-                    }
-                }
+                    long d = Interlocked.Increment(ref done);
+                    line.Report(new ReactorTwin.Core.Estimation.EstimationProgress("seed001", d, total, "iterations", $"{jobs.Length} runs of {s.Iterations} iterations"));
+                });
+                traces[i] = experiment.Run(policy, s.Seed + jobs[i].Rep, progress);
             });
-            traces[i] = experiment.Run(policy, s.Seed + jobs[i].Rep, progress);
-        });
-        stderr.WriteLine();
+        }
+
         double wall = time.GetElapsedTime(start).TotalSeconds;
 
         WriteTraces(Path.Combine(s.OutDir, "traces.csv"), jobs, traces);
@@ -112,12 +107,6 @@ internal static class ReproduceRunner
     }
 
     private static string Fmt(MeanInterval m) => string.Create(CultureInfo.InvariantCulture, $"{m.Mean * 100:F1} % [{m.Lower * 100:F1}, {m.Upper * 100:F1}]");
-
-    private static string Bar(long done, long total)
-    {
-        int w = (int)(30 * done / Math.Max(total, 1));
-        return new string('#', w) + new string('.', 30 - w);
-    }
 
     private static Dictionary<string, (MeanInterval Param, MeanInterval Pred)[]> Summarise(ReproduceSettings s, CalibrationTrace[] traces)
     {

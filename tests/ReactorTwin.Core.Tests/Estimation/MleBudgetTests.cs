@@ -18,7 +18,7 @@ public sealed class MleBudgetTests
     [Fact]
     public void Fit_IterationLimitReached_ReturnsTheBestEvaluatedPointMarkedPartial()
     {
-        var density = new Rosenbrock();
+        var density = new TestDensities.Rosenbrock();
         var space = Space();
         var result = MultiStartMle.Fit(density, space, new MultiStartMleOptions { Starts = 1, MaxIterations = 3 });
         Assert.True(result.Partial);
@@ -28,6 +28,10 @@ public sealed class MleBudgetTests
         Assert.Equal(density.Evaluate(result.Optimum, new double[2]), result.LogLikelihood);
         Assert.True(result.LogLikelihood >= density.Evaluate(result.Starts[0].Start, new double[2]));
         Assert.True(result.LogLikelihood >= density.BestSeen - 1e-15, "not the best point the optimiser evaluated");
+        // An honest summary: the start that did not converge is counted as such, never hidden behind "0 failed".
+        Assert.Contains("not converged: iteration limit (3)", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("0 of 1 starts converged; 1 stopped before converging", result.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 failed", result.Summary, StringComparison.Ordinal);
 
         var full = MultiStartMle.Fit(density, space, new MultiStartMleOptions { Starts = 1, MaxIterations = 2000 });
         Assert.False(full.Partial);
@@ -39,8 +43,8 @@ public sealed class MleBudgetTests
     public void Fit_TimeBudgetRunsOut_StopsThereAndSkipsTheOtherStarts()
     {
         // A clock that advances 1 s each time it is read: the 20 s budget ends after about 20 evaluations.
-        var clock = new SteppingClock(TimeSpan.FromSeconds(1));
-        var density = new Rosenbrock();
+        var clock = new TestDensities.SteppingClock(TimeSpan.FromSeconds(1));
+        var density = new TestDensities.Rosenbrock();
         var result = MultiStartMle.Fit(density, Space(), new MultiStartMleOptions { Starts = 3, TimeBudget = TimeSpan.FromSeconds(20) }, clock);
         Assert.True(result.Partial);
         Assert.StartsWith("time budget (20 s)", result.Starts[0].Exit, StringComparison.Ordinal);
@@ -54,7 +58,7 @@ public sealed class MleBudgetTests
     public void Fit_Cancelled_ReturnsBestPointSoFarOrThrowsIfThereIsNone()
     {
         using var cts = new CancellationTokenSource();
-        var density = new Rosenbrock { CancelAfter = (7, cts) };
+        var density = new TestDensities.Rosenbrock { CancelAfter = (7, cts) };
         var result = MultiStartMle.Fit(density, Space(), new MultiStartMleOptions { Starts = 2 }, cancellationToken: cts.Token);
         Assert.True(result.Partial);
         Assert.StartsWith("cancelled", result.Exit, StringComparison.Ordinal);
@@ -63,48 +67,10 @@ public sealed class MleBudgetTests
 
         using var before = new CancellationTokenSource();
         before.Cancel();
-        Assert.Throws<OperationCanceledException>(() => MultiStartMle.Fit(new Rosenbrock(), Space(), cancellationToken: before.Token));
+        Assert.Throws<OperationCanceledException>(() => MultiStartMle.Fit(new TestDensities.Rosenbrock(), Space(), cancellationToken: before.Token));
     }
 
     [Fact]
     public void Fit_NonPositiveTimeBudget_IsRefused() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => MultiStartMle.Fit(new Rosenbrock(), Space(), new MultiStartMleOptions { TimeBudget = TimeSpan.Zero }));
-
-    /// <summary>log π(u) = −(1 − x)² − 100 (y − x²)², the banana whose valley a quasi-Newton method needs ~40
-    /// iterations to follow; records the best value evaluated.</summary>
-    private sealed class Rosenbrock : ILogDensity
-    {
-        public int Dimension => 2;
-
-        public int Evaluations { get; private set; }
-
-        public double BestSeen { get; private set; } = double.NegativeInfinity;
-
-        public (int After, CancellationTokenSource Source)? CancelAfter { get; init; }
-
-        public double Evaluate(ReadOnlySpan<double> u, Span<double> gradient)
-        {
-            Evaluations++;
-            if (CancelAfter is { } c && Evaluations == c.After)
-            {
-                c.Source.Cancel();
-            }
-
-            double x = u[0], y = u[1];
-            gradient[0] = (2 * (1 - x)) + (400 * x * (y - (x * x)));
-            gradient[1] = -200 * (y - (x * x));
-            double f = -((1 - x) * (1 - x)) - (100 * (y - (x * x)) * (y - (x * x)));
-            BestSeen = Math.Max(BestSeen, f);
-            return f;
-        }
-    }
-
-    private sealed class SteppingClock(TimeSpan step) : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
-    }
+        Assert.Throws<ArgumentOutOfRangeException>(() => MultiStartMle.Fit(new TestDensities.Rosenbrock(), Space(), new MultiStartMleOptions { TimeBudget = TimeSpan.Zero }));
 }

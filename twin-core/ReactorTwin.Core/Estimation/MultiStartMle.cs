@@ -1,229 +1,258 @@
-using System.Diagnostics;
-using MathNet.Numerics.LinearAlgebra;
-using MathNet.Numerics.Optimization;
+using System.Collections.Concurrent;
+using System.Globalization;
 
 namespace ReactorTwin.Core.Estimation;
-
-/// <summary>Options of <see cref="MultiStartMle"/>.</summary>
-public sealed record MultiStartMleOptions
-{
-    /// <summary>Number of starts, ≥ 1. The first is the space's base point; the others are uniform in the u-bounds (or in a box around the first, <see cref="StartHalfWidth"/>). Default 8.</summary>
-    public int Starts { get; init; } = 8;
-
-    /// <summary>
-    /// Half-width w (in u) of the box around the first start from which the other starts are drawn, intersected with
-    /// the bounds; null (default) draws them from the whole bounds. A local box (for example w = log 3, a factor 3
-    /// either way) keeps the starts away from corners of two-decade bounds, where Kalman–LNA fits of CHO were observed to
-    /// take minutes per start.
-    /// </summary>
-    public double? StartHalfWidth { get; init; }
-
-    /// <summary>Seed of the start points.</summary>
-    public int Seed { get; init; } = 1;
-
-    /// <summary>
-    /// Gradient tolerance. MathNet stops on the absolute gradient or on the relative gradient
-    /// |g_j|·max(|u_j|, 1)/max(|ℓ|, 1), whichever is met first, so for large |ℓ| a small value is needed. Default 1e−8.
-    /// </summary>
-    public double GradientTolerance { get; init; } = 1e-8;
-
-    /// <summary>Iteration limit per start. Default 2000.</summary>
-    public int MaxIterations { get; init; } = 2000;
-
-    /// <summary>L-BFGS memory (unbounded mode). Default 7.</summary>
-    public int Memory { get; init; } = 7;
-
-    /// <summary>
-    /// True (default) to keep u within the parameters' bounds with MathNet's box-constrained BFGS-B; false for
-    /// unconstrained L-BFGS (the log scale still keeps positive parameters positive).
-    /// </summary>
-    public bool Bounded { get; init; } = true;
-
-    /// <summary>
-    /// Time allowed for the whole fit (all starts), measured on the clock passed to <see cref="MultiStartMle.Fit"/>;
-    /// null (default) for no limit, otherwise &gt; 0. When it runs out the running start ends at the best point it
-    /// has evaluated (reported as not converged, exit "time budget"), later starts are skipped, and the result is
-    /// <see cref="MleResult.Partial"/>.
-    /// </summary>
-    public TimeSpan? TimeBudget { get; init; }
-}
-
-/// <summary>Outcome of one start.</summary>
-/// <param name="Start">Start point u₀.</param>
-/// <param name="Optimum">End point u (null if the start failed).</param>
-/// <param name="LogLikelihood">log π at the end point (−∞ if failed).</param>
-/// <param name="Iterations">L-BFGS iterations.</param>
-/// <param name="Exit">Exit condition, or the reason of failure.</param>
-/// <param name="Converged">True when the optimiser stopped on its gradient criterion (a local optimum); false when it
-/// stopped for another reason (iteration limit, time budget, cancellation, lack of progress), in which case
-/// <paramref name="Optimum"/> is the best point the start evaluated.</param>
-public sealed record StartOutcome(double[] Start, double[]? Optimum, double LogLikelihood, int Iterations, string Exit, bool Converged)
-{
-    /// <summary>True when the start ended at a finite point (converged or the best point before it was stopped).</summary>
-    public bool Succeeded => Optimum is not null;
-}
-
-/// <summary>Result of a multi-start maximisation.</summary>
-/// <param name="Optimum">Best u found.</param>
-/// <param name="LogLikelihood">log π at <paramref name="Optimum"/>.</param>
-/// <param name="BestStart">Index of the start that found it.</param>
-/// <param name="Starts">Every start with its outcome (failed ones included).</param>
-/// <param name="Evaluations">Density evaluations over all starts.</param>
-/// <param name="Elapsed">Wall time (from the injected clock).</param>
-public sealed record MleResult(double[] Optimum, double LogLikelihood, int BestStart, IReadOnlyList<StartOutcome> Starts, long Evaluations, TimeSpan Elapsed)
-{
-    /// <summary>Iterations of the winning start.</summary>
-    public int Iterations => Starts[BestStart].Iterations;
-
-    /// <summary>Exit condition of the winning start.</summary>
-    public string Exit => Starts[BestStart].Exit;
-
-    /// <summary>Starts that failed (no finite optimum).</summary>
-    public IEnumerable<StartOutcome> FailedStarts => Starts.Where(s => !s.Succeeded);
-
-    /// <summary>Starts that ended at a finite point without meeting the gradient criterion.</summary>
-    public IEnumerable<StartOutcome> UnconvergedStarts => Starts.Where(s => s.Succeeded && !s.Converged);
-
-    /// <summary>True when the winning start did not converge (stopped by its iteration limit, the time budget,
-    /// cancellation or lack of progress): <see cref="Optimum"/> is the best point found, not a verified optimum.</summary>
-    public bool Partial => !Starts[BestStart].Converged;
-}
 
 /// <summary>
 /// Batch maximum-likelihood (seed 001 eq. 5) by quasi-Newton optimisation (MathNet.Numerics: box-constrained BFGS-B
 /// within the parameter bounds by default, or unconstrained L-BFGS) on the log scale of positive parameters, from
-/// several seeded starts (seed 002's multi-start baseline). A start whose
-/// objective fails (−∞, non-finite gradient, line-search failure) is recorded with its reason and skipped.
+/// several seeded starts (seed 002's multi-start baseline): the space's base point, then a space-filling design in the
+/// box. With several starts each first runs a few screening iterations, and the starts clearly behind the leader are
+/// abandoned; the others continue to convergence. Starts run in parallel when asked (results do not depend on the
+/// number of threads), under optional time budgets. A start whose objective fails (−∞ everywhere it went, non-finite
+/// gradient, line-search failure) is recorded with its reason and skipped.
 /// </summary>
 public static class MultiStartMle
 {
-    /// <summary>Maximises <paramref name="density"/> over u.</summary>
+    /// <summary>Maximises <paramref name="density"/> over u, one start at a time.</summary>
     /// <param name="density">Objective (a log-likelihood or log-posterior on u).</param>
     /// <param name="space">The space: base point and bounds for the starts.</param>
-    /// <param name="options">Options; null for defaults.</param>
-    /// <param name="time">Clock for the elapsed time and <see cref="MultiStartMleOptions.TimeBudget"/>; null for the
-    /// system clock.</param>
+    /// <param name="options">Options; null for defaults. <see cref="MultiStartMleOptions.MaxParallelism"/> is ignored
+    /// (one density instance cannot be shared).</param>
+    /// <param name="time">Clock for the elapsed time and the budgets; null for the system clock.</param>
     /// <param name="cancellationToken">Stops the fit like an exhausted time budget (exit "cancelled"): the result is
     /// the best point evaluated so far. If nothing finite was evaluated yet, <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="InvalidOperationException">Every start failed; the message lists why.</exception>
     public static MleResult Fit(ILogDensity density, ParameterSpace space, MultiStartMleOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(density);
+        return Fit(() => density, space, (options ?? new MultiStartMleOptions()) with { MaxParallelism = 1 }, time, cancellationToken);
+    }
+
+    /// <summary>Maximises the density over u, running up to <see cref="MultiStartMleOptions.MaxParallelism"/> starts at
+    /// a time, each thread on its own density instance.</summary>
+    /// <param name="densityFactory">Makes one density instance per worker thread; called on the calling thread.</param>
+    /// <param name="space">The space: base point and bounds for the starts.</param>
+    /// <param name="options">Options; null for defaults.</param>
+    /// <param name="time">Clock for the elapsed time and the budgets; null for the system clock.</param>
+    /// <param name="cancellationToken">As in the single-density overload.</param>
+    /// <exception cref="InvalidOperationException">Every start failed; the message lists why.</exception>
+    public static MleResult Fit(Func<ILogDensity> densityFactory, ParameterSpace space, MultiStartMleOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(densityFactory);
         ArgumentNullException.ThrowIfNull(space);
         options ??= new MultiStartMleOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Starts, 1);
-        if (options.TimeBudget is { } budget && budget <= TimeSpan.Zero)
+        options.Validate();
+        var limits = new FitLimits(options, time ?? TimeProvider.System, cancellationToken);
+        var starts = StartPointsOf(space, options);
+        int n = starts.Length;
+        int workers = Math.Min(n, options.MaxParallelism == 0 ? Environment.ProcessorCount : options.MaxParallelism);
+        var pool = new ConcurrentBag<ILogDensity>();
+        for (int w = 0; w < workers; w++)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), budget, "the time budget must be > 0");
-        }
-
-        time ??= TimeProvider.System;
-        long started = time.GetTimestamp();
-        int d = space.Dimension;
-        var rng = new Random(options.Seed);
-        var outcomes = new List<StartOutcome>(options.Starts);
-        long evaluations = 0;
-        var grad = new double[d];
-        var first = space.Clamp(space.BaseUnconstrained());
-        var lower = options.StartHalfWidth is double w ? first.Select((x, j) => Math.Max(space.Lower[j], x - w)).ToArray() : space.Lower;
-        var upper = options.StartHalfWidth is double w2 ? first.Select((x, j) => Math.Min(space.Upper[j], x + w2)).ToArray() : space.Upper;
-        string? stopped = null;
-        for (int s = 0; s < options.Starts; s++)
-        {
-            var u0 = s == 0 ? first : Enumerable.Range(0, d).Select(j => lower[j] + (rng.NextDouble() * (upper[j] - lower[j]))).ToArray();
-            if (stopped is not null)
+            var density = densityFactory() ?? throw new ArgumentException("the density factory returned null", nameof(densityFactory));
+            if (density.Dimension != space.Dimension)
             {
-                outcomes.Add(new StartOutcome(u0, null, double.NegativeInfinity, 0, $"skipped: {stopped}", Converged: false));
-                continue;
+                throw new ArgumentException($"the density has dimension {density.Dimension}, the space {space.Dimension}", nameof(densityFactory));
             }
 
-            // The best finite point this start evaluated: what a start stopped early reports.
-            var best = new double[d];
-            double bestLogDensity = double.NegativeInfinity;
-            int iterations = 0;
-            var objective = ObjectiveFunction.Gradient(v =>
+            pool.Add(density);
+        }
+
+        var tracker = new ProgressTracker(options.Progress, n);
+        bool screen = n > 1 && options.ScreeningIterations > 0 && options.ScreeningIterations < options.MaxIterations;
+        var first = RunAll(n, workers, i => Go(starts[i], screen ? options.ScreeningIterations : options.MaxIterations, TimeSpan.Zero, finishes: !screen)).Select(r => r!).ToArray();
+        var outcomes = new StartOutcome[n];
+        if (!screen)
+        {
+            for (int i = 0; i < n; i++)
             {
-                stopped ??= StopReason(options, time, started, cancellationToken);
-                if (stopped is not null)
+                outcomes[i] = Outcome(first[i], null);
+            }
+        }
+        else
+        {
+            // Abandon the starts clearly behind the best screened value; the rest continue where they stopped.
+            double leader = first.Where(r => r.Succeeded).Select(r => r.LogDensity).DefaultIfEmpty(double.NegativeInfinity).Max();
+            var carry = new bool[n];
+            for (int i = 0; i < n; i++)
+            {
+                var r = first[i];
+                bool continues = r.Succeeded && r.IterationLimit;
+                if (continues && r.LogDensity < leader - options.AbandonMargin)
                 {
-                    throw new FitStoppedException();
+                    outcomes[i] = Outcome(r, null) with
+                    {
+                        Abandoned = true,
+                        Exit = string.Create(CultureInfo.InvariantCulture, $"abandoned after {options.ScreeningIterations} screening iterations: log-density {r.LogDensity:G6}, {leader - r.LogDensity:G3} below the leader"),
+                    };
+                }
+                else if (continues)
+                {
+                    carry[i] = true;
+                    continue;
+                }
+                else
+                {
+                    outcomes[i] = Outcome(r, null);
                 }
 
-                evaluations++;
-                var u = v.AsArray() ?? v.ToArray();
-                double f = density.Evaluate(u, grad);
-                var g = Vector<double>.Build.Dense(d);
-                if (double.IsFinite(f))
-                {
-                    for (int j = 0; j < d; j++)
-                    {
-                        g[j] = -grad[j];
-                    }
+                tracker.Finished();
+            }
 
-                    if (f > bestLogDensity)
-                    {
-                        bestLogDensity = f;
-                        u.CopyTo(best, 0);
-                    }
+            var rest = RunAll(n, workers, i => carry[i] ? Go(first[i].End!, options.MaxIterations - options.ScreeningIterations, first[i].Elapsed, finishes: true) : null);
+            for (int i = 0; i < n; i++)
+            {
+                if (carry[i])
+                {
+                    outcomes[i] = Outcome(rest[i]!, first[i]);
+                }
+            }
+        }
+
+        StartRun Go(double[] from, int maxIterations, TimeSpan usedBefore, bool finishes)
+        {
+            if (limits.FitStopped is { } why)
+            {
+                if (finishes)
+                {
+                    tracker.Finished();
                 }
 
-                return (double.IsFinite(f) ? -f : double.MaxValue, g);
-            });
+                return new StartRun(from, null, double.NegativeInfinity, 0, $"skipped: {why}", false, true, 0, TimeSpan.Zero);
+            }
+
+            var density = Take(pool);
             try
             {
-                var r = options.Bounded
-                    ? new BfgsBMinimizer(options.GradientTolerance, 1e-12, 1e-12, options.MaxIterations)
-                        .FindMinimum(objective, Vector<double>.Build.DenseOfArray(space.Lower), Vector<double>.Build.DenseOfArray(space.Upper), Vector<double>.Build.DenseOfArray(u0))
-                    : new LimitedMemoryBfgsMinimizer(options.GradientTolerance, 1e-12, 1e-12, options.Memory, options.MaxIterations)
-                        .FindMinimum(objective, Vector<double>.Build.DenseOfArray(u0));
-                iterations = r.Iterations;
-                var u = r.MinimizingPoint.ToArray();
-                double ll = density.Evaluate(u, grad);
-                bool converged = r.ReasonForExit is ExitCondition.AbsoluteGradient or ExitCondition.RelativeGradient;
-                outcomes.Add(double.IsFinite(ll)
-                    ? new StartOutcome(u0, u, ll, r.Iterations, r.ReasonForExit.ToString(), converged)
-                    : new StartOutcome(u0, null, double.NegativeInfinity, r.Iterations, "the optimum is not a finite point of the density", Converged: false));
+                return QuasiNewtonStart.Run(density, from, space, options, maxIterations, limits, usedBefore, tracker.Evaluated);
             }
-            catch (Exception ex) when (ex is FitStoppedException or MaximumIterationsException || (stopped is not null && ex is OptimizationException))
+            finally
             {
-                // MathNet's line search wraps an exception thrown by the objective in an InnerOptimizationException.
-                string why = ex is MaximumIterationsException ? $"iteration limit ({options.MaxIterations})" : stopped!;
-                outcomes.Add(double.IsFinite(bestLogDensity)
-                    ? new StartOutcome(u0, best, bestLogDensity, ex is MaximumIterationsException ? options.MaxIterations : iterations, $"{why}: best point so far", Converged: false)
-                    : new StartOutcome(u0, null, double.NegativeInfinity, iterations, $"{why} before any finite point", Converged: false));
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OptimizationException)
-            {
-                outcomes.Add(new StartOutcome(u0, null, double.NegativeInfinity, 0, ex.GetType().Name + ": " + ex.Message, Converged: false));
+                pool.Add(density);
+                if (finishes)
+                {
+                    tracker.Finished();
+                }
             }
         }
 
-        int bestStart = -1;
-        for (int s = 0; s < outcomes.Count; s++)
+        int best = -1;
+        for (int s = 0; s < n; s++)
         {
-            if (outcomes[s].Succeeded && (bestStart < 0 || outcomes[s].LogLikelihood > outcomes[bestStart].LogLikelihood))
+            if (outcomes[s].Succeeded && (best < 0 || outcomes[s].LogLikelihood > outcomes[best].LogLikelihood))
             {
-                bestStart = s;
+                best = s;
             }
         }
 
-        if (bestStart < 0)
+        if (best < 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
             throw new InvalidOperationException("every start failed: " + string.Join("; ", outcomes.Select((o, i) => $"start {i}: {o.Exit}")));
         }
 
-        Debug.Assert(outcomes[bestStart].Optimum is not null, "a successful start has an optimum");
-        return new MleResult(outcomes[bestStart].Optimum!, outcomes[bestStart].LogLikelihood, bestStart, outcomes, evaluations, time.GetElapsedTime(started));
+        return new MleResult(outcomes[best].Optimum!, outcomes[best].LogLikelihood, best, outcomes, outcomes.Sum(o => o.Evaluations), limits.Elapsed);
     }
 
-    private static string? StopReason(MultiStartMleOptions options, TimeProvider time, long started, CancellationToken cancellationToken) =>
-        cancellationToken.IsCancellationRequested ? "cancelled"
-        : options.TimeBudget is { } budget && time.GetElapsedTime(started) >= budget ? $"time budget ({budget.TotalSeconds:G4} s)"
-        : null;
-
-    /// <summary>Thrown from inside the objective to stop the optimiser (budget or cancellation).</summary>
-    private sealed class FitStoppedException : Exception
+    /// <summary>The base point (clamped into the bounds) and <c>Starts − 1</c> points of the design.</summary>
+    private static double[][] StartPointsOf(ParameterSpace space, MultiStartMleOptions options)
     {
+        var first = space.Clamp(space.BaseUnconstrained());
+        var lower = options.StartHalfWidth is double w ? first.Select((x, j) => Math.Max(space.Lower[j], x - w)).ToArray() : space.Lower;
+        var upper = options.StartHalfWidth is double w2 ? first.Select((x, j) => Math.Min(space.Upper[j], x + w2)).ToArray() : space.Upper;
+        var others = StartPoints.Draw(options.Design, options.Starts - 1, lower, upper, new Random(options.Seed));
+        return [first, .. others];
+    }
+
+    /// <summary>Runs <paramref name="job"/> for every start index, <paramref name="workers"/> at a time, results by index.</summary>
+    private static StartRun?[] RunAll(int count, int workers, Func<int, StartRun?> job)
+    {
+        var results = new StartRun?[count];
+        if (workers <= 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                results[i] = job(i);
+            }
+        }
+        else
+        {
+            try
+            {
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i => results[i] = job(i));
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+            }
+        }
+
+        return results;
+    }
+
+    private static ILogDensity Take(ConcurrentBag<ILogDensity> pool) =>
+        pool.TryTake(out var density) ? density : throw new InvalidOperationException("more workers than density instances");
+
+    /// <summary>The outcome of a start from its last run, adding the screening run it continued, if any.</summary>
+    private static StartOutcome Outcome(StartRun run, StartRun? screening) => new(
+        screening?.Start ?? run.Start,
+        run.End,
+        run.LogDensity,
+        run.Iterations + (screening?.Iterations ?? 0),
+        run.Exit,
+        run.Converged,
+        Abandoned: false,
+        run.Evaluations + (screening?.Evaluations ?? 0),
+        run.Elapsed + (screening?.Elapsed ?? TimeSpan.Zero));
+
+    /// <summary>Counts finished starts and evaluations for <see cref="MultiStartMleOptions.Progress"/>.</summary>
+    private sealed class ProgressTracker(IProgress<EstimationProgress>? progress, int starts)
+    {
+        private long _finished, _evaluations;
+        private double _best = double.NegativeInfinity;
+        private readonly object _gate = new();
+
+        public void Evaluated(long evaluationsOfThisRun, double bestOfThisRun)
+        {
+            if (progress is null)
+            {
+                return;
+            }
+
+            long total = Interlocked.Increment(ref _evaluations);
+            lock (_gate)
+            {
+                _best = Math.Max(_best, bestOfThisRun);
+            }
+
+            if (total % 10 == 0)
+            {
+                Report();
+            }
+        }
+
+        public void Finished()
+        {
+            Interlocked.Increment(ref _finished);
+            Report();
+        }
+
+        private void Report()
+        {
+            if (progress is null)
+            {
+                return;
+            }
+
+            double best;
+            lock (_gate)
+            {
+                best = _best;
+            }
+
+            progress.Report(new EstimationProgress("MLE", Math.Min(Interlocked.Read(ref _finished), starts), starts, "starts",
+                string.Create(CultureInfo.InvariantCulture, $"best log-likelihood {best:G8}, {Interlocked.Read(ref _evaluations)} evaluations")));
+        }
     }
 }

@@ -19,8 +19,12 @@ public sealed record BootstrapOptions
     /// <summary>Options of each re-fit (by default one start at θ̂, as the estimate is a good start).</summary>
     public MultiStartMleOptions Fit { get; init; } = new() { Starts = 1 };
 
-    /// <summary>Receives the number of replicates finished so far, or null.</summary>
-    public IProgress<int>? Progress { get; init; }
+    /// <summary>Receives progress (units: replicates re-fitted) from the worker threads, or null.</summary>
+    public IProgress<EstimationProgress>? Progress { get; init; }
+
+    /// <summary>Re-fits run at the same time, ≥ 0 (0: one per processor). Default 1. The replicates are simulated
+    /// in order first, so the result does not depend on it.</summary>
+    public int MaxParallelism { get; init; } = 1;
 }
 
 /// <summary>Result of a bootstrap: the re-fitted estimates and percentile intervals in u and θ.</summary>
@@ -44,7 +48,7 @@ public sealed record BootstrapResult(IReadOnlyList<double[]> Estimates, int Fail
 /// and re-fitting): each replicate re-simulates every batch of the data set with the chemical Langevin equation
 /// at θ̂, from the batch's initial state, keeping the same observation times and measured components, adds
 /// measurement noise drawn from the noise model when one is given, and re-fits by <see cref="MultiStartMle"/>.
-/// Seeded and repeatable.
+/// Seeded and repeatable; the re-fits may run in parallel with the same result.
 /// </summary>
 public static class ParametricBootstrap
 {
@@ -52,7 +56,8 @@ public static class ParametricBootstrap
     /// <param name="space">Parameter space of the fit.</param>
     /// <param name="estimate">θ̂ as u.</param>
     /// <param name="data">The original data (its design is reused).</param>
-    /// <param name="densityFor">Builds the objective for a re-simulated data set.</param>
+    /// <param name="densityFor">Builds the objective for a re-simulated data set (called on the worker threads: it must
+    /// build a new, independent instance each time).</param>
     /// <param name="noise">Measurement noise to add to re-simulated values, or null for none.</param>
     /// <param name="options">Options; null for defaults.</param>
     public static BootstrapResult Run(ParameterSpace space, double[] estimate, ObservationSet data, Func<ObservationSet, ILogDensity> densityFor, MeasurementNoise? noise = null, BootstrapOptions? options = null)
@@ -63,6 +68,7 @@ public static class ParametricBootstrap
         ArgumentNullException.ThrowIfNull(densityFor);
         options ??= new BootstrapOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Replicates, 2);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxParallelism);
         var model = space.Model;
         int n = model.StateDimension;
         var theta = new double[model.Parameters.Count];
@@ -71,8 +77,7 @@ public static class ParametricBootstrap
         var rng = new Random(options.Seed);
         var normal = new GaussianSource(rng);
         var refitSpace = new ParameterSpace(model, theta, space.Indices);
-        var estimates = new List<double[]>(options.Replicates);
-        int failed = 0;
+        var replicates = new ObservationSet[options.Replicates];
         for (int rep = 0; rep < options.Replicates; rep++)
         {
             var rows = new List<DataRow>();
@@ -106,19 +111,41 @@ public static class ParametricBootstrap
                 }
             }
 
-            var replicate = ObservationSet.FromRows(model, rows, $"bootstrap replicate {rep + 1}");
+            replicates[rep] = ObservationSet.FromRows(model, rows, $"bootstrap replicate {rep + 1}");
+        }
+
+        var fits = new double[]?[options.Replicates];
+        long done = 0;
+        void Refit(int rep)
+        {
             try
             {
-                estimates.Add(MultiStartMle.Fit(densityFor(replicate), refitSpace, options.Fit).Optimum);
+                fits[rep] = MultiStartMle.Fit(densityFor(replicates[rep]), refitSpace, options.Fit).Optimum;
             }
             catch (InvalidOperationException)
             {
-                failed++;
+                fits[rep] = null;
             }
 
-            options.Progress?.Report(rep + 1);
+            long k = Interlocked.Increment(ref done);
+            options.Progress?.Report(new EstimationProgress("bootstrap", k, options.Replicates, "replicates", ""));
         }
 
+        int workers = options.MaxParallelism == 0 ? Environment.ProcessorCount : options.MaxParallelism;
+        if (workers <= 1)
+        {
+            for (int rep = 0; rep < options.Replicates; rep++)
+            {
+                Refit(rep);
+            }
+        }
+        else
+        {
+            Parallel.For(0, options.Replicates, new ParallelOptions { MaxDegreeOfParallelism = workers }, Refit);
+        }
+
+        var estimates = fits.Where(f => f is not null).Select(f => f!).ToList();
+        int failed = options.Replicates - estimates.Count;
         return new BootstrapResult(estimates, failed);
     }
 }

@@ -160,6 +160,9 @@ internal sealed class LangevinChain
         return alpha;
     }
 
+    /// <summary>Called after every iteration (warm-up and sampling), on the chain's thread; null for none.</summary>
+    public Action? OnIteration { get; set; }
+
     /// <summary>Runs warm-up and sampling as <paramref name="options"/> say, storing draws and log π.</summary>
     /// <param name="options">Validated options.</param>
     /// <param name="draws">Receives Samples × d draws, row-major.</param>
@@ -168,6 +171,7 @@ internal sealed class LangevinChain
     public (double StepSize, double AcceptanceRate, double MeanAcceptanceProbability) Run(LangevinOptions options, double[] draws, double[] trace)
     {
         double h = options.InitialStepSize;
+        var onIteration = OnIteration;
         int warmup = options.WarmupIterations;
         var adaptation = new DualAveraging(options.TargetAcceptance);
         adaptation.Restart(h);
@@ -179,6 +183,7 @@ internal sealed class LangevinChain
         for (int t = 0; t < warmup; t++)
         {
             double alpha = Step(h, out _);
+            onIteration?.Invoke();
             if (options.AdaptStepSize)
             {
                 h = adaptation.Update(alpha);
@@ -229,6 +234,7 @@ internal sealed class LangevinChain
         for (int t = 1; t <= total; t++)
         {
             alphaSum += Step(h, out bool moved);
+            onIteration?.Invoke();
             if (moved)
             {
                 accepts++;

@@ -113,6 +113,10 @@ public sealed record LangevinOptions
     /// </summary>
     public bool RunChainsInParallel { get; init; }
 
+    /// <summary>Receives progress (units: iterations of all chains, warm-up included) from the chains' threads, about
+    /// 200 times per run; null (default) for none.</summary>
+    public IProgress<EstimationProgress>? Progress { get; init; }
+
     internal void Validate()
     {
         if (!(InitialStepSize > 0) || !double.IsFinite(InitialStepSize))

@@ -133,12 +133,23 @@ public sealed class LangevinSampler
         var nonFinite = new long[chains];
         var finalM = new double[chains][];
         bool adjusted = o.Mode == LangevinMode.MetropolisAdjusted;
+        long iterations = 0, total = (long)chains * (o.WarmupIterations + ((long)o.Samples * o.Thinning));
+        long every = Math.Max(1, total / 200);
+        string stage = o.Mode switch { LangevinMode.NoUTurn => "NUTS", LangevinMode.MetropolisAdjusted => "MALA", _ => "ULA" };
+        Action? tick = o.Progress is not { } progress ? null : () =>
+        {
+            long k = Interlocked.Increment(ref iterations);
+            if (k % every == 0 || k == total)
+            {
+                progress.Report(new EstimationProgress(stage, k, total, "iterations", $"{chains} chains × ({o.WarmupIterations} warm-up + {o.Samples * o.Thinning})"));
+            }
+        };
 
         void RunChain(int c)
         {
             if (o.Mode == LangevinMode.NoUTurn)
             {
-                var nuts = new NutsChain(densities[c], starts[c], new Random(ChainSeed(o.Seed, c)), jitter, o.MaxTreeDepth);
+                var nuts = new NutsChain(densities[c], starts[c], new Random(ChainSeed(o.Seed, c)), jitter, o.MaxTreeDepth) { OnIteration = tick };
                 draws[c] = new double[o.Samples * d];
                 traces[c] = new double[o.Samples];
                 (stepSizes[c], acceptance[c], meanAlpha[c]) = nuts.Run(o, draws[c], traces[c]);
@@ -147,7 +158,7 @@ public sealed class LangevinSampler
                 return;
             }
 
-            var chain = new LangevinChain(densities[c], starts[c], m, adjusted, new Random(ChainSeed(o.Seed, c)), jitter);
+            var chain = new LangevinChain(densities[c], starts[c], m, adjusted, new Random(ChainSeed(o.Seed, c)), jitter) { OnIteration = tick };
             draws[c] = new double[o.Samples * d];
             traces[c] = new double[o.Samples];
             (stepSizes[c], acceptance[c], meanAlpha[c]) = chain.Run(o, draws[c], traces[c]);

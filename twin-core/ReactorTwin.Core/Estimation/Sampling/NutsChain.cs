@@ -83,6 +83,9 @@ internal sealed class NutsChain
     /// <summary>Leapfrog steps (gradient evaluations) so far.</summary>
     public long Leapfrogs { get; private set; }
 
+    /// <summary>Called after every transition (warm-up and sampling), on the chain's thread; null for none.</summary>
+    public Action? OnIteration { get; set; }
+
     /// <summary>Runs warm-up and sampling, storing draws and log π.</summary>
     /// <returns>Final ε, mean acceptance statistic over the sampling phase (twice: rate and mean, for the result type).</returns>
     public (double StepSize, double AcceptanceRate, double MeanAcceptanceProbability) Run(LangevinOptions options, double[] draws, double[] trace)
@@ -96,9 +99,11 @@ internal sealed class NutsChain
 
         var adaptation = new DualAveraging(options.NoUTurnTargetAcceptance);
         adaptation.Restart(_epsilon);
+        var onIteration = OnIteration;
         for (int t = 0; t < warmup; t++)
         {
             double accept = Transition();
+            onIteration?.Invoke();
             if (options.AdaptStepSize)
             {
                 _epsilon = adaptation.Update(accept);
@@ -116,6 +121,7 @@ internal sealed class NutsChain
         for (int t = 1; t <= total; t++)
         {
             acceptSum += Transition();
+            onIteration?.Invoke();
             if (t % thin == 0)
             {
                 _q.CopyTo(draws, kept * _d);
