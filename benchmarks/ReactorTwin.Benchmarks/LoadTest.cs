@@ -5,7 +5,9 @@ using ReactorTwin.Adapters.Messaging;
 using ReactorTwin.Adapters.Mqtt;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Core.Simulation;
-using ReactorTwin.Host.Runtime;
+using ReactorTwin.Runtime.Journal;
+using ReactorTwin.Runtime.Pipeline;
+using ReactorTwin.Runtime.Twin;
 
 namespace ReactorTwin.Benchmarks;
 
@@ -48,12 +50,12 @@ public static class LoadTest
         {
             var bus = new InMemoryMessageBus();
             using var journal = new MeasurementJournal(Path.Combine(dir, $"journal{shard}.db"));
-            var engines = new List<TwinEngine>();
+            var engines = new List<ReactorPipeline>();
             var ids = Enumerable.Range(0, reactors).Where(r => r % shards == shard).Select(r => $"r{r}").ToArray();
             var noise = new Random(shard + 1);
             foreach (var id in ids)
             {
-                var engine = new TwinEngine(new TwinOptions { ReactorId = id, Model = model, Channels = [new TwinChannel("GLC", 0.2, 0.01, -2, 100)], MinPredictionIntervalHours = 0.25 }, bus, journal);
+                var engine = new ReactorPipeline(new TwinOptions { ReactorId = id, Model = model, Channels = [new TwinChannel("GLC", 0.2, 0.01, -2, 100)], MinPredictionIntervalHours = 0.25 }, bus, journal);
                 engine.Start();
                 engines.Add(engine);
                 string announcement = string.Create(CultureInfo.InvariantCulture, $"{{\"batch\":\"b0001\",\"start\":\"{start.UtcDateTime:O}\",\"hours\":72,\"initial\":{{\"GLC\":28,\"LAC\":0.8,\"mAb\":0,\"X0\":180,\"X1\":10}},\"setpoints\":{{}}}}");

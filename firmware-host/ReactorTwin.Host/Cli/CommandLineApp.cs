@@ -68,7 +68,7 @@ public static class CommandLineApp
             stderr.WriteLine("error: " + ex.Message);
             return UsageError;
         }
-        catch (Runtime.JournalException ex)
+        catch (ReactorTwin.Runtime.Journal.JournalException ex)
         {
             stderr.WriteLine("error: " + ex.Message);
             return 1;

@@ -5,6 +5,7 @@ using ReactorTwin.Adapters.Messaging;
 using ReactorTwin.Core.Design;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Host.Runtime;
+using ReactorTwin.Runtime.Twin;
 using ReactorTwin.Simulator.Plant;
 
 namespace ReactorTwin.Host.Cli;
@@ -85,21 +86,31 @@ internal static class DemoRunner
             }
         }
 
-        using var journal = new MeasurementJournal(journalPath);
-        using var twin = new TwinEngine(
-            new TwinOptions
-            {
-                ReactorId = "r1",
-                Model = model,
-                Channels = [new TwinChannel("GLC", 0.2, 0.01, -2, 100), new TwinChannel("LAC", 0.2, 0.01, -2, 100), new TwinChannel("mAb", 0.005, 0.02, -1, 10)],
-                InitialParameters = guess,
-                Design = new DesignSpace(model, [("GLC", 18, 38)], [28, 0.8, 0, 180, 10]),
-                SafetyBounds = new Dictionary<string, (double, double)> { ["GLC"] = (18, 38) },
-                Seed = s.Seed,
-            },
-            bus,
-            journal);
-
+        // The same hosted service as `reactortwin run`, on the in-memory bus, in virtual time, with every stage inline.
+        var config = new RuntimeOptions
+        {
+            JournalPath = journalPath,
+            Reactors =
+            [
+                new ReactorConfig
+                {
+                    Id = "r1",
+                    Model = "cho",
+                    Channels =
+                    [
+                        new ChannelConfig { Component = "GLC", NoiseSd = 0.2, NoiseRelative = 0.01, Min = -2, Max = 100 },
+                        new ChannelConfig { Component = "LAC", NoiseSd = 0.2, NoiseRelative = 0.01, Min = -2, Max = 100 },
+                        new ChannelConfig { Component = "mAb", NoiseSd = 0.005, NoiseRelative = 0.02, Min = -1, Max = 10 },
+                    ],
+                    InitialParameters = estimated.ToDictionary(k => model.Parameters[k].Name, k => guess[k]),
+                    Design = new Dictionary<string, double[]> { ["GLC"] = [18, 38] },
+                    SafetyBounds = new Dictionary<string, double[]> { ["GLC"] = [18, 38] },
+                    AutoApply = true,
+                    Seed = s.Seed,
+                },
+            ],
+        };
+        var host = new TwinHostedService(Microsoft.Extensions.Options.Options.Create(config), Microsoft.Extensions.Logging.Abstractions.NullLogger<TwinHostedService>.Instance, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, time, environment: RuntimeEnvironment.InProcess(bus));
         var events = new List<TwinEvent>();
         var latest = new Dictionary<string, TwinEvent>(StringComparer.Ordinal);
 
@@ -107,7 +118,7 @@ internal static class DemoRunner
         bool live = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
         string lastBatch = "";
         double lastPrinted = double.NegativeInfinity;
-        using var sub = twin.Events.Subscribe(e =>
+        host.TwinEvents += (_, e) =>
         {
             events.Add(e);
             if (e.Kind != "prediction")
@@ -141,8 +152,9 @@ internal static class DemoRunner
             {
                 stderr.WriteLine(line.ToString());
             }
-        });
-        twin.Start();
+        };
+        host.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var twin = host.Pipelines[0];
         reactor.Start();
         stderr.WriteLine($"demo: simulated CHO reactor r1, {s.Batches} batch(es) of 72 h in virtual time, faults {(s.Faults ? "on" : "off")}, journal {journalPath}");
         for (int b = 1; b <= s.Batches; b++)
@@ -169,8 +181,11 @@ internal static class DemoRunner
         }
 
         twin.CompleteRunningBatch();
+        long journaled = twin.Accepted;
+        host.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        host.DisposeAsync().AsTask().GetAwaiter().GetResult();
         WriteReport(s.OutDir, events, truth, model);
-        stdout.WriteLine(string.Create(inv, $"journal: {journal.Count("r1")} measurements; simulator sent {reactor.ReadingsSent.Values.Sum()} well-formed readings; {time.GetElapsedTime(t0).TotalSeconds:F1} s"));
+        stdout.WriteLine(string.Create(inv, $"journal: {journaled} measurements; simulator sent {reactor.ReadingsSent.Values.Sum()} well-formed readings; {time.GetElapsedTime(t0).TotalSeconds:F1} s"));
         stdout.WriteLine($"wrote {s.OutDir}/predictions.csv, parameters.csv, rejections.csv, demo.svg");
         return 0;
     }

@@ -1,44 +1,21 @@
 using ReactorTwin.Core.Models;
+using ReactorTwin.Runtime;
 
 namespace ReactorTwin.Host.Cli;
 
-/// <summary>Turns a <c>--model</c> argument (built-in name or JSON path) into a validated model.</summary>
+/// <summary>Resolves <c>--model</c> arguments (<see cref="ModelCatalog"/>), as a command-line error when it fails.</summary>
 internal static class ModelResolver
 {
     /// <exception cref="CliException">Neither a built-in model nor a readable, valid model file.</exception>
     public static ReactionNetwork Resolve(string nameOrPath)
     {
-        if (BuiltInModels.Contains(nameOrPath))
-        {
-            return BuiltInModels.Load(nameOrPath);
-        }
-
-        if (!File.Exists(nameOrPath))
-        {
-            throw new CliException($"--model '{nameOrPath}' is neither a built-in model ({string.Join(", ", BuiltInModels.Names)}) nor an existing file");
-        }
-
-        string text;
         try
         {
-            text = File.ReadAllText(nameOrPath);
-        }
-        catch (IOException ex)
-        {
-            throw new CliException($"cannot read model file '{nameOrPath}': {ex.Message}", ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new CliException($"cannot read model file '{nameOrPath}': {ex.Message}", ex);
-        }
-
-        try
-        {
-            return ModelJson.Parse(text, nameOrPath);
+            return ModelCatalog.Resolve(nameOrPath);
         }
         catch (ModelDefinitionException ex)
         {
-            throw new CliException(ex.Message, ex);
+            throw new CliException(ex.Message.StartsWith('\'') ? "--model " + ex.Message : ex.Message, ex);
         }
     }
 }

@@ -65,7 +65,7 @@ internal static class RunCommand
 
             return CommandLineApp.UsageError;
         }
-        catch (JournalException ex)
+        catch (ReactorTwin.Runtime.Journal.JournalException ex)
         {
             stderr.WriteLine($"error: {configPath}: ReactorTwin:JournalPath: {ex.Message}");
             return 1;

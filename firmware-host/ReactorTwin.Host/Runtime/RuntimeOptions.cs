@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ReactorTwin.Core.Models;
+using ReactorTwin.Runtime;
 
 namespace ReactorTwin.Host.Runtime;
 
@@ -89,6 +90,9 @@ public sealed class ReactorConfig
 
     /// <summary>Quasi-Newton iterations allowed per refit, ≥ 1; default 500.</summary>
     public int RefitMaxIterations { get; set; } = 500;
+
+    /// <summary>Seed of the design policy's randomness; default 1.</summary>
+    public int Seed { get; set; } = 1;
 }
 
 /// <summary>One accepted sensor channel.</summary>
@@ -164,9 +168,9 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             ReactionNetwork? model = null;
             try
             {
-                model = Cli.ModelResolver.Resolve(rc.Model);
+                model = ModelCatalog.Resolve(rc.Model);
             }
-            catch (Exception ex) when (ex is Cli.CliException or ModelDefinitionException)
+            catch (ModelDefinitionException ex)
             {
                 errors.Add($"{rp}:Model: {ex.Message}");
             }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Reactive.Concurrency;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,28 +6,129 @@ using Microsoft.Extensions.Options;
 using ReactorTwin.Adapters.Messaging;
 using ReactorTwin.Adapters.Mqtt;
 using ReactorTwin.Core.Design;
-using ReactorTwin.Core.Models;
+using ReactorTwin.Runtime;
+using ReactorTwin.Runtime.Contracts;
+using ReactorTwin.Runtime.Ingest;
+using ReactorTwin.Runtime.Journal;
+using ReactorTwin.Runtime.Pipeline;
+using ReactorTwin.Runtime.Twin;
 
 namespace ReactorTwin.Host.Runtime;
 
+/// <summary>How the hosted service runs its reactors: on a real broker with one event loop per reactor and refits in
+/// the background (<c>run</c>), or on a given bus in the caller's (virtual) time with everything inline (<c>demo</c>).</summary>
+/// <param name="Bus">The transport; null connects the MQTT client configured in <see cref="RuntimeOptions.Broker"/>.</param>
+/// <param name="EventLoops">One event-loop thread per reactor (true), or handling on the delivering thread (false).</param>
+/// <param name="BackgroundRefits">Refits beside the reading path (true) or inline (false, deterministic).</param>
+public sealed record RuntimeEnvironment(IMessageBus? Bus, bool EventLoops, bool BackgroundRefits)
+{
+    /// <summary><c>reactortwin run</c>: the configured broker, an event loop per reactor, background refits.</summary>
+    public static RuntimeEnvironment Production { get; } = new(null, EventLoops: true, BackgroundRefits: true);
+
+    /// <summary>A bus in the caller's virtual time, everything inline (the demo, tests).</summary>
+    public static RuntimeEnvironment InProcess(IMessageBus bus) => new(bus, EventLoops: false, BackgroundRefits: false);
+}
+
 /// <summary>
-/// The runtime of <c>reactortwin run</c>: one MQTT connection (managed: reconnects, durable outgoing queue, restores
-/// subscriptions), one SQLite journal, one <see cref="TwinEngine"/> per configured reactor. Publishes
-/// <c>reactortwin/&lt;reactor&gt;/$state</c> (init → ready, sleeping on shutdown; the host's last will sets
+/// The runtime of <c>reactortwin run</c> (and of <c>demo</c>, on an in-memory bus): one MQTT connection (managed:
+/// reconnects, durable outgoing queue, restores subscriptions), one SQLite journal shared by the reactors, and one
+/// <see cref="ReactorPipeline"/> per configured reactor, fed by the bus and by the sensors attached to this box.
+/// Publishes <c>reactortwin/&lt;reactor&gt;/$state</c> (init → ready, sleeping on shutdown; the host's last will sets
 /// <c>reactortwin/host/&lt;client&gt;/$state</c> to lost) and re-sets ready on every reconnect, and Home Assistant MQTT
 /// discovery for every channel's prediction on start and whenever <c>homeassistant/status</c> says online.
 /// </summary>
-internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options, ILogger<TwinHostedService> logger, ILoggerFactory loggers, TimeProvider time, Func<Adapters.Hardware.I2c.I2cConnectionSettings, Adapters.Hardware.I2c.I2cDevice>? openI2c = null) : IHostedService, IAsyncDisposable
+internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options, ILogger<TwinHostedService> logger, ILoggerFactory loggers, TimeProvider time, Func<Adapters.Hardware.I2c.I2cConnectionSettings, Adapters.Hardware.I2c.I2cDevice>? openI2c = null, RuntimeEnvironment? environment = null) : IHostedService, IAsyncDisposable
 {
     private readonly RuntimeOptions _o = options.Value;
-    private readonly List<TwinEngine> _engines = [];
+    private readonly RuntimeEnvironment _env = environment ?? RuntimeEnvironment.Production;
+    private readonly List<ReactorPipeline> _pipelines = [];
     private readonly List<IDisposable> _subscriptions = [];
-    private readonly List<System.Reactive.Concurrency.EventLoopScheduler> _loops = [];
+    private readonly List<IDisposable> _sensors = [];
+    private readonly List<EventLoopScheduler> _loops = [];
     private MqttManagedClient? _mqtt;
-    private MqttMessageBus? _bus;
+    private IMessageBus? _bus;
     private MeasurementJournal? _journal;
 
+    /// <summary>The reactors' pipelines, in configuration order (after <see cref="StartAsync"/>).</summary>
+    public IReadOnlyList<ReactorPipeline> Pipelines => _pipelines;
+
+    /// <summary>Everything each reactor's twin does (reactor id, event), for the demo's report and for logs.</summary>
+    public event Action<string, TwinEvent>? TwinEvents;
+
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _bus = _env.Bus ?? ConnectBus();
+        _journal = new MeasurementJournal(_o.JournalPath);
+
+        // The pipelines restore their checkpoints and attach their observers before the client connects: a broker that
+        // kept our persistent session delivers the messages it queued for us right after CONNACK, and none may arrive
+        // before an observer is there to journal it.
+        foreach (var rc in _o.Reactors)
+        {
+            AttachedSensorFeed? feed = null;
+            if (rc.Sensors.Count > 0)
+            {
+                // Attached sensors are polled on their own thread (driver reads block for conversion and EZO processing
+                // times) and feed the reactor's inbox directly: no broker between the sensor and the twin.
+                var sensorLoop = new EventLoopScheduler(ts => new Thread(ts) { IsBackground = true, Name = $"sensors-{rc.Id}" });
+                _loops.Add(sensorLoop);
+                var set = SensorSetup.Open(rc.Sensors, sensorLoop, Adapters.Hardware.HardwareClock.FromTimeProvider(time), openI2c);
+                _sensors.Add(set);
+                feed = new AttachedSensorFeed(_bus, rc.Id, set.ComponentByChannel);
+                _sensors.Add(feed);
+                _sensors.Add(new Starter(() => feed.Start(set.Readings)));
+            }
+
+            EventLoopScheduler? loop = null;
+            if (_env.EventLoops)
+            {
+                loop = new EventLoopScheduler(ts => new Thread(ts) { IsBackground = true, Name = $"twin-{rc.Id}" });
+                _loops.Add(loop);
+            }
+
+            var pipeline = new ReactorPipeline(ToTwinOptions(rc) with { BackgroundRefit = _env.BackgroundRefits }, _bus, _journal, loop, time, feed?.ToTwin);
+            string id = rc.Id;
+            pipeline.Events.Subscribe(e => OnEvent(id, e)); // ends when the pipeline completes its events at disposal
+            pipeline.Start();
+            _pipelines.Add(pipeline);
+            LogStarted(logger, rc.Id, pipeline.Replayed);
+            if (rc.Sensors.Count > 0)
+            {
+                LogSensors(logger, rc.Id, rc.Sensors.Count);
+            }
+        }
+
+        foreach (var s in _sensors.OfType<Starter>())
+        {
+            s.Run();
+        }
+
+        if (_mqtt is not null)
+        {
+            await _mqtt.StartAsync(cancellationToken).ConfigureAwait(false);
+            _subscriptions.Add(_mqtt.ConnectionStateChanges.Subscribe(s =>
+            {
+                if (s.IsConnected)
+                {
+                    _ = PublishStateAsync("ready");
+                    _ = PublishDiscoveryAsync();
+                }
+            }));
+        }
+
+        await PublishStateAsync("init").ConfigureAwait(false);
+        _subscriptions.Add(_bus.Subscribe(Topics.HomeAssistantStatus).Subscribe(m =>
+        {
+            if (Encoding.UTF8.GetString(m.Payload.Span) == "online")
+            {
+                _ = PublishDiscoveryAsync();
+            }
+        }));
+        await PublishStateAsync("ready").ConfigureAwait(false);
+        await PublishDiscoveryAsync().ConfigureAwait(false);
+    }
+
+    private MqttMessageBus ConnectBus()
     {
         var b = _o.Broker;
         var builder = new MqttClientOptionsBuilder()
@@ -49,61 +150,11 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
         }
 
         _mqtt = new MqttManagedClient(new MqttManagedClientOptions(builder.Build()) { QueueDirectory = b.QueueDirectory }, loggers.CreateLogger<MqttManagedClient>(), time, new Random(1));
-        _bus = new MqttMessageBus(_mqtt);
-        _journal = new MeasurementJournal(_o.JournalPath);
-
-        // The engines restore their checkpoints and attach their observers before the client connects: a broker that
-        // kept our persistent session delivers the messages it queued for us right after CONNACK, and none may arrive
-        // before an observer is there to journal it.
-        foreach (var rc in _o.Reactors)
-        {
-            var loop = new System.Reactive.Concurrency.EventLoopScheduler(ts => new Thread(ts) { IsBackground = true, Name = $"twin-{rc.Id}" });
-            _loops.Add(loop);
-            var engine = new TwinEngine(ToTwinOptions(rc), _bus, _journal, loop, time);
-            engine.Events.Subscribe(e => OnEvent(rc.Id, e)); // ends when the engine completes its events at disposal
-            engine.Start();
-            _engines.Add(engine);
-            LogStarted(logger, rc.Id, engine.Replayed);
-        }
-
-        // Directly attached sensors: each reactor's are polled on their own thread (driver reads block for conversion
-        // and EZO processing times) and published on the sensor topics like networked instruments.
-        foreach (var rc in _o.Reactors.Where(r => r.Sensors.Count > 0))
-        {
-            var sensorLoop = new System.Reactive.Concurrency.EventLoopScheduler(ts => new Thread(ts) { IsBackground = true, Name = $"sensors-{rc.Id}" });
-            _loops.Add(sensorLoop);
-            var set = SensorSetup.Open(rc.Sensors, sensorLoop, Adapters.Hardware.HardwareClock.FromTimeProvider(time), openI2c);
-            _subscriptions.Add(set);
-            var bridge = new SensorBridge(_bus, rc.Id, set.ComponentByChannel, publishUnmapped: true);
-            _subscriptions.Add(bridge);
-            bridge.Start(set.Readings);
-            LogSensors(logger, rc.Id, rc.Sensors.Count);
-        }
-
-        await _mqtt.StartAsync(cancellationToken).ConfigureAwait(false);
-        await PublishStateAsync("init").ConfigureAwait(false);
-
-        _subscriptions.Add(_mqtt.ConnectionStateChanges.Subscribe(s =>
-        {
-            if (s.IsConnected)
-            {
-                _ = PublishStateAsync("ready");
-                _ = PublishDiscoveryAsync();
-            }
-        }));
-        _subscriptions.Add(_bus.Subscribe("homeassistant/status").Subscribe(m =>
-        {
-            if (Encoding.UTF8.GetString(m.Payload.Span) == "online")
-            {
-                _ = PublishDiscoveryAsync();
-            }
-        }));
-        await PublishStateAsync("ready").ConfigureAwait(false);
-        await PublishDiscoveryAsync().ConfigureAwait(false);
+        return new MqttMessageBus(_mqtt);
     }
 
     /// <summary>
-    /// Graceful shutdown (SIGTERM/SIGINT), bounded: the sensors and engines stop first (a running refit is cancelled
+    /// Graceful shutdown (SIGTERM/SIGINT), bounded: the sensors and pipelines stop first (a running refit is cancelled
     /// and not applied; at most 10 s), then <c>sleeping</c> is queued last and the MQTT client drains its queue to the
     /// broker before it disconnects (at most <see cref="MqttManagedClientOptions.DrainTimeout"/>, 5 s), so the
     /// dashboards see <c>sleeping</c> rather than a stale <c>ready</c>.
@@ -115,9 +166,14 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             s.Dispose();
         }
 
-        foreach (var e in _engines)
+        foreach (var s in _sensors)
         {
-            e.Dispose();
+            s.Dispose();
+        }
+
+        foreach (var p in _pipelines)
+        {
+            p.Dispose();
         }
 
         foreach (var l in _loops)
@@ -141,7 +197,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
         }
     }
 
-    private string HostStateTopic => $"reactortwin/host/{_o.Broker.ClientId}/$state";
+    private string HostStateTopic => Topics.HostState(_o.Broker.ClientId);
 
     private async Task PublishStateAsync(string state)
     {
@@ -153,7 +209,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
         await _bus.PublishAsync(new MqttMessage(HostStateTopic, Encoding.UTF8.GetBytes(state), MqttQualityOfService.AtLeastOnce, retain: true)).ConfigureAwait(false);
         foreach (var rc in _o.Reactors)
         {
-            await _bus.PublishAsync(new MqttMessage($"reactortwin/{rc.Id}/$state", Encoding.UTF8.GetBytes(state), MqttQualityOfService.AtLeastOnce, retain: true)).ConfigureAwait(false);
+            await _bus.PublishAsync(new MqttMessage(Topics.ReactorState(rc.Id), Encoding.UTF8.GetBytes(state), MqttQualityOfService.AtLeastOnce, retain: true)).ConfigureAwait(false);
         }
     }
 
@@ -166,20 +222,23 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
 
         foreach (var rc in _o.Reactors)
         {
-            var model = Cli.ModelResolver.Resolve(rc.Model);
+            var model = ModelCatalog.Resolve(rc.Model);
             foreach (var ch in rc.Channels)
             {
                 int i = model.IndexOfState(ch.Component);
                 string unit = i < model.SpeciesCount ? model.Species[i].Unit : model.CellPhases[i - model.SpeciesCount].Unit;
                 string id = $"reactortwin_{rc.Id}_{ch.Component}".ToLowerInvariant();
-                string config = string.Create(CultureInfo.InvariantCulture, $"{{\"name\":\"{rc.Id} {ch.Component} (twin)\",\"unique_id\":\"{id}\",\"state_topic\":\"reactortwin/{rc.Id}/+/twin/{ch.Component}\",\"value_template\":\"{{{{ value_json.mean }}}}\",\"unit_of_measurement\":\"{unit}\",\"availability\":[{{\"topic\":\"{HostStateTopic}\"}},{{\"topic\":\"reactortwin/{rc.Id}/$state\"}}],\"availability_mode\":\"all\",\"payload_available\":\"ready\",\"payload_not_available\":\"lost\",\"json_attributes_topic\":\"reactortwin/{rc.Id}/twin/parameters\"}}");
-                await _bus.PublishAsync(new MqttMessage($"homeassistant/sensor/{id}/config", Encoding.UTF8.GetBytes(config), MqttQualityOfService.AtLeastOnce, retain: true)).ConfigureAwait(false);
+                var config = new DiscoveryConfig(
+                    $"{rc.Id} {ch.Component} (twin)", id, Topics.PredictionOfEveryBatch(rc.Id, ch.Component), "{{ value_json.mean }}", unit,
+                    [new DiscoveryAvailability(HostStateTopic), new DiscoveryAvailability(Topics.ReactorState(rc.Id))], "all", "ready", "lost", Topics.Parameters(rc.Id));
+                await _bus.PublishAsync(new MqttMessage(Topics.HomeAssistantDiscovery(id), ContractCodec.Encode(config, ContractJson.Default.DiscoveryConfig), MqttQualityOfService.AtLeastOnce, retain: true)).ConfigureAwait(false);
             }
         }
     }
 
     private void OnEvent(string reactor, TwinEvent e)
     {
+        TwinEvents?.Invoke(reactor, e);
         switch (e.Kind)
         {
             case "rejection":
@@ -202,7 +261,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
 
     internal static TwinOptions ToTwinOptions(ReactorConfig rc)
     {
-        var model = Cli.ModelResolver.Resolve(rc.Model);
+        var model = ModelCatalog.Resolve(rc.Model);
         var theta = model.NominalParameters();
         foreach (var (name, value) in rc.InitialParameters)
         {
@@ -219,10 +278,20 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             SafetyBounds = rc.SafetyBounds.ToDictionary(kv => kv.Key, kv => (kv.Value[0], kv.Value[1])),
             Policy = rc.Policy,
             AutoApply = rc.AutoApply,
-            BackgroundRefit = true,
+            Seed = rc.Seed,
             RefitTimeBudget = TimeSpan.FromSeconds(rc.RefitBudgetSeconds),
             RefitMaxIterations = rc.RefitMaxIterations,
         };
+    }
+
+    /// <summary>Starts an attached sensor feed once every pipeline listens (disposing it does nothing).</summary>
+    private sealed class Starter(Action start) : IDisposable
+    {
+        public void Run() => start();
+
+        public void Dispose()
+        {
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "twin {Reactor} started ({Replayed} journal entries replayed after the checkpoint)")]

@@ -2,12 +2,12 @@ using System.Globalization;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Text;
-using System.Text.Json;
 using ReactorTwin.Adapters.Messaging;
 using ReactorTwin.Adapters.Mqtt;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Core.Numerics;
 using ReactorTwin.Core.Simulation;
+using ReactorTwin.Runtime.Contracts;
 
 namespace ReactorTwin.Simulator.Plant;
 
@@ -175,29 +175,27 @@ public sealed class SimulatedReactor : IDisposable
     /// <summary>Subscribes to setpoint commands and starts the first batch now.</summary>
     public void Start()
     {
-        _subscriptions.Add(_bus.Subscribe($"reactortwin/{_o.ReactorId}/control/batch/set").Subscribe(OnSetpoints));
+        _subscriptions.Add(_bus.Subscribe(Topics.BatchSetpoints(_o.ReactorId)).Subscribe(OnSetpoints));
         _subscriptions.Add(_scheduler.Schedule(StartBatch));
     }
 
     private void OnSetpoints(MqttMessage message)
     {
-        try
+        if (ContractCodec.DecodeSetpoints(message.Payload, out string? error) is not { } setpoints)
         {
-            using var doc = JsonDocument.Parse(message.Payload);
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                if (_o.Model.IndexOfState(p.Name) < 0 || p.Value.ValueKind != JsonValueKind.Number || !(p.Value.GetDouble() >= 0))
-                {
-                    Error($"setpoint '{p.Name}' ignored: not a state component with a value ≥ 0");
-                    continue;
-                }
-
-                _nextSetpoints[p.Name] = p.Value.GetDouble();
-            }
+            Error($"setpoint message ignored: {error}");
+            return;
         }
-        catch (JsonException ex)
+
+        foreach (var (name, value) in setpoints)
         {
-            Error($"setpoint message is not a JSON object: {ex.Message}");
+            if (_o.Model.IndexOfState(name) < 0 || !(value >= 0))
+            {
+                Error($"setpoint '{name}' ignored: not a state component with a value ≥ 0");
+                continue;
+            }
+
+            _nextSetpoints[name] = value;
         }
     }
 
@@ -225,7 +223,7 @@ public sealed class SimulatedReactor : IDisposable
         }
 
         var announcement = new BatchAnnouncement(_batchId, Iso(_batchStart), _o.BatchHours, initial, new Dictionary<string, double>(_nextSetpoints));
-        Publish($"reactortwin/{_o.ReactorId}/{_batchId}/batch", JsonSerializer.Serialize(announcement, BatchAnnouncementContext.Default.BatchAnnouncement), retain: true);
+        Publish(Topics.Batch(_o.ReactorId, _batchId), ContractCodec.Encode(announcement, ContractJson.Default.BatchAnnouncement), retain: true);
         Array.Clear(_heldBack);
         for (int c = 0; c < _o.Channels.Count; c++)
         {
@@ -238,7 +236,7 @@ public sealed class SimulatedReactor : IDisposable
         _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(_o.BatchHours + 1e-6), () =>
         {
             var ended = announcement with { End = Iso(_scheduler.Now) };
-            Publish($"reactortwin/{_o.ReactorId}/{id}/batch", JsonSerializer.Serialize(ended, BatchAnnouncementContext.Default.BatchAnnouncement), retain: true);
+            Publish(Topics.Batch(_o.ReactorId, id), ContractCodec.Encode(ended, ContractJson.Default.BatchAnnouncement), retain: true);
         }));
         _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(_o.BatchHours + _o.TurnaroundHours), StartBatch));
     }
@@ -294,7 +292,7 @@ public sealed class SimulatedReactor : IDisposable
         var ch = _o.Channels[channel];
         int index = _o.Model.IndexOfState(ch.Component);
         string unit = index < _o.Model.SpeciesCount ? _o.Model.Species[index].Unit : _o.Model.CellPhases[index - _o.Model.SpeciesCount].Unit;
-        string topic = $"reactortwin/{_o.ReactorId}/{_batchId}/sensors/{ch.Component}";
+        string topic = Topics.Sensor(_o.ReactorId, _batchId, ch.Component);
         var ts = _batchStart + TimeSpan.FromHours(hours);
         if (_random.NextDouble() < ch.DropoutProbability)
         {
@@ -328,7 +326,7 @@ public sealed class SimulatedReactor : IDisposable
         }
         else
         {
-            payload = string.Create(CultureInfo.InvariantCulture, $"{{\"value\":{value:R},\"unit\":\"{unit}\",\"ts\":\"{Iso(ts)}\"}}");
+            payload = Encoding.UTF8.GetString(ContractCodec.Encode(new SensorReadingPayload(value, unit, Iso(ts)), ContractJson.Default.SensorReadingPayload));
         }
 
         var message = new MqttMessage(topic, Encoding.UTF8.GetBytes(payload), MqttQualityOfService.AtLeastOnce);
@@ -358,13 +356,13 @@ public sealed class SimulatedReactor : IDisposable
 
     private void Send(MqttMessage message) => _bus.PublishAsync(message).GetAwaiter().GetResult();
 
-    private void Publish(string topic, string payload, bool retain) =>
-        Send(new MqttMessage(topic, Encoding.UTF8.GetBytes(payload), MqttQualityOfService.AtLeastOnce, retain));
+    private void Publish(string topic, byte[] payload, bool retain) =>
+        Send(new MqttMessage(topic, payload, MqttQualityOfService.AtLeastOnce, retain));
 
     private void Error(string reason) =>
-        Publish($"reactortwin/{_o.ReactorId}/errors", JsonSerializer.Serialize(reason, BatchAnnouncementContext.Default.String), retain: false);
+        Publish(Topics.Errors(_o.ReactorId), ContractCodec.Encode(new ErrorPayload(Topics.BatchSetpoints(_o.ReactorId), reason, ""), ContractJson.Default.ErrorPayload), retain: false);
 
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    private static string Iso(DateTimeOffset t) => ContractCodec.FormatTime(t);
 
     /// <inheritdoc/>
     public void Dispose()
@@ -377,21 +375,4 @@ public sealed class SimulatedReactor : IDisposable
 
         _subscriptions.Clear();
     }
-}
-
-/// <summary>The retained batch announcement of the simulated reactor (and of real lab software that starts batches).</summary>
-/// <param name="Batch">Batch (experiment) id.</param>
-/// <param name="Start">Start time, ISO 8601 UTC.</param>
-/// <param name="Hours">Planned duration (h).</param>
-/// <param name="Initial">Initial values of all state components.</param>
-/// <param name="Setpoints">The setpoints that were applied.</param>
-/// <param name="End">End time (ISO 8601 UTC) once the batch has ended, else null.</param>
-public sealed record BatchAnnouncement(string Batch, string Start, double Hours, Dictionary<string, double> Initial, Dictionary<string, double> Setpoints, string? End = null);
-
-/// <summary>Source-generated JSON metadata (no reflection, trimming-safe).</summary>
-[System.Text.Json.Serialization.JsonSerializable(typeof(BatchAnnouncement))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-internal sealed partial class BatchAnnouncementContext : System.Text.Json.Serialization.JsonSerializerContext
-{
 }

@@ -6,7 +6,8 @@ using ReactorTwin.Adapters.Messaging;
 using ReactorTwin.Adapters.Mqtt;
 using ReactorTwin.Adapters.Tests.Mqtt.Integration;
 using ReactorTwin.Core.Models;
-using ReactorTwin.Host.Runtime;
+using ReactorTwin.Runtime.Journal;
+using ReactorTwin.Runtime.Tests;
 using ReactorTwin.Simulator.Plant;
 
 namespace ReactorTwin.Host.Tests.Runtime;

@@ -8,6 +8,9 @@ using ReactorTwin.Adapters.Messaging;
 using ReactorTwin.Adapters.Mqtt;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Host.Runtime;
+using ReactorTwin.Runtime.Ingest;
+using ReactorTwin.Runtime.Pipeline;
+using ReactorTwin.Runtime.Twin;
 using ReactorTwin.Simulator.Devices;
 
 namespace ReactorTwin.Host.Tests.Runtime;
@@ -49,16 +52,16 @@ public sealed class SensorSetupTests : IDisposable
         Assert.Empty(errors);
 
         var bus = new InMemoryMessageBus();
-        using var engine = new TwinEngine(new TwinOptions { ReactorId = "r1", Model = model, Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100)] }, bus);
+        using var set = SensorSetup.Open(sensors, scheduler, clock, OpenI2c);
+        using var feed = new AttachedSensorFeed(bus, "r1", set.ComponentByChannel);
+        using var engine = new ReactorPipeline(new TwinOptions { ReactorId = "r1", Model = model, Channels = [new TwinChannel("GLC", 0.2, 0, -2, 100)] }, bus, localSensors: feed.ToTwin);
         engine.Start();
         var instruments = new Dictionary<string, string>();
         using var inst = bus.Subscribe("reactortwin/r1/instruments/+").Subscribe(m => instruments[m.Topic] = Encoding.UTF8.GetString(m.Payload.Span));
         string announcement = $"{{\"batch\":\"b0001\",\"start\":\"{Start.UtcDateTime:O}\",\"hours\":72,\"initial\":{{\"GLC\":28,\"LAC\":0.8,\"mAb\":0,\"X0\":180,\"X1\":10}},\"setpoints\":{{}}}}";
         await bus.PublishAsync(new MqttMessage("reactortwin/r1/b0001/batch", Encoding.UTF8.GetBytes(announcement), MqttQualityOfService.AtLeastOnce, retain: true));
 
-        using var set = SensorSetup.Open(sensors, scheduler, clock, OpenI2c);
-        using var bridge = new SensorBridge(bus, "r1", set.ComponentByChannel, publishUnmapped: true);
-        bridge.Start(set.Readings);
+        feed.Start(set.Readings);
         for (int i = 0; i < 36; i++)
         {
             w1.Refresh(scheduler.Now);
@@ -68,8 +71,8 @@ public sealed class SensorSetupTests : IDisposable
         Assert.Equal([0x48, 0x63], opened.Select(o => o.DeviceAddress).Order());
         Assert.Equal(new Dictionary<string, string> { ["glucose"] = "GLC" }, set.ComponentByChannel);
         Assert.True(engine.Accepted >= 6, $"accepted {engine.Accepted}");
-        Assert.Equal(engine.Accepted, bridge.Forwarded);
-        Assert.Equal(0, bridge.Reported);
+        Assert.Equal(engine.Accepted, feed.Fed);
+        Assert.Equal(0, feed.Reported);
 
         using var t = JsonDocument.Parse(instruments["reactortwin/r1/instruments/broth"]);
         Assert.Equal(31.5, t.RootElement.GetProperty("value").GetDouble(), 3);

@@ -75,6 +75,18 @@ public sealed class StreamingRefit
         return new StreamingRefitOutcome(this, estimate, fit, failure, covariance);
     }
 
+    /// <summary>Maps û of this refit's space to θ (natural scale) in <paramref name="theta"/> (all parameters; those
+    /// not estimated are left as they are).</summary>
+    public void ToNatural(ReadOnlySpan<double> u, double[] theta) => _space.ToNatural(u, theta);
+
+    /// <summary>The outcome of a refit that could not run (for example an unexpected failure of the machinery around it):
+    /// the posterior keeps <paramref name="warmStart"/> and reports <paramref name="reason"/>.</summary>
+    public StreamingRefitOutcome Failed(ReadOnlySpan<double> warmStart, string reason)
+    {
+        var warm = new ParameterSpace(_space.Model, warmStart.ToArray(), _space.Indices);
+        return new StreamingRefitOutcome(this, warm.BaseUnconstrained(), null, reason, null);
+    }
+
     /// <summary>Regularised inverse observed information of û (<see cref="ObservedInformation.RegularizedCovariance"/>)
     /// over <paramref name="rows"/> at θ, or null when it cannot be inverted.</summary>
     internal static Matrix<double>? Covariance(ParameterSpace space, Func<ObservationSet, IDataLikelihood> likelihoodFor, IReadOnlyList<DataRow> rows, double[] theta, double[] estimate)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ReactorTwin.Host.Tests.Runtime;
+namespace ReactorTwin.Runtime.Tests;
 
 /// <summary>
 /// Waiting on real processes (mosquitto, a <c>reactortwin run</c> child): polls a condition until a bound. A bound is

@@ -1,10 +1,14 @@
 using System.Reactive.Concurrency;
 using ReactorTwin.Adapters.Messaging;
 using ReactorTwin.Core.Models;
-using ReactorTwin.Host.Runtime;
+using ReactorTwin.Runtime.Contracts;
+using ReactorTwin.Runtime.Ingest;
+using ReactorTwin.Runtime.Journal;
+using ReactorTwin.Runtime.Pipeline;
+using ReactorTwin.Runtime.Twin;
 using ReactorTwin.Simulator.Plant;
 
-namespace ReactorTwin.Host.Tests.Runtime;
+namespace ReactorTwin.Runtime.Tests;
 
 /// <summary>The batch-end refit off the reading path (<see cref="TwinOptions.BackgroundRefit"/>), as <c>run</c> uses it.</summary>
 public sealed class BackgroundRefitTests : IDisposable
@@ -42,7 +46,7 @@ public sealed class BackgroundRefitTests : IDisposable
         }
 
         var options = TwinFixtures.GlcLacTwin(model) with { BackgroundRefit = background };
-        var engine = new TwinEngine(options, bus, journal, processing: null, clock);
+        var engine = new ReactorPipeline(options, bus, journal, processing: null, clock);
         var events = new List<TwinEvent>();
         using var sub = engine.Events.Subscribe(e => { lock (events) { events.Add(e); } });
         engine.Start();
@@ -71,7 +75,7 @@ public sealed class BackgroundRefitTests : IDisposable
             // handled while the refit ran, and resumes with the refitted estimate.
             var refitted = engine.Estimate;
             engine.Dispose();
-            engine = new TwinEngine(options, bus, journal, processing: null, clock);
+            engine = new ReactorPipeline(options, bus, journal, processing: null, clock);
             engine.Start();
             Assert.Equal(1 + 8, engine.Replayed);
             Assert.Equal(refitted, engine.Estimate);
@@ -94,7 +98,7 @@ public sealed class BackgroundRefitTests : IDisposable
         using var journal = new MeasurementJournal(Path.Combine(_dir, "j.db"));
         var clock = new GateClock();
         clock.Hold();
-        var engine = new TwinEngine(TwinFixtures.GlcLacTwin(model, design: true) with { BackgroundRefit = true }, bus, journal, processing: null, clock);
+        var engine = new ReactorPipeline(TwinFixtures.GlcLacTwin(model, design: true) with { BackgroundRefit = true }, bus, journal, processing: null, clock);
         var kinds = new List<string>();
         // Dispose completes the events after it has cancelled the refits: only then may the held refit go on.
         using var sub = engine.Events.Subscribe(e => { lock (kinds) { kinds.Add(e.Kind); } }, clock.Release);

@@ -1,17 +1,10 @@
 using System.Globalization;
-using System.Text.Json;
 using ReactorTwin.Adapters.Mqtt;
 using ReactorTwin.Core.Models;
+using ReactorTwin.Runtime.Contracts;
+using ReactorTwin.Runtime.Twin;
 
-namespace ReactorTwin.Host.Runtime;
-
-/// <summary>One sensor channel the twin accepts: which state component, its measurement noise and its plausible range.</summary>
-/// <param name="Component">State component (species or cell phase) of the model.</param>
-/// <param name="NoiseSd">Absolute measurement noise SD (model units) for the Kalman–LNA filter.</param>
-/// <param name="NoiseRelative">Relative measurement noise SD (fraction of the value).</param>
-/// <param name="Min">Smallest plausible value (model units); below is rejected.</param>
-/// <param name="Max">Largest plausible value (model units); above is rejected.</param>
-public sealed record TwinChannel(string Component, double NoiseSd, double NoiseRelative, double Min, double Max);
+namespace ReactorTwin.Runtime.Ingest;
 
 /// <summary>An accepted measurement.</summary>
 /// <param name="Batch">Batch (experiment) id.</param>
@@ -24,15 +17,16 @@ public sealed record Measurement(string Batch, string Component, DateTimeOffset 
 /// <summary>A rejected message with the reason, as published on the errors topic.</summary>
 /// <param name="Topic">Topic it arrived on.</param>
 /// <param name="Reason">What was wrong, naming the field.</param>
-/// <param name="Payload">The payload (UTF-8, truncated to 200 characters).</param>
+/// <param name="Payload">The payload (<see cref="ContractCodec.Excerpt"/>).</param>
 public sealed record Rejection(string Topic, string Reason, string Payload);
 
 /// <summary>
 /// Validates sensor messages <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/sensors/&lt;component&gt;</c> with payload
 /// <c>{"value": number, "unit": string, "ts": ISO 8601}</c>: schema, known component, unit equal to the model's,
-/// finite value within the channel's range, timestamp within the announced batch, no duplicate of an accepted
-/// (batch, component, ts), and not older than the batch's last accepted measurement (the Kalman filter is
-/// sequential). Every rejection says which field was wrong. Not thread-safe (one per reactor pipeline).
+/// finite value within the channel's range, timestamp within the announced batch, no second reading for an accepted
+/// (batch, component, ts) (the same reading again is reported as <see cref="SameReadingAgain"/>, another value as a
+/// conflict), and not older than the batch's last accepted measurement (the Kalman filter is sequential). Every
+/// rejection says which field was wrong. Not thread-safe (one per reactor pipeline).
 /// </summary>
 public sealed class ReadingValidator
 {
@@ -40,7 +34,7 @@ public sealed class ReadingValidator
     private readonly string _reactor;
     private readonly Dictionary<string, TwinChannel> _channels;
     private readonly Dictionary<string, (DateTimeOffset Start, double Hours)> _batches = new(StringComparer.Ordinal);
-    private readonly HashSet<(string, string, DateTimeOffset)> _seen = [];
+    private readonly Dictionary<(string, string, DateTimeOffset), double> _seen = [];
     private readonly Dictionary<string, DateTimeOffset> _latest = new(StringComparer.Ordinal);
 
     /// <summary>Creates a validator for one reactor.</summary>
@@ -53,6 +47,9 @@ public sealed class ReadingValidator
         _channels = channels.ToDictionary(c => c.Component, StringComparer.Ordinal);
     }
 
+    /// <summary>The reason given for a reading identical to one accepted before (a redelivery, or a mirrored reading).</summary>
+    public const string SameReadingAgain = "duplicate: this reading was accepted already";
+
     /// <summary>Registers a batch's start and planned duration (from its announcement).</summary>
     public void BeginBatch(string batch, DateTimeOffset start, double hours) => _batches[batch] = (start, hours);
 
@@ -60,30 +57,58 @@ public sealed class ReadingValidator
     public void Remember(Measurement m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        _seen.Add((m.Batch, m.Component, m.Timestamp));
+        _seen[(m.Batch, m.Component, m.Timestamp)] = m.Value;
         if (!_latest.TryGetValue(m.Batch, out var last) || m.Timestamp > last)
         {
             _latest[m.Batch] = m.Timestamp;
         }
     }
 
-    /// <summary>Validates one message; exactly one of the out values is non-null.</summary>
+    /// <summary>Decodes and validates one message; exactly one of the out values is non-null.</summary>
     public bool TryAccept(MqttMessage message, out Measurement? measurement, out Rejection? rejection)
     {
         ArgumentNullException.ThrowIfNull(message);
         measurement = null;
         rejection = null;
-        string payload = System.Text.Encoding.UTF8.GetString(message.Payload.Span);
-        Rejection Reject(string reason) => new(message.Topic, reason, payload.Length > 200 ? payload[..200] : payload);
-
-        var parts = message.Topic.Split('/');
-        if (parts.Length != 5 || parts[0] != "reactortwin" || parts[1] != _reactor || parts[3] != "sensors")
+        if (!Topics.TryParseSensor(message.Topic, _reactor, out _, out _))
         {
-            rejection = Reject($"topic: expected reactortwin/{_reactor}/<batch>/sensors/<component>");
+            rejection = new Rejection(message.Topic, $"topic: expected {Topics.Sensor(_reactor, "<batch>", "<component>")}", ContractCodec.Excerpt(message.Payload.Span));
             return false;
         }
 
-        string batch = parts[2], component = parts[4];
+        var reading = ContractCodec.DecodeSensor(message.Payload, out string? error);
+        if (reading is null)
+        {
+            rejection = new Rejection(message.Topic, error!, ContractCodec.Excerpt(message.Payload.Span));
+            return false;
+        }
+
+        return TryAccept(message.Topic, reading, out measurement, out rejection, ContractCodec.Excerpt(message.Payload.Span));
+    }
+
+    /// <summary>Validates a decoded reading that arrived on (or, for an attached sensor, belongs to)
+    /// <paramref name="topic"/>; exactly one of the out values is non-null.</summary>
+    /// <param name="topic">The sensor topic of the reading.</param>
+    /// <param name="reading">The reading.</param>
+    /// <param name="measurement">The accepted measurement, or null.</param>
+    /// <param name="rejection">Why it was rejected, or null.</param>
+    /// <param name="payload">The payload as received, for the rejection report; null writes the reading as JSON.</param>
+    public bool TryAccept(string topic, SensorReadingPayload reading, out Measurement? measurement, out Rejection? rejection, string? payload = null)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(reading);
+        measurement = null;
+        rejection = null;
+        Rejection Reject(string reason) => new(topic, reason, payload ?? (double.IsFinite(reading.Value)
+            ? ContractCodec.Excerpt(ContractCodec.Encode(reading, ContractJson.Default.SensorReadingPayload))
+            : string.Create(CultureInfo.InvariantCulture, $"value {reading.Value} {reading.Unit} at {reading.Ts}")));
+
+        if (!Topics.TryParseSensor(topic, _reactor, out string batch, out string component))
+        {
+            rejection = Reject($"topic: expected {Topics.Sensor(_reactor, "<batch>", "<component>")}");
+            return false;
+        }
+
         if (!_channels.TryGetValue(component, out var channel))
         {
             rejection = Reject($"topic: '{component}' is not a configured channel ({string.Join(", ", _channels.Keys)})");
@@ -96,46 +121,14 @@ public sealed class ReadingValidator
             return false;
         }
 
-        double value;
-        string unit;
-        DateTimeOffset ts;
-        try
+        if (!ContractCodec.TryParseTime(reading.Ts, out var ts))
         {
-            using var doc = JsonDocument.Parse(message.Payload);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                rejection = Reject("payload: not a JSON object");
-                return false;
-            }
-
-            if (!root.TryGetProperty("value", out var v) || v.ValueKind != JsonValueKind.Number)
-            {
-                rejection = Reject("value: missing or not a number");
-                return false;
-            }
-
-            value = v.GetDouble();
-            if (!root.TryGetProperty("unit", out var u) || u.ValueKind != JsonValueKind.String)
-            {
-                rejection = Reject("unit: missing or not a string");
-                return false;
-            }
-
-            unit = u.GetString()!;
-            if (!root.TryGetProperty("ts", out var t) || t.ValueKind != JsonValueKind.String
-                || !DateTimeOffset.TryParse(t.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out ts))
-            {
-                rejection = Reject("ts: missing or not an ISO 8601 time");
-                return false;
-            }
-        }
-        catch (JsonException ex)
-        {
-            rejection = Reject($"payload: malformed JSON ({ex.Message.Split('.')[0]})");
+            rejection = Reject("ts: missing or not an ISO 8601 time");
             return false;
         }
 
+        double value = reading.Value;
+        string unit = reading.Unit;
         int index = _model.IndexOfState(component);
         string expectedUnit = index < _model.SpeciesCount ? _model.Species[index].Unit : _model.CellPhases[index - _model.SpeciesCount].Unit;
         if (!string.Equals(unit, expectedUnit, StringComparison.Ordinal))
@@ -157,9 +150,9 @@ public sealed class ReadingValidator
             return false;
         }
 
-        if (_seen.Contains((batch, component, ts)))
+        if (_seen.TryGetValue((batch, component, ts), out double accepted))
         {
-            rejection = Reject("duplicate: this reading was accepted already");
+            rejection = Reject(accepted.Equals(value) ? SameReadingAgain : string.Create(CultureInfo.InvariantCulture, $"duplicate: another value ({accepted:G6} {unit}) was accepted for this time"));
             return false;
         }
 

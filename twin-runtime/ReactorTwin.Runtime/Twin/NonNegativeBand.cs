@@ -1,6 +1,6 @@
 using MathNet.Numerics.Distributions;
 
-namespace ReactorTwin.Host.Runtime;
+namespace ReactorTwin.Runtime.Twin;
 
 /// <summary>
 /// The published summary of a non-negative state component (a concentration or a cell density) whose LNA / Kalman

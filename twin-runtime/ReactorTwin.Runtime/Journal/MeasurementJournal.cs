@@ -1,7 +1,8 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using ReactorTwin.Runtime.Ingest;
 
-namespace ReactorTwin.Host.Runtime;
+namespace ReactorTwin.Runtime.Journal;
 
 /// <summary>One journal entry: a measurement, or a batch announcement (its JSON in <see cref="Announcement"/>).</summary>
 /// <param name="Seq">Sequence number (increasing across both kinds).</param>
@@ -13,13 +14,16 @@ public sealed record JournalEntry(long Seq, Measurement? Measurement, string? An
 /// The durable journal of accepted inputs (SQLite, WAL mode, synchronous FULL): every measurement and every batch
 /// announcement is appended and committed before the twin processes it, with one sequence number across both;
 /// checkpoints store the twin's state with the sequence number they cover, so a restart restores the latest
-/// checkpoint and replays only later entries, in order — nothing lost, nothing processed twice. One instance per
-/// database file; not thread-safe.
+/// checkpoint and replays only later entries, in order — nothing lost, nothing processed twice. Several reactors share
+/// one journal (rows are keyed by reactor); the instance is thread-safe (one SQLite connection, every operation under
+/// one lock: a reactor's append waits for another's commit, which is what the disk does anyway). One instance per
+/// database file.
 /// </summary>
 public sealed class MeasurementJournal : IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly SqliteCommand _append;
+    private readonly object _gate = new();
 
     /// <summary>Opens (creating if needed) the journal at <paramref name="path"/>.</summary>
     public MeasurementJournal(string path)
@@ -100,20 +104,23 @@ public sealed class MeasurementJournal : IDisposable
     /// component, ts) to an existing one is not added again (returns −1).</summary>
     public long Append(string reactor, Measurement m)
     {
-        ArgumentNullException.ThrowIfNull(m);
-        _append.Parameters["$r"].Value = reactor;
-        _append.Parameters["$b"].Value = m.Batch;
-        _append.Parameters["$c"].Value = m.Component;
-        _append.Parameters["$ts"].Value = m.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-        _append.Parameters["$t"].Value = m.TimeHours;
-        _append.Parameters["$v"].Value = m.Value;
-        try
+        lock (_gate)
         {
-            return (long)_append.ExecuteScalar()!;
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
-        {
-            return -1;
+            ArgumentNullException.ThrowIfNull(m);
+            _append.Parameters["$r"].Value = reactor;
+            _append.Parameters["$b"].Value = m.Batch;
+            _append.Parameters["$c"].Value = m.Component;
+            _append.Parameters["$ts"].Value = m.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+            _append.Parameters["$t"].Value = m.TimeHours;
+            _append.Parameters["$v"].Value = m.Value;
+            try
+            {
+                return (long)_append.ExecuteScalar()!;
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+            {
+                return -1;
+            }
         }
     }
 
@@ -121,73 +128,88 @@ public sealed class MeasurementJournal : IDisposable
     /// the batch was journaled already.</summary>
     public long AppendAnnouncement(string reactor, string batch, DateTimeOffset start, string json)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "INSERT INTO measurement (reactor, batch, component, ts, t_h, value, announcement) VALUES ($r, $b, '$batch', $ts, 0, 0, $j) RETURNING seq;";
-        cmd.Parameters.AddWithValue("$r", reactor);
-        cmd.Parameters.AddWithValue("$b", batch);
-        cmd.Parameters.AddWithValue("$ts", start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-        cmd.Parameters.AddWithValue("$j", json);
-        try
+        lock (_gate)
         {
-            return (long)cmd.ExecuteScalar()!;
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
-        {
-            return -1;
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "INSERT INTO measurement (reactor, batch, component, ts, t_h, value, announcement) VALUES ($r, $b, '$batch', $ts, 0, 0, $j) RETURNING seq;";
+            cmd.Parameters.AddWithValue("$r", reactor);
+            cmd.Parameters.AddWithValue("$b", batch);
+            cmd.Parameters.AddWithValue("$ts", start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            cmd.Parameters.AddWithValue("$j", json);
+            try
+            {
+                return (long)cmd.ExecuteScalar()!;
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+            {
+                return -1;
+            }
         }
     }
 
     /// <summary>Entries of <paramref name="reactor"/> with sequence number &gt; <paramref name="afterSeq"/>, in order.</summary>
     public IReadOnlyList<JournalEntry> ReadAfter(string reactor, long afterSeq)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT seq, batch, component, ts, t_h, value, announcement FROM measurement WHERE reactor = $r AND seq > $s ORDER BY seq;";
-        cmd.Parameters.AddWithValue("$r", reactor);
-        cmd.Parameters.AddWithValue("$s", afterSeq);
-        using var reader = cmd.ExecuteReader();
-        var rows = new List<JournalEntry>();
-        while (reader.Read())
+        lock (_gate)
         {
-            if (!reader.IsDBNull(6))
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT seq, batch, component, ts, t_h, value, announcement FROM measurement WHERE reactor = $r AND seq > $s ORDER BY seq;";
+            cmd.Parameters.AddWithValue("$r", reactor);
+            cmd.Parameters.AddWithValue("$s", afterSeq);
+            using var reader = cmd.ExecuteReader();
+            var rows = new List<JournalEntry>();
+            while (reader.Read())
             {
-                rows.Add(new JournalEntry(reader.GetInt64(0), null, reader.GetString(6)));
-                continue;
+                if (!reader.IsDBNull(6))
+                {
+                    rows.Add(new JournalEntry(reader.GetInt64(0), null, reader.GetString(6)));
+                    continue;
+                }
+
+                rows.Add(new JournalEntry(reader.GetInt64(0), new Measurement(reader.GetString(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), reader.GetDouble(4), reader.GetDouble(5)), null));
             }
 
-            rows.Add(new JournalEntry(reader.GetInt64(0), new Measurement(reader.GetString(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), reader.GetDouble(4), reader.GetDouble(5)), null));
+            return rows;
         }
-
-        return rows;
     }
 
     /// <summary>Number of measurements (not announcements) journaled for <paramref name="reactor"/>.</summary>
     public long Count(string reactor)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM measurement WHERE reactor = $r AND announcement IS NULL;";
-        cmd.Parameters.AddWithValue("$r", reactor);
-        return (long)cmd.ExecuteScalar()!;
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM measurement WHERE reactor = $r AND announcement IS NULL;";
+            cmd.Parameters.AddWithValue("$r", reactor);
+            return (long)cmd.ExecuteScalar()!;
+        }
     }
 
     /// <summary>Stores a checkpoint covering measurements up to <paramref name="seq"/>.</summary>
     public void SaveCheckpoint(string reactor, long seq, string state)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "INSERT OR REPLACE INTO checkpoint (reactor, seq, state) VALUES ($r, $s, $st);";
-        cmd.Parameters.AddWithValue("$r", reactor);
-        cmd.Parameters.AddWithValue("$s", seq);
-        cmd.Parameters.AddWithValue("$st", state);
-        cmd.ExecuteNonQuery();
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "INSERT OR REPLACE INTO checkpoint (reactor, seq, state) VALUES ($r, $s, $st);";
+            cmd.Parameters.AddWithValue("$r", reactor);
+            cmd.Parameters.AddWithValue("$s", seq);
+            cmd.Parameters.AddWithValue("$st", state);
+            cmd.ExecuteNonQuery();
+        }
     }
 
     /// <summary>The latest checkpoint of <paramref name="reactor"/>, or null.</summary>
     public (long Seq, string State)? LatestCheckpoint(string reactor)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT seq, state FROM checkpoint WHERE reactor = $r ORDER BY seq DESC LIMIT 1;";
-        cmd.Parameters.AddWithValue("$r", reactor);
-        using var reader = cmd.ExecuteReader();
-        return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : null;
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT seq, state FROM checkpoint WHERE reactor = $r ORDER BY seq DESC LIMIT 1;";
+            cmd.Parameters.AddWithValue("$r", reactor);
+            using var reader = cmd.ExecuteReader();
+            return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : null;
+        }
     }
 
     private void Execute(string sql)
@@ -200,8 +222,11 @@ public sealed class MeasurementJournal : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _append.Dispose();
-        _db.Dispose();
+        lock (_gate)
+        {
+            _append.Dispose();
+            _db.Dispose();
+        }
     }
 }
 

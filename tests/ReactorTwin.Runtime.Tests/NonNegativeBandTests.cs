@@ -1,6 +1,10 @@
-using ReactorTwin.Host.Runtime;
+using ReactorTwin.Runtime.Contracts;
+using ReactorTwin.Runtime.Ingest;
+using ReactorTwin.Runtime.Journal;
+using ReactorTwin.Runtime.Pipeline;
+using ReactorTwin.Runtime.Twin;
 
-namespace ReactorTwin.Host.Tests.Runtime;
+namespace ReactorTwin.Runtime.Tests;
 
 /// <summary>The published summary of a non-negative component: closed forms, the Gaussian limit, Monte Carlo and the
 /// exponential limit.</summary>

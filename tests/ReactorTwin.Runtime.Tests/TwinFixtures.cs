@@ -1,9 +1,13 @@
 using ReactorTwin.Core.Design;
 using ReactorTwin.Core.Models;
-using ReactorTwin.Host.Runtime;
+using ReactorTwin.Runtime.Contracts;
+using ReactorTwin.Runtime.Ingest;
+using ReactorTwin.Runtime.Journal;
+using ReactorTwin.Runtime.Pipeline;
+using ReactorTwin.Runtime.Twin;
 using ReactorTwin.Simulator.Plant;
 
-namespace ReactorTwin.Host.Tests.Runtime;
+namespace ReactorTwin.Runtime.Tests;
 
 /// <summary>The plant and twin set-ups the engine tests share.</summary>
 internal static class TwinFixtures

@@ -6,10 +6,14 @@ using ReactorTwin.Adapters.Mqtt;
 using ReactorTwin.Adapters.Tests.Mqtt.Integration;
 using ReactorTwin.Core.Design;
 using ReactorTwin.Core.Models;
-using ReactorTwin.Host.Runtime;
+using ReactorTwin.Runtime.Contracts;
+using ReactorTwin.Runtime.Ingest;
+using ReactorTwin.Runtime.Journal;
+using ReactorTwin.Runtime.Pipeline;
+using ReactorTwin.Runtime.Twin;
 using ReactorTwin.Simulator.Plant;
 
-namespace ReactorTwin.Host.Tests.Runtime;
+namespace ReactorTwin.Runtime.Tests;
 
 /// <summary>Host + simulated reactor + a real mosquitto: the plant runs in virtual time, everything crosses the broker.</summary>
 public sealed class HardwareInTheLoopTests : IDisposable
@@ -48,7 +52,7 @@ public sealed class HardwareInTheLoopTests : IDisposable
         using var reactor = new SimulatedReactor(new ReactorOptions { ReactorId = "hil", Model = model, Channels = [Ch("GLC", 0.2), Ch("LAC", 0.2)], Seed = 6, Batches = 2, StepHours = 0.02 }, plantBus, scheduler);
         using var journal = new MeasurementJournal(Path.Combine(_dir, "journal.db"));
         using var loop = new EventLoopScheduler();
-        using var engine = new TwinEngine(
+        using var engine = new ReactorPipeline(
             new TwinOptions
             {
                 ReactorId = "hil",
@@ -174,7 +178,7 @@ public sealed class HardwareInTheLoopTests : IDisposable
         loop1.Schedule(() => stuck.Wait());
         var twin1 = Client(broker.Port, "ack-twin");
         await twin1.StartAsync();
-        var engine1 = new TwinEngine(Options(), new MqttMessageBus(twin1), journal, loop1);
+        var engine1 = new ReactorPipeline(Options(), new MqttMessageBus(twin1), journal, loop1);
         long received = 0;
         using (twin1.Messages.Subscribe(m => Interlocked.Increment(ref received)))
         {
@@ -196,7 +200,7 @@ public sealed class HardwareInTheLoopTests : IDisposable
         // Restart with the same client id: the broker still holds the unacknowledged messages and redelivers them.
         using var loop2 = new EventLoopScheduler();
         await using var twin2 = Client(broker.Port, "ack-twin");
-        using var engine2 = new TwinEngine(Options(), new MqttMessageBus(twin2), journal, loop2);
+        using var engine2 = new ReactorPipeline(Options(), new MqttMessageBus(twin2), journal, loop2);
         engine2.Start();
         await twin2.StartAsync();
         int total = reactor.ReadingsSent.Values.Sum();

@@ -1,0 +1,252 @@
+using System.Globalization;
+using ReactorTwin.Core.Estimation;
+using ReactorTwin.Core.Inference;
+using ReactorTwin.Core.Lna;
+using ReactorTwin.Runtime.Contracts;
+using ReactorTwin.Runtime.Ingest;
+
+namespace ReactorTwin.Runtime.Twin;
+
+/// <summary>
+/// One reactor's digital twin as a pure, typed object: batch announcements, accepted measurements, refit outcomes and
+/// commands go in; typed outputs (predictions, parameter estimates, proposals, setpoints, checkpoints, errors) come
+/// out. No bus, no journal, no threads, no lock: the pipeline that owns it calls it from one thread at a time.
+/// <list type="bullet">
+/// <item>Per measurement of the running batch: one Kalman–LNA predict and update (<see cref="StreamingPosterior"/>),
+/// then the predictions of every channel now and at the batch's planned end.</item>
+/// <item>When a batch completes (its end is announced, or the next batch is): a <see cref="RefitRequest"/> — the
+/// refit of every completed batch, seed 001 eq. 5, warm-started — which the pipeline runs inline or in the background
+/// and hands back to <see cref="ApplyRefit"/>: the estimate is replaced, the parameters published with intervals, the
+/// design policy proposes the next batch, and the state is checkpointed.</item>
+/// </list>
+/// </summary>
+public sealed class DigitalTwin
+{
+    private readonly TwinOptions _o;
+    private readonly StreamingPosterior _posterior;
+    private readonly ParameterSpace _space;
+    private readonly LnaState _prediction;
+    private readonly MeasurementNoise _noise;
+    private readonly ProposalMaker _proposals;
+    private readonly Dictionary<string, (DateTimeOffset Start, double Hours)> _batches = new(StringComparer.Ordinal);
+    private double _lastPredictionHours = double.NegativeInfinity;
+    private string? _lastPredictionBatch;
+
+    /// <summary>Creates the twin at its initial estimate.</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public DigitalTwin(TwinOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _o = options;
+        var model = options.Model;
+        _noise = new MeasurementNoise(model.StateDimension);
+        foreach (var c in options.Channels)
+        {
+            int i = model.IndexOfState(c.Component);
+            _noise.SetAbsolute(i, c.NoiseSd);
+            if (c.NoiseRelative > 0)
+            {
+                _noise.SetRelative(i, c.NoiseRelative);
+            }
+        }
+
+        _space = new ParameterSpace(model, options.InitialParameters ?? model.NominalParameters());
+        _posterior = new StreamingPosterior(
+            _space,
+            d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, _noise),
+            _noise,
+            new StreamingOptions { MaxIterationsPerRefit = options.RefitMaxIterations, GradientTolerance = 1e-6, RefitTimeBudget = options.RefitTimeBudget });
+        _prediction = _posterior.CreateState();
+        _proposals = new ProposalMaker(options, _space);
+    }
+
+    /// <summary>The settings.</summary>
+    public TwinOptions Options => _o;
+
+    /// <summary>The current estimate θ̂ (natural scale, all parameters; a copy).</summary>
+    public double[] Estimate => _posterior.Parameters.ToArray();
+
+    /// <summary>The batch being filtered, or null between batches.</summary>
+    public string? RunningBatch { get; private set; }
+
+    /// <summary>Whether the batch has been announced.</summary>
+    public bool Knows(string batch) => _batches.ContainsKey(batch);
+
+    /// <summary>Start and planned duration of every batch announced so far.</summary>
+    public IEnumerable<CheckpointBatch> Batches => _batches.Select(b => new CheckpointBatch(b.Key, b.Value.Start, b.Value.Hours));
+
+    /// <summary>
+    /// A batch starts: the running batch (if any) completes first (its <see cref="RefitRequest"/> is the first
+    /// output), then the new batch is filtered from its announced initial values. An announcement seen again (retained,
+    /// after a reconnect or restart) changes nothing.
+    /// </summary>
+    public void BeginBatch(BatchAnnouncement announcement, DateTimeOffset start, ICollection<TwinOutput> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(announcement);
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (_batches.ContainsKey(announcement.Batch))
+        {
+            return;
+        }
+
+        CompleteRunningBatch(outputs);
+        _batches[announcement.Batch] = (start, announcement.Hours);
+        RunningBatch = announcement.Batch;
+        foreach (var (name, value) in announcement.Initial)
+        {
+            if (_o.Model.IndexOfState(name) >= 0)
+            {
+                _posterior.AddMeasurement(announcement.Batch, 0.0, name, value);
+            }
+        }
+    }
+
+    /// <summary>A batch's end was announced: it completes if it is the running one.</summary>
+    public void EndBatch(string batch, ICollection<TwinOutput> outputs)
+    {
+        if (RunningBatch == batch)
+        {
+            CompleteRunningBatch(outputs);
+        }
+    }
+
+    /// <summary>Completes the running batch (if any): its data join the completed ones and a
+    /// <see cref="RefitRequest"/> is output.</summary>
+    public void CompleteRunningBatch(ICollection<TwinOutput> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (RunningBatch is not { } batch)
+        {
+            return;
+        }
+
+        RunningBatch = null;
+        if (_posterior.CloseBatch() is { } refit)
+        {
+            outputs.Add(new RefitRequest(batch, refit, Estimate, [.. Batches]));
+        }
+    }
+
+    /// <summary>
+    /// Absorbs an accepted measurement of the running batch (a late reading of a completed batch changes nothing) and
+    /// outputs the predictions of every channel, now and at the batch's end, unless <paramref name="predict"/> is false
+    /// or the throttle (<see cref="TwinOptions.MinPredictionIntervalHours"/>) holds them back.
+    /// </summary>
+    public void Absorb(Measurement m, bool predict, ICollection<TwinOutput> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (m.Batch != RunningBatch)
+        {
+            return;
+        }
+
+        try
+        {
+            _posterior.AddMeasurement(m.Batch, m.TimeHours, m.Component, m.Value);
+        }
+        catch (ArgumentException ex)
+        {
+            outputs.Add(new TwinError(Topics.Sensor(_o.ReactorId, m.Batch, m.Component), ex.Message));
+            return;
+        }
+
+        outputs.Add(new MeasurementAbsorbed(m.Batch, m.TimeHours, m.Component, m.Value));
+        if (predict && (_o.MinPredictionIntervalHours <= 0 || m.TimeHours - _lastPredictionHours >= _o.MinPredictionIntervalHours || m.Batch != _lastPredictionBatch))
+        {
+            _lastPredictionHours = m.TimeHours;
+            _lastPredictionBatch = m.Batch;
+            Predict(m.Batch, m.TimeHours, outputs);
+        }
+    }
+
+    /// <summary>The predictions of every channel at <paramref name="now"/> and at the batch's planned end. A prediction
+    /// with a non-finite mean or a negative variance is never output (an error is).</summary>
+    private void Predict(string batch, double now, ICollection<TwinOutput> outputs)
+    {
+        var (start, hours) = _batches[batch];
+        foreach (var horizon in new[] { now, hours })
+        {
+            if (horizon < now)
+            {
+                continue;
+            }
+
+            bool atEnd = horizon != now;
+            try
+            {
+                _posterior.Predict(horizon, _prediction);
+            }
+            catch (LnaException ex)
+            {
+                outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, "*", atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h failed: {ex.Message}")));
+                return;
+            }
+
+            int n = _o.Model.StateDimension;
+            foreach (var c in _o.Channels)
+            {
+                int i = _o.Model.IndexOfState(c.Component);
+                double mean = _prediction.Mean[i], variance = _prediction.Covariance[(i * n) + i];
+                if (!double.IsFinite(mean) || !(variance >= 0) || !double.IsFinite(variance))
+                {
+                    outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, c.Component, atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h is not finite or has a negative variance; not published")));
+                    continue;
+                }
+
+                outputs.Add(new PredictionOutput(batch, c.Component, atEnd, PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, _noise.Variance(i, Math.Max(mean, 0)))));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes a refit's outcome: the estimate is replaced (the running batch is filtered again under it), the parameters
+    /// are output with 95 % intervals, the design policy proposes the next batch (applied at once when
+    /// <see cref="TwinOptions.AutoApply"/>), and the state as of the refit's batch is output for the checkpoint.
+    /// </summary>
+    public void ApplyRefit(RefitRequest request, StreamingRefitOutcome outcome, ICollection<TwinOutput> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(outputs);
+        _posterior.ApplyRefit(outcome);
+        var theta = Estimate;
+        outputs.Add(new ParametersOutput(ParameterReport.Build(_space, request, outcome, theta, _posterior.Estimate)));
+        _proposals.Propose(theta, outputs);
+        var snap = _posterior.SnapshotAsOf(request.Refit);
+        var starts = request.Batches.ToDictionary(b => b.Batch, b => b.Start, StringComparer.Ordinal);
+        outputs.Add(new CheckpointOutput(request, new TwinCheckpoint(
+            snap.Estimate,
+            [.. snap.Completed.Select(r => new CheckpointRow(r.Batch, r.Name, starts[r.Batch] + TimeSpan.FromHours(r.TimeHours), r.TimeHours, r.Value))],
+            snap.CompletedBatches,
+            [.. request.Batches],
+            _proposals.Count,
+            _proposals.PolicyState,
+            _proposals.Pending,
+            outcome.Covariance?.ToRowMajorArray())));
+    }
+
+    /// <summary>A person accepts the waiting proposal (when auto-apply is off): its setpoints are output, or an error
+    /// says why not.</summary>
+    /// <param name="id">The id the command named, or null if it named none.</param>
+    /// <param name="topic">The command's topic.</param>
+    /// <param name="payload">The command's payload (excerpt), for errors.</param>
+    /// <param name="outputs">Receives the outputs.</param>
+    public void Accept(int? id, string topic, string payload, ICollection<TwinOutput> outputs) => _proposals.Accept(id, topic, payload, outputs);
+
+    /// <summary>Restores a checkpoint into a twin built with the same options (no refit, no outputs).</summary>
+    public void Restore(TwinCheckpoint state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _posterior.Restore(new StreamingSnapshot(state.Estimate, [.. state.Completed.Select(r => new DataRow(r.Batch, r.TimeHours, r.Component, r.Value))], state.CompletedBatches));
+        _batches.Clear();
+        foreach (var b in state.Batches)
+        {
+            _batches[b.Batch] = (b.Start, b.Hours);
+        }
+
+        RunningBatch = null;
+        _proposals.Restore(state.Proposals, state.PolicyState, state.Pending);
+    }
+}

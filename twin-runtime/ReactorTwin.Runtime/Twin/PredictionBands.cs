@@ -1,0 +1,34 @@
+using ReactorTwin.Core.Models;
+using ReactorTwin.Runtime.Contracts;
+
+namespace ReactorTwin.Runtime.Twin;
+
+/// <summary>Turns the twin's Gaussian predictions of a component into the published bands (each the Gaussian truncated
+/// at 0, <see cref="NonNegativeBand"/>).</summary>
+internal static class PredictionBands
+{
+    /// <summary>The label of the main band while the parameters are taken at their estimate.</summary>
+    public const string StateNoiseOnly = "intrinsic noise of the culture, parameters at their estimate";
+
+    private const double Z975 = 1.959963984540054;
+
+    /// <summary>The prediction payload of component <paramref name="index"/> at culture time <paramref name="horizon"/>.</summary>
+    /// <param name="model">The model (for the unit).</param>
+    /// <param name="index">State component index.</param>
+    /// <param name="at">Time the prediction is for.</param>
+    /// <param name="horizon">Culture time (h).</param>
+    /// <param name="mean">Predicted mean of the state.</param>
+    /// <param name="stateVariance">Variance of the state from the intrinsic noise (LNA).</param>
+    /// <param name="measurementVariance">Variance of a reading's error at that value.</param>
+    public static PredictionPayload Payload(ReactionNetwork model, int index, DateTimeOffset at, double horizon, double mean, double stateVariance, double measurementVariance)
+    {
+        string unit = index < model.SpeciesCount ? model.Species[index].Unit : model.CellPhases[index - model.SpeciesCount].Unit;
+        var (m, sd, lo, hi) = NonNegativeBand.Summarise(mean, Math.Sqrt(stateVariance));
+        var state = new BandPayload(sd, lo, hi);
+        // A reading is the state plus its error, which may be negative: the moments of (truncated state + error), with
+        // normal quantiles.
+        double msd = Math.Sqrt((sd * sd) + measurementVariance);
+        var measurement = new BandPayload(msd, m - (Z975 * msd), m + (Z975 * msd));
+        return new PredictionPayload(m, unit, ContractCodec.FormatTime(at), m, sd, lo, hi, horizon, StateNoiseOnly, state, measurement);
+    }
+}

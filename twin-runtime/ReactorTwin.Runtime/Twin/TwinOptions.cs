@@ -1,0 +1,83 @@
+using ReactorTwin.Core.Design;
+using ReactorTwin.Core.Models;
+
+namespace ReactorTwin.Runtime.Twin;
+
+/// <summary>One sensor channel the twin accepts: which state component, its measurement noise and its plausible range.</summary>
+/// <param name="Component">State component (species or cell phase) of the model.</param>
+/// <param name="NoiseSd">Absolute measurement noise SD (model units) for the Kalman–LNA filter.</param>
+/// <param name="NoiseRelative">Relative measurement noise SD (fraction of the value).</param>
+/// <param name="Min">Smallest plausible value (model units); below is rejected.</param>
+/// <param name="Max">Largest plausible value (model units); above is rejected.</param>
+public sealed record TwinChannel(string Component, double NoiseSd, double NoiseRelative, double Min, double Max);
+
+/// <summary>Settings of one reactor's twin.</summary>
+public sealed record TwinOptions
+{
+    /// <summary>Reactor id (topic level).</summary>
+    public required string ReactorId { get; init; }
+
+    /// <summary>The twin's model.</summary>
+    public required ReactionNetwork Model { get; init; }
+
+    /// <summary>Accepted sensor channels.</summary>
+    public required IReadOnlyList<TwinChannel> Channels { get; init; }
+
+    /// <summary>The twin's initial parameter guess (full vector); null for the model's nominal values.</summary>
+    public double[]? InitialParameters { get; init; }
+
+    /// <summary>The design space of the next batch's setpoints; null disables proposals.</summary>
+    public DesignSpace? Design { get; init; }
+
+    /// <summary>Design policy: d-optimal (default) or random.</summary>
+    public string Policy { get; init; } = "d-optimal";
+
+    /// <summary>Apply proposals automatically (publish them on the set topic) instead of waiting for a person.</summary>
+    public bool AutoApply { get; init; } = true;
+
+    /// <summary>Safety bounds applied setpoints are clamped to (component → [min, max]); proposals outside are clamped
+    /// and the clamp is reported.</summary>
+    public IReadOnlyDictionary<string, (double Min, double Max)> SafetyBounds { get; init; } = new Dictionary<string, (double, double)>();
+
+    /// <summary>Seed of the policy's randomness.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Least culture time (h) between two published predictions of the same batch; 0 publishes after every
+    /// measurement. Each prediction costs an LNA solve to the end of the batch, so a high-rate sensor (e.g. one reading
+    /// per second) needs a throttle; the filter itself absorbs every measurement regardless.</summary>
+    public double MinPredictionIntervalHours { get; init; }
+
+    /// <summary>Run the batch-end refit in the background (true: readings of the next batch are journaled and filtered
+    /// under the previous estimate while it runs, and its result, parameters and proposal are published when it ends),
+    /// or inline in the handling of the batch's end (false, default: deterministic in virtual time, for the demo and
+    /// tests).</summary>
+    public bool BackgroundRefit { get; init; }
+
+    /// <summary>Time allowed for one batch-end refit (on the runtime's clock), &gt; 0; default 60 s. A refit that runs
+    /// out publishes the best point it reached, marked partial; the next batch's refit continues from there.</summary>
+    public TimeSpan RefitTimeBudget { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Quasi-Newton iterations allowed per refit (one warm-started start), ≥ 1; default 500.</summary>
+    public int RefitMaxIterations { get; init; } = 500;
+
+    /// <summary>Throws when an option is out of range or names something the model does not have.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Model);
+        ArgumentNullException.ThrowIfNull(Channels);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RefitTimeBudget, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(RefitMaxIterations, 1);
+        foreach (var c in Channels)
+        {
+            if (Model.IndexOfState(c.Component) < 0)
+            {
+                throw new ArgumentException($"channel '{c.Component}' is not a state component of model '{Model.Name}'", nameof(Channels));
+            }
+        }
+
+        if (Policy is not ("d-optimal" or "random"))
+        {
+            throw new ArgumentException($"runtime policy '{Policy}' is not supported (d-optimal, random)", nameof(Policy));
+        }
+    }
+}
