@@ -102,6 +102,7 @@ public sealed class PipelineTests : IDisposable
 
     [Theory]
     [InlineData("old")]
+    [InlineData("version1")]
     [InlineData("newer")]
     public void Journal_OfAnotherFormat_IsRefusedWithAClearMessageAndLeftUnchanged(string kind)
     {
@@ -110,16 +111,19 @@ public sealed class PipelineTests : IDisposable
         {
             db.Open();
             using var cmd = db.CreateCommand();
-            cmd.CommandText = kind == "old"
-                ? "CREATE TABLE measurement (seq INTEGER PRIMARY KEY, reactor TEXT, batch TEXT, component TEXT, ts TEXT, t_h REAL, value REAL); INSERT INTO measurement VALUES (1, 'r1', 'b1', 'GLC', '2026-01-05T10:00:00Z', 2, 27.5);"
-                : "PRAGMA user_version=99;";
+            cmd.CommandText = kind switch
+            {
+                "old" => "CREATE TABLE measurement (seq INTEGER PRIMARY KEY, reactor TEXT, batch TEXT, component TEXT, ts TEXT, t_h REAL, value REAL); INSERT INTO measurement VALUES (1, 'r1', 'b1', 'GLC', '2026-01-05T10:00:00Z', 2, 27.5);",
+                "version1" => "PRAGMA user_version=1;",
+                _ => "PRAGMA user_version=99;",
+            };
             cmd.ExecuteNonQuery();
         }
 
         byte[] before = File.ReadAllBytes(path);
         var e = Assert.Throws<JournalException>(() => new MeasurementJournal(path));
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
-        Assert.Contains(kind == "old" ? "older reactortwin" : "newer reactortwin", e.Message, StringComparison.Ordinal);
+        Assert.Contains(kind == "newer" ? "newer reactortwin" : "older reactortwin", e.Message, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(path));
 
         // A journal of this format reopens without complaint.

@@ -20,42 +20,6 @@ public sealed class HostProcessTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private readonly List<string> _log = [];
-
-    private void Log(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_log)
-            {
-                _log.Add(line);
-            }
-        }
-    }
-
-    private string HostLog()
-    {
-        lock (_log)
-        {
-            return string.Join('\n', _log);
-        }
-    }
-
-    private Process StartHost(string config)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "reactortwin.dll"));
-        psi.ArgumentList.Add("run");
-        psi.ArgumentList.Add("--config");
-        psi.ArgumentList.Add(config);
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, e) => Log(e.Data);
-        p.ErrorDataReceived += (_, e) => Log(e.Data);
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
     private long JournalCount(string path)
     {
         // A separate read-only connection (WAL lets it read while the host writes).
@@ -109,8 +73,7 @@ public sealed class HostProcessTests : IDisposable
         string LastState() { lock (states) { return states.Count == 0 ? "" : states[^1]; } }
         int DiscoveryCount() { lock (discovery) { return discovery.Count; } }
 
-        var host = StartHost(config);
-        try
+        await using var host = HostProcess.Start(config);
         {
             // Bounds: the child process starts (runtime start, JIT, model compilation) in 1–2 s idle; 30 s is > 5× that
             // with both cores busy. "ready" goes out through the client's queue, whose publish gate opens only after the
@@ -130,15 +93,14 @@ public sealed class HostProcessTests : IDisposable
             // 24 readings, one SQLite commit each: well under a second idle.
             await Eventually.WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"journal {JournalCount(journalPath)} of {Sent()}");
 
-            host.Kill(); // SIGKILL: no graceful shutdown, no last words (but the broker publishes the will)
-            await host.WaitForExitAsync();
+            await host.KillAsync(); // SIGKILL: no graceful shutdown, no last words (but the broker publishes the will)
             // mosquitto publishes the will as soon as it sees the socket close (the kernel closes it at the kill).
             await Eventually.WaitUntil(() => LastState() == "lost", TimeSpan.FromSeconds(30), () => $"state after the kill: '{LastState()}'");
             scheduler.AdvanceBy(TimeSpan.FromHours(24)); // the plant keeps measuring; the broker queues for the host's session
             long beforeRestart = JournalCount(journalPath);
             Assert.True(beforeRestart < Sent());
 
-            host = StartHost(config);
+            host.Restart(config);
             await Eventually.WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"after the restart: journal {JournalCount(journalPath)} of {Sent()}");
             await Eventually.WaitUntil(() => LastState() == "ready", TimeSpan.FromSeconds(30), () => $"state after the restart: '{LastState()}'");
             int before = DiscoveryCount();
@@ -166,32 +128,16 @@ public sealed class HostProcessTests : IDisposable
             // 500 iterations, tens of seconds). SIGTERM arrives while it runs.
             scheduler.AdvanceBy(TimeSpan.FromHours(15));
             await Eventually.WaitUntil(() => BatchEnded(journalPath), TimeSpan.FromSeconds(60), () => "the batch's end was not journaled");
-            using (var term = Process.Start("kill", ["-TERM", host.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-
-            // The host's shutdown is bounded by design: engines stop and cancel the running refit (it stops at its next
-            // evaluation, milliseconds; the engine waits ≤ 10 s), then the client drains its queue, "sleeping" last,
-            // for ≤ 5 s before it disconnects. Without the cancellation the refit would run on for tens of seconds.
-            var exit = Stopwatch.StartNew();
-            await host.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.True(exit.Elapsed < TimeSpan.FromSeconds(20), $"exit took {exit.Elapsed.TotalSeconds:F1} s");
+            // The host's shutdown is bounded by design: the pipelines stop and cancel the running refit (it stops at its
+            // next evaluation, milliseconds; the pipeline waits ≤ 10 s), then the client drains its queue, "sleeping"
+            // last, for ≤ 5 s before it disconnects. Without the cancellation the refit would run on for tens of seconds.
+            var exit = await host.TerminateAsync(TimeSpan.FromSeconds(20));
+            Assert.True(exit < TimeSpan.FromSeconds(20), $"exit took {exit.TotalSeconds:F1} s");
             // "sleeping" was acknowledged by the broker before the process exited, so it is the last state; the refit
             // was cancelled, not finished (no parameters were published).
             await Eventually.WaitUntil(() => LastState() == "sleeping", TimeSpan.FromSeconds(10), () => $"state after SIGTERM: '{LastState()}'");
             Assert.Equal(0, Volatile.Read(ref parameters));
-            Assert.True(HostLog().Contains("proc: refit cancelled: stopped by shutdown", StringComparison.Ordinal), HostLog());
-        }
-        finally
-        {
-            if (!host.HasExited)
-            {
-                host.Kill();
-                await host.WaitForExitAsync();
-            }
-
-            host.Dispose();
+            Assert.True(host.Log.Contains("proc: refit cancelled: stopped by shutdown", StringComparison.Ordinal), host.Log);
         }
     }
 }

@@ -65,7 +65,8 @@ public sealed class MeasurementJournal : IDisposable
     }
 
     /// <summary>The journal format this build reads and writes (SQLite <c>user_version</c>).</summary>
-    public const int SchemaVersion = 1;
+    /// <remarks>Version 2 (typed checkpoints with the parameter covariance) replaced version 1.</remarks>
+    public const int SchemaVersion = 2;
 
     /// <summary>
     /// Refuses a journal of another format instead of failing later or altering it: an older file (measurements
@@ -79,6 +80,11 @@ public sealed class MeasurementJournal : IDisposable
         if (version > SchemaVersion)
         {
             Fail($"journal '{path}' has format version {version}, written by a newer reactortwin (this one reads version {SchemaVersion})");
+        }
+
+        if (version > 0 && version < SchemaVersion)
+        {
+            Fail($"journal '{path}' has format version {version}, written by an older reactortwin whose checkpoints this one cannot resume; move it aside to keep its data and start with a new file");
         }
 
         if (version == 0 && hasTable && Scalar("SELECT count(*) FROM pragma_table_info('measurement') WHERE name='announcement';") == 0)

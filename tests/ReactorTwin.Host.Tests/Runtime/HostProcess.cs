@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ReactorTwin.Host.Tests.Runtime;
+
+/// <summary><c>reactortwin run --config FILE</c> as a child process, with its output captured.</summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    private readonly List<string> _log = [];
+    private Process _process;
+
+    private HostProcess(Process process) => _process = process;
+
+    /// <summary>Starts the host.</summary>
+    public static HostProcess Start(string config)
+    {
+        var host = new HostProcess(null!);
+        host._process = host.Launch(config);
+        return host;
+    }
+
+    private Process Launch(string config)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "reactortwin.dll"));
+        psi.ArgumentList.Add("run");
+        psi.ArgumentList.Add("--config");
+        psi.ArgumentList.Add(config);
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, e) => Append(e.Data);
+        p.ErrorDataReceived += (_, e) => Append(e.Data);
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    /// <summary>Starts the host again with the same configuration (after it exited).</summary>
+    public void Restart(string config)
+    {
+        _process.Dispose();
+        _process = Launch(config);
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Everything the host printed so far.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return string.Join('\n', _log);
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.Add(line);
+            }
+        }
+    }
+
+    /// <summary>SIGKILL: no graceful shutdown, no last words (the broker publishes the will).</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, then waits for the exit; returns how long the exit took.</summary>
+    public async Task<TimeSpan> TerminateAsync(TimeSpan bound)
+    {
+        var sw = Stopwatch.StartNew();
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(bound);
+        return sw.Elapsed;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
