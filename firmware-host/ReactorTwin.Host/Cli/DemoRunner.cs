@@ -103,6 +103,9 @@ internal static class DemoRunner
                         new ChannelConfig { Component = "mAb", NoiseSd = 0.005, NoiseRelative = 0.02, Min = -1, Max = 10 },
                     ],
                     InitialParameters = estimated.ToDictionary(k => model.Parameters[k].Name, k => guess[k]),
+                    // The twin's prior belief is its guess, a factor e^1.7 ≈ 5.5 either way at one sd (not the model
+                    // file's medians, which are the plant's true values here).
+                    Priors = estimated.ToDictionary(k => model.Parameters[k].Name, k => new PriorConfig { Kind = "lognormal", Median = guess[k], SdLog = 1.7 }),
                     Design = new Dictionary<string, double[]> { ["GLC"] = [18, 38] },
                     SafetyBounds = new Dictionary<string, double[]> { ["GLC"] = [18, 38] },
                     AutoApply = true,
@@ -166,12 +169,14 @@ internal static class DemoRunner
             }
 
             var refit = events.Where(e => e.Kind == "refit").TakeLast(estimated.Length).ToArray();
+            string? batchRefitted = refit.FirstOrDefault()?.Batch;
+            var unidentified = events.Where(e => e.Kind == "unidentified" && e.Batch == batchRefitted).Select(e => e.Component).ToHashSet(StringComparer.Ordinal);
             var proposal = events.LastOrDefault(e => e.Kind == "proposal");
-            stdout.WriteLine(string.Create(inv, $"batch {b}/{s.Batches}: {twin.Accepted} readings accepted, {twin.Rejected} rejected; refit: {refit.FirstOrDefault()?.Detail}; estimates (95 % interval) vs truth:"));
+            stdout.WriteLine(string.Create(inv, $"batch {b}/{s.Batches}: {twin.Accepted} readings accepted, {twin.Rejected} rejected; refit: {refit.FirstOrDefault()?.Detail}; posterior mode (95 % interval) vs truth:"));
             foreach (var e in refit)
             {
                 double truthValue = truth[model.IndexOfParameter(e.Component)];
-                stdout.WriteLine(string.Create(inv, $"  {e.Component,-9} {e.Value,11:G4}  [{e.Lower,10:G3}, {e.Upper,10:G3}]  truth {truthValue:G4}{(double.IsFinite(e.Lower) && (truthValue < e.Lower || truthValue > e.Upper) ? "  (outside)" : "")}"));
+                stdout.WriteLine(string.Create(inv, $"  {e.Component,-9} {e.Value,11:G4}  [{e.Lower,10:G3}, {e.Upper,10:G3}]  truth {truthValue:G4}{(double.IsFinite(e.Lower) && (truthValue < e.Lower || truthValue > e.Upper) ? "  (outside)" : "")}{(unidentified.Contains(e.Component) ? "  (not identified yet)" : "")}"));
             }
 
             if (proposal is not null)

@@ -93,6 +93,54 @@ public sealed class ReactorConfig
 
     /// <summary>Seed of the design policy's randomness; default 1.</summary>
     public int Seed { get; set; } = 1;
+
+    /// <summary>Priors to use instead of the model's, by parameter name (e.g. centred on the lab's own values); the
+    /// model file's (or the weakly informative default) for the others.</summary>
+    public Dictionary<string, PriorConfig> Priors { get; set; } = [];
+}
+
+/// <summary>A parameter's prior in the configuration: <c>{"Kind": "lognormal", "Median": 0.12, "SdLog": 0.5}</c>,
+/// <c>{"Kind": "normal", "Mean": 1, "Sd": 0.2}</c> or <c>{"Kind": "uniform"}</c>.</summary>
+public sealed class PriorConfig
+{
+    /// <summary>uniform, lognormal or normal.</summary>
+    public string Kind { get; set; } = "lognormal";
+
+    /// <summary>Log-normal: the median (natural scale, within the bounds).</summary>
+    public double Median { get; set; } = double.NaN;
+
+    /// <summary>Log-normal: the sd of log θ, &gt; 0.</summary>
+    public double SdLog { get; set; } = double.NaN;
+
+    /// <summary>Normal: the mean (within the bounds).</summary>
+    public double Mean { get; set; } = double.NaN;
+
+    /// <summary>Normal: the sd, &gt; 0.</summary>
+    public double Sd { get; set; } = double.NaN;
+
+    /// <summary>The prior, or null with <paramref name="error"/> when the configuration is not one.</summary>
+    public PriorSpec? ToSpec(out string? error)
+    {
+        error = null;
+        switch (Kind.ToLowerInvariant())
+        {
+            case "uniform":
+                return PriorSpec.Uniform;
+            case "lognormal" when Median > 0 && SdLog > 0 && double.IsFinite(Median) && double.IsFinite(SdLog):
+                return PriorSpec.LogNormal(Median, SdLog);
+            case "normal" when double.IsFinite(Mean) && Sd > 0 && double.IsFinite(Sd):
+                return PriorSpec.Normal(Mean, Sd);
+            case "lognormal":
+                error = "a lognormal prior needs Median > 0 and SdLog > 0";
+                return null;
+            case "normal":
+                error = "a normal prior needs a finite Mean and Sd > 0";
+                return null;
+            default:
+                error = $"Kind '{Kind}' is not uniform, lognormal or normal";
+                return null;
+        }
+    }
 }
 
 /// <summary>One accepted sensor channel.</summary>
@@ -178,6 +226,26 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             if (rc.Channels.Count == 0)
             {
                 errors.Add($"{rp}:Channels: configure at least one channel");
+            }
+
+            foreach (var (parameterName, prior) in rc.Priors)
+            {
+                if (model is not null && model.IndexOfParameter(parameterName) < 0)
+                {
+                    errors.Add($"{rp}:Priors:{parameterName}: not a parameter of model '{model.Name}'");
+                }
+                else if (prior.ToSpec(out string? why) is not { } spec)
+                {
+                    errors.Add($"{rp}:Priors:{parameterName}: {why}");
+                }
+                else if (model is not null)
+                {
+                    var parameter = model.Parameters[model.IndexOfParameter(parameterName)];
+                    if (spec.Kind != PriorKind.Uniform && (spec.Center < parameter.Lower || spec.Center > parameter.Upper))
+                    {
+                        errors.Add($"{rp}:Priors:{parameterName}: its centre {spec.Center} lies outside the bounds [{parameter.Lower}, {parameter.Upper}]");
+                    }
+                }
             }
 
             if (!(rc.RefitBudgetSeconds > 0) || !double.IsFinite(rc.RefitBudgetSeconds))

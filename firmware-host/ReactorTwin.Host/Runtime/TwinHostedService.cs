@@ -279,6 +279,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             Policy = rc.Policy,
             AutoApply = rc.AutoApply,
             Seed = rc.Seed,
+            Priors = rc.Priors.Count == 0 ? null : rc.Priors.ToDictionary(kv => kv.Key, kv => kv.Value.ToSpec(out _)!, StringComparer.Ordinal),
             RefitTimeBudget = TimeSpan.FromSeconds(rc.RefitBudgetSeconds),
             RefitMaxIterations = rc.RefitMaxIterations,
         };

@@ -21,6 +21,18 @@ public sealed record StreamingOptions
     /// (<see cref="MleResult.Partial"/>); the next batch's refit starts there.
     /// </summary>
     public TimeSpan? RefitTimeBudget { get; init; }
+
+    /// <summary>
+    /// Priors of the estimated parameters (one per parameter of the space, in order), making each refit a MAP estimate
+    /// and its covariance a Laplace approximation of the posterior; null (default) for the plain likelihood.
+    /// </summary>
+    public IReadOnlyList<ParameterPrior>? Priors { get; init; }
+
+    /// <summary>
+    /// Keep a <see cref="ParameterEnsemble"/> beside the live filter, so that <see cref="StreamingPosterior.PredictWithParameterUncertainty"/>
+    /// adds the parameters' uncertainty to the state's (default false). Costs 2q more filters per measurement.
+    /// </summary>
+    public bool ParameterUncertainty { get; init; }
 }
 
 /// <summary>
@@ -47,6 +59,7 @@ public sealed class StreamingPosterior
     private readonly int[] _oneComponent = new int[1];
     private readonly double[] _oneValue = new double[1];
     private readonly ObservationTime _oneObservation;
+    private readonly ParameterEnsemble? _ensemble;
     private string? _batch;
     private bool _filterStarted;
 
@@ -69,7 +82,12 @@ public sealed class StreamingPosterior
         _theta = new double[space.Model.Parameters.Count];
         space.ToNatural(Estimate, _theta);
         _oneObservation = new ObservationTime(0, _oneComponent, _oneValue);
+        _ensemble = _options.ParameterUncertainty ? new ParameterEnsemble(space, noise) : null;
     }
+
+    /// <summary>Row-major q × q covariance of û from the last refit (the posterior's Laplace approximation when priors
+    /// are given), or null before the first.</summary>
+    public double[]? Covariance { get; private set; }
 
     /// <summary>The current estimate û (unconstrained coordinates of the space).</summary>
     public double[] Estimate { get; private set; }
@@ -135,7 +153,9 @@ public sealed class StreamingPosterior
         _oneComponent[0] = c;
         _oneValue[0] = value;
         var obs = _oneObservation with { TimeHours = timeHours };
-        return _filter.Absorb(obs, _theta, _noise, [], batch);
+        double lp = _filter.Absorb(obs, _theta, _noise, [], batch);
+        _ensemble?.Absorb(timeHours, c, value, batch);
+        return lp;
     }
 
     /// <summary>Closes the running batch: adds it to the data and refits warm-started at the current estimate
@@ -192,6 +212,8 @@ public sealed class StreamingPosterior
         LastRefitFailure = null;
         Estimate = [.. outcome.Estimate];
         _space.ToNatural(Estimate, _theta);
+        Covariance = outcome.Covariance?.ToRowMajorArray();
+        SetEnsemble(outcome.Covariance);
         RefilterRunningBatch();
     }
 
@@ -212,10 +234,52 @@ public sealed class StreamingPosterior
                 continue;
             }
 
-            _oneComponent[0] = _space.Model.IndexOfState(r.Name);
+            int c = _space.Model.IndexOfState(r.Name);
+            _oneComponent[0] = c;
             _oneValue[0] = r.Value;
             _filter.Absorb(_oneObservation with { TimeHours = r.TimeHours }, _theta, _noise, [], _batch);
+            _ensemble?.Absorb(r.TimeHours, c, r.Value, _batch);
         }
+    }
+
+    /// <summary>Places the ensemble on N(û, Σ) (or clears it when there is no usable Σ).</summary>
+    private void SetEnsemble(MathNet.Numerics.LinearAlgebra.Matrix<double>? covariance)
+    {
+        if (_ensemble is null)
+        {
+            return;
+        }
+
+        if (covariance is null)
+        {
+            _ensemble.Clear();
+            return;
+        }
+
+        try
+        {
+            _ensemble.SetPosterior(Estimate, covariance);
+        }
+        catch (ArgumentException)
+        {
+            _ensemble.Clear();
+        }
+    }
+
+    /// <summary>True when predictions can carry the parameters' uncertainty (a posterior covariance is known and the
+    /// ensemble is alive).</summary>
+    public bool HasParameterUncertainty => _ensemble?.IsActive ?? false;
+
+    /// <summary>
+    /// Predicts the running batch's latent state at a later time with the parameters' uncertainty added to the
+    /// intrinsic noise (<see cref="ParameterEnsemble"/>: the mixture over the posterior's cubature points).
+    /// </summary>
+    /// <returns>False when there is no posterior covariance yet or the option is off; <paramref name="destination"/>
+    /// is then unchanged.</returns>
+    public bool PredictWithParameterUncertainty(double timeHours, LnaState destination)
+    {
+        EnsureFilterStarted();
+        return _ensemble?.Predict(timeHours, destination) ?? false;
     }
 
     /// <summary>
@@ -224,13 +288,13 @@ public sealed class StreamingPosterior
     /// batch or when the information cannot be inverted. Costs 2q gradient evaluations over all completed data.
     /// </summary>
     public MathNet.Numerics.LinearAlgebra.Matrix<double>? EstimateCovariance() =>
-        _completed.Count == 0 ? null : StreamingRefit.Covariance(_space, _likelihoodFor, _completed, _theta, Estimate);
+        _completed.Count == 0 ? null : StreamingRefit.Covariance(_space, _likelihoodFor, _completed, _theta, Estimate, _options.Priors);
 
     /// <summary>
     /// The state that must survive a restart between batches: the estimate and the completed batches' data. The running
     /// batch is not included (the host replays its measurements from the journal).
     /// </summary>
-    public StreamingSnapshot Snapshot() => new([.. Estimate], [.. _completed], CompletedBatches);
+    public StreamingSnapshot Snapshot() => new([.. Estimate], [.. _completed], CompletedBatches, Covariance);
 
     /// <summary>
     /// A snapshot as of a refit: the current estimate with the data that refit covered (batches closed after it are
@@ -240,7 +304,7 @@ public sealed class StreamingPosterior
     public StreamingSnapshot SnapshotAsOf(StreamingRefit refit)
     {
         ArgumentNullException.ThrowIfNull(refit);
-        return new([.. Estimate], [.. refit.Data], refit.CompletedBatches);
+        return new([.. Estimate], [.. refit.Data], refit.CompletedBatches, Covariance);
     }
 
     /// <summary>
@@ -258,6 +322,9 @@ public sealed class StreamingPosterior
 
         Estimate = [.. snapshot.Estimate];
         _space.ToNatural(Estimate, _theta);
+        int q = _space.Dimension;
+        Covariance = snapshot.Covariance is { Length: var len } c && len == q * q ? c : null;
+        SetEnsemble(Covariance is null ? null : MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(q, q, (i, j) => Covariance[(i * q) + j]));
         _completed.Clear();
         _completed.AddRange(snapshot.Completed);
         _current.Clear();
@@ -291,6 +358,7 @@ public sealed class StreamingPosterior
         }
 
         _filter.BeginBatch(z0);
+        _ensemble?.BeginBatch(z0);
         _filterStarted = true;
     }
 
@@ -302,4 +370,5 @@ public sealed class StreamingPosterior
 /// <param name="Estimate">û (unconstrained coordinates).</param>
 /// <param name="Completed">The completed batches' measurements.</param>
 /// <param name="CompletedBatches">How many batches they are.</param>
-public sealed record StreamingSnapshot(double[] Estimate, IReadOnlyList<DataRow> Completed, int CompletedBatches);
+/// <param name="Covariance">Row-major q × q covariance of û from the last refit, or null.</param>
+public sealed record StreamingSnapshot(double[] Estimate, IReadOnlyList<DataRow> Completed, int CompletedBatches, double[]? Covariance = null);

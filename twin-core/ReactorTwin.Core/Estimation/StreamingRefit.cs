@@ -50,7 +50,7 @@ public sealed class StreamingRefit
         try
         {
             fit = MultiStartMle.Fit(
-                new PosteriorDensity(warm, _likelihoodFor(data)),
+                new PosteriorDensity(warm, _likelihoodFor(data), _options.Priors),
                 warm,
                 new MultiStartMleOptions { Starts = 1, MaxIterations = _options.MaxIterationsPerRefit, GradientTolerance = _options.GradientTolerance, TimeBudget = _options.RefitTimeBudget },
                 time,
@@ -69,7 +69,7 @@ public sealed class StreamingRefit
         {
             var at = new double[theta.Length];
             _space.ToNatural(estimate, at);
-            covariance = Covariance(_space, _likelihoodFor, Data, at, estimate);
+            covariance = Covariance(_space, _likelihoodFor, Data, at, estimate, _options.Priors);
         }
 
         return new StreamingRefitOutcome(this, estimate, fit, failure, covariance);
@@ -89,11 +89,11 @@ public sealed class StreamingRefit
 
     /// <summary>Regularised inverse observed information of û (<see cref="ObservedInformation.RegularizedCovariance"/>)
     /// over <paramref name="rows"/> at θ, or null when it cannot be inverted.</summary>
-    internal static Matrix<double>? Covariance(ParameterSpace space, Func<ObservationSet, IDataLikelihood> likelihoodFor, IReadOnlyList<DataRow> rows, double[] theta, double[] estimate)
+    internal static Matrix<double>? Covariance(ParameterSpace space, Func<ObservationSet, IDataLikelihood> likelihoodFor, IReadOnlyList<DataRow> rows, double[] theta, double[] estimate, IReadOnlyList<ParameterPrior>? priors)
     {
         var data = ObservationSet.FromRows(space.Model, rows, "stream");
         var at = new ParameterSpace(space.Model, [.. theta], space.Indices);
-        return ObservedInformation.RegularizedCovariance(new PosteriorDensity(at, likelihoodFor(data)), estimate);
+        return ObservedInformation.RegularizedCovariance(new PosteriorDensity(at, likelihoodFor(data), priors), estimate);
     }
 }
 

@@ -30,6 +30,7 @@ public sealed record CellPhase(string Name, string Unit, double Initial, string?
 /// <param name="Estimate">False for parameters held fixed during calibration (β of seed 001 section 6.2).</param>
 /// <param name="Unit">Unit of the parameter.</param>
 /// <param name="Description">Free text.</param>
+/// <param name="Prior">The prior the model states, or null for <see cref="PriorSpec.WeaklyInformative"/>.</param>
 public sealed record Parameter(
     string Name,
     double Value,
@@ -38,7 +39,12 @@ public sealed record Parameter(
     bool LogScale = true,
     bool Estimate = true,
     string Unit = "",
-    string? Description = null);
+    string? Description = null,
+    PriorSpec? Prior = null)
+{
+    /// <summary>The prior in force: the stated one, or the weakly informative default.</summary>
+    public PriorSpec EffectivePrior => Prior ?? PriorSpec.WeaklyInformative(this);
+}
 
 /// <summary>
 /// A reaction channel r: a stoichiometry column N_{·r} and a rate law a_r(z; θ), the propensity per unit volume

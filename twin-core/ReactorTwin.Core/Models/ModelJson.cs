@@ -116,6 +116,11 @@ public static class ModelJson
                 w.WriteBoolean("estimate", p.Estimate);
                 w.WriteString("unit", p.Unit);
                 WriteOptional(w, "description", p.Description);
+                if (p.Prior is { } prior)
+                {
+                    WritePrior(w, prior);
+                }
+
                 w.WriteEndObject();
             }
 
@@ -167,6 +172,29 @@ public static class ModelJson
         }
 
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    private static void WritePrior(Utf8JsonWriter w, PriorSpec prior)
+    {
+        w.WriteStartObject("prior");
+        switch (prior.Kind)
+        {
+            case PriorKind.Uniform:
+                w.WriteString("kind", "uniform");
+                break;
+            case PriorKind.LogNormal:
+                w.WriteString("kind", "lognormal");
+                w.WriteNumber("median", prior.Center);
+                w.WriteNumber("sdLog", prior.Scale);
+                break;
+            default:
+                w.WriteString("kind", "normal");
+                w.WriteNumber("mean", prior.Center);
+                w.WriteNumber("sd", prior.Scale);
+                break;
+        }
+
+        w.WriteEndObject();
     }
 
     private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
@@ -307,12 +335,13 @@ public static class ModelJson
             });
             var parameters = Array(root, "$", "parameters", required: false, (e, p) =>
             {
-                CheckKnown(e, p, "name", "value", "lower", "upper", "logScale", "estimate", "unit", "description");
+                CheckKnown(e, p, "name", "value", "lower", "upper", "logScale", "estimate", "unit", "description", "prior");
                 double value = Number(e, p, "value", true) ?? double.NaN;
                 double lower = Number(e, p, "lower", true) ?? double.NaN;
                 double upper = Number(e, p, "upper", true) ?? double.NaN;
                 bool logScale = Bool(e, p, "logScale") ?? lower > 0;
-                return new Parameter(String(e, p, "name", true) ?? string.Empty, value, lower, upper, logScale, Bool(e, p, "estimate") ?? true, String(e, p, "unit", false) ?? string.Empty, String(e, p, "description", false));
+                var prior = e.TryGetProperty("prior", out var pe) ? Prior(pe, $"{p}.prior") : null;
+                return new Parameter(String(e, p, "name", true) ?? string.Empty, value, lower, upper, logScale, Bool(e, p, "estimate") ?? true, String(e, p, "unit", false) ?? string.Empty, String(e, p, "description", false), prior);
             });
             var reactions = Array(root, "$", "reactions", required: true, (e, p) =>
             {
@@ -356,6 +385,34 @@ public static class ModelJson
                 {
                     Err($"{path}.{prop.Name}", $"unknown property '{prop.Name}' (expected one of: {string.Join(", ", known)})");
                 }
+            }
+        }
+
+        private PriorSpec? Prior(JsonElement e, string path)
+        {
+            if (e.ValueKind != JsonValueKind.Object)
+            {
+                Err(path, $"a prior must be an object such as {{\"kind\": \"lognormal\", \"median\": 1, \"sdLog\": 0.5}}, not {Describe(e.ValueKind)}");
+                return null;
+            }
+
+            string? kind = String(e, path, "kind", required: true);
+            switch (kind)
+            {
+                case "uniform":
+                    CheckKnown(e, path, "kind");
+                    return PriorSpec.Uniform;
+                case "lognormal":
+                    CheckKnown(e, path, "kind", "median", "sdLog");
+                    return PriorSpec.LogNormal(Number(e, path, "median", true) ?? double.NaN, Number(e, path, "sdLog", true) ?? double.NaN);
+                case "normal":
+                    CheckKnown(e, path, "kind", "mean", "sd");
+                    return PriorSpec.Normal(Number(e, path, "mean", true) ?? double.NaN, Number(e, path, "sd", true) ?? double.NaN);
+                case null:
+                    return null;
+                default:
+                    Err($"{path}.kind", $"unknown prior kind '{kind}' (uniform, lognormal, normal)");
+                    return null;
             }
         }
 

@@ -91,6 +91,24 @@ internal static class ModelValidator
             {
                 Err(at + ".logScale", $"parameter '{p.Name}' is estimated on log scale, so its lower bound must be > 0, not {p.Lower}");
             }
+
+            if (p.Prior is { Kind: not PriorKind.Uniform } prior)
+            {
+                if (!double.IsFinite(prior.Center) || prior.Center < p.Lower || prior.Center > p.Upper || (prior.Kind == PriorKind.LogNormal && !(prior.Center > 0)))
+                {
+                    Err(at + ".prior", $"parameter '{p.Name}': the prior's {(prior.Kind == PriorKind.LogNormal ? "median" : "mean")} {prior.Center} must be a number within the bounds [{p.Lower}, {p.Upper}]{(prior.Kind == PriorKind.LogNormal ? " and > 0" : "")}");
+                }
+
+                if (prior.Kind == PriorKind.LogNormal && !p.LogScale)
+                {
+                    Err(at + ".prior", $"parameter '{p.Name}' is estimated on its natural scale: give it a normal prior, or set logScale");
+                }
+
+                if (!double.IsFinite(prior.Scale) || !(prior.Scale > 0))
+                {
+                    Err(at + ".prior", $"parameter '{p.Name}': the prior's {(prior.Kind == PriorKind.LogNormal ? "sdLog" : "sd")} must be a number > 0, not {prior.Scale}");
+                }
+            }
         }
 
         var stateIndex = new Dictionary<string, int>(StringComparer.Ordinal);

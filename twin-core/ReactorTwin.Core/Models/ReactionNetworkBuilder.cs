@@ -65,6 +65,10 @@ public sealed class ReactionNetworkBuilder
     public ReactionNetworkBuilder AddParameter(string name, double value, double lower, double upper, string unit = "")
         => AddParameter(new Parameter(name, value, lower, upper, LogScale: lower > 0, Estimate: true, Unit: unit));
 
+    /// <summary>Adds an estimated parameter with a stated prior (log scale when <paramref name="lower"/> &gt; 0).</summary>
+    public ReactionNetworkBuilder AddParameter(string name, double value, double lower, double upper, string unit, PriorSpec prior)
+        => AddParameter(new Parameter(name, value, lower, upper, LogScale: lower > 0, Estimate: true, Unit: unit, Prior: prior));
+
     /// <summary>Adds a reaction with one total-rate formula.</summary>
     public ReactionNetworkBuilder AddReaction(string name, Dictionary<string, double> stoichiometry, string rate, string? description = null)
     {

@@ -56,6 +56,10 @@ internal sealed class EncodeStage(string reactor) : IPipelineStage
                 foreach (var (name, e) in ps.Payload.Parameters)
                 {
                     item.Events.Add(new TwinEvent("refit", ps.Payload.Batch, double.NaN, name, e.Value, e.Lo95 ?? double.NaN, e.Hi95 ?? double.NaN, ps.Payload.Refit));
+                    if (!e.Identified)
+                    {
+                        item.Events.Add(new TwinEvent("unidentified", ps.Payload.Batch, double.NaN, name, e.Value, e.Lo95 ?? double.NaN, e.Hi95 ?? double.NaN, e.Note ?? ""));
+                    }
                 }
 
                 break;

@@ -26,6 +26,8 @@ public sealed class DigitalTwin
     private readonly StreamingPosterior _posterior;
     private readonly ParameterSpace _space;
     private readonly LnaState _prediction;
+    private readonly LnaState _predictive;
+    private readonly double[] _priorScales;
     private readonly MeasurementNoise _noise;
     private readonly ProposalMaker _proposals;
     private readonly Dictionary<string, (DateTimeOffset Start, double Hours)> _batches = new(StringComparer.Ordinal);
@@ -56,8 +58,17 @@ public sealed class DigitalTwin
             _space,
             d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, _space.Indices), d, _noise),
             _noise,
-            new StreamingOptions { MaxIterationsPerRefit = options.RefitMaxIterations, GradientTolerance = 1e-6, RefitTimeBudget = options.RefitTimeBudget });
+            new StreamingOptions
+            {
+                MaxIterationsPerRefit = options.RefitMaxIterations,
+                GradientTolerance = 1e-6,
+                RefitTimeBudget = options.RefitTimeBudget,
+                Priors = ModelPriors.For(_space, options.Priors),
+                ParameterUncertainty = true,
+            });
+        _priorScales = ModelPriors.ScalesInU(_space, options.Priors);
         _prediction = _posterior.CreateState();
+        _predictive = _posterior.CreateState();
         _proposals = new ProposalMaker(options, _space);
     }
 
@@ -174,9 +185,11 @@ public sealed class DigitalTwin
             }
 
             bool atEnd = horizon != now;
+            bool withParameters;
             try
             {
                 _posterior.Predict(horizon, _prediction);
+                withParameters = _posterior.PredictWithParameterUncertainty(horizon, _predictive);
             }
             catch (LnaException ex)
             {
@@ -189,16 +202,19 @@ public sealed class DigitalTwin
             {
                 int i = _o.Model.IndexOfState(c.Component);
                 double mean = _prediction.Mean[i], variance = _prediction.Covariance[(i * n) + i];
-                if (!double.IsFinite(mean) || !(variance >= 0) || !double.IsFinite(variance))
+                double pmean = withParameters ? _predictive.Mean[i] : mean, pvariance = withParameters ? _predictive.Covariance[(i * n) + i] : variance;
+                if (!Finite(mean, variance) || !Finite(pmean, pvariance))
                 {
                     outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, c.Component, atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h is not finite or has a negative variance; not published")));
                     continue;
                 }
 
-                outputs.Add(new PredictionOutput(batch, c.Component, atEnd, PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, _noise.Variance(i, Math.Max(mean, 0)))));
+                outputs.Add(new PredictionOutput(batch, c.Component, atEnd, PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, withParameters ? (pmean, pvariance) : null, _noise.Variance(i, Math.Max(pmean, 0)))));
             }
         }
     }
+
+    private static bool Finite(double mean, double variance) => double.IsFinite(mean) && variance >= 0 && double.IsFinite(variance);
 
     /// <summary>
     /// Takes a refit's outcome: the estimate is replaced (the running batch is filtered again under it), the parameters
@@ -212,7 +228,7 @@ public sealed class DigitalTwin
         ArgumentNullException.ThrowIfNull(outputs);
         _posterior.ApplyRefit(outcome);
         var theta = Estimate;
-        outputs.Add(new ParametersOutput(ParameterReport.Build(_space, request, outcome, theta, _posterior.Estimate)));
+        outputs.Add(new ParametersOutput(ParameterReport.Build(_space, request, outcome, theta, _posterior.Estimate, _priorScales)));
         _proposals.Propose(theta, outputs);
         var snap = _posterior.SnapshotAsOf(request.Refit);
         var starts = request.Batches.ToDictionary(b => b.Batch, b => b.Start, StringComparer.Ordinal);
@@ -239,7 +255,7 @@ public sealed class DigitalTwin
     public void Restore(TwinCheckpoint state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _posterior.Restore(new StreamingSnapshot(state.Estimate, [.. state.Completed.Select(r => new DataRow(r.Batch, r.TimeHours, r.Component, r.Value))], state.CompletedBatches));
+        _posterior.Restore(new StreamingSnapshot(state.Estimate, [.. state.Completed.Select(r => new DataRow(r.Batch, r.TimeHours, r.Component, r.Value))], state.CompletedBatches, state.Covariance));
         _batches.Clear();
         foreach (var b in state.Batches)
         {

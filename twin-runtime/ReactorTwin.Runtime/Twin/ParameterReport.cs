@@ -5,11 +5,12 @@ using ReactorTwin.Runtime.Contracts;
 namespace ReactorTwin.Runtime.Twin;
 
 /// <summary>
-/// The published parameter estimates after a refit: each estimated parameter's value and 95 % interval from the
-/// refit's covariance of u (û ± 1.96 sd in u, mapped to the natural scale), clipped to the parameter's bounds, and a
-/// flag saying whether the data so far identify it. A parameter is flagged as not identified when its estimate sits at
-/// a bound, when its interval in u is wider than half of its bounds' range (the data barely narrow it), or when there
-/// is no covariance at all; its interval is then the clipped one and its value a guess.
+/// The published parameter estimates after a refit: the posterior's mode (MAP, with the model's priors) and its 95 %
+/// interval from the Laplace approximation (û ± 1.96 sd in u, the sd from the inverse Hessian of the log-posterior,
+/// mapped to the natural scale), clipped to the parameter's bounds, and a flag saying whether the data so far identify
+/// the parameter: it is not identified when its posterior sd in u is more than half its prior sd (the data have not
+/// halved the uncertainty the prior stated), when its estimate sits at a bound, or when there is no covariance at all.
+/// Its interval is then mostly the prior's, and its value a guess.
 /// </summary>
 internal static class ParameterReport
 {
@@ -21,7 +22,8 @@ internal static class ParameterReport
     /// <param name="outcome">The refit's outcome (exit, covariance of u).</param>
     /// <param name="theta">θ̂ after the refit (all parameters).</param>
     /// <param name="u">û after the refit.</param>
-    public static ParameterEstimatesPayload Build(ParameterSpace space, RefitRequest request, StreamingRefitOutcome outcome, double[] theta, double[] u)
+    /// <param name="priorScales">Prior sd of each estimated parameter in u.</param>
+    public static ParameterEstimatesPayload Build(ParameterSpace space, RefitRequest request, StreamingRefitOutcome outcome, double[] theta, double[] u, double[] priorScales)
     {
         var cov = outcome.Covariance;
         var parameters = new Dictionary<string, ParameterEstimate>(StringComparer.Ordinal);
@@ -39,9 +41,9 @@ internal static class ParameterReport
                 double uhi = Math.Min(u[j] + (Z975 * sd), space.Upper[j]);
                 lo = space.IsLogScale(j) ? Math.Exp(ulo) : ulo;
                 hi = space.IsLogScale(j) ? Math.Exp(uhi) : uhi;
-                if (2 * Z975 * sd > 0.5 * range)
+                if (sd > 0.5 * priorScales[j])
                 {
-                    note = string.Create(CultureInfo.InvariantCulture, $"the data barely narrow it: its 95 % interval spans {100 * Math.Min(1, 2 * Z975 * sd / range):F0} % of its bounds");
+                    note = string.Create(CultureInfo.InvariantCulture, $"not identified by the data so far: its posterior sd is {100 * sd / priorScales[j]:F0} % of its prior's");
                 }
             }
             else
@@ -58,6 +60,6 @@ internal static class ParameterReport
             parameters[p.Name] = new ParameterEstimate(value, lo, hi, note is null, note);
         }
 
-        return new ParameterEstimatesPayload(request.Batch, request.Refit.CompletedBatches, outcome.Exit, "Wald: inverse observed information of the completed batches at the estimate, clipped to the bounds", parameters);
+        return new ParameterEstimatesPayload(request.Batch, request.Refit.CompletedBatches, outcome.Exit, "posterior mode (MAP) with the model's priors; 95 % intervals from the Laplace approximation, clipped to the bounds", parameters);
     }
 }

@@ -8,7 +8,10 @@ namespace ReactorTwin.Runtime.Twin;
 internal static class PredictionBands
 {
     /// <summary>The label of the main band while the parameters are taken at their estimate.</summary>
-    public const string StateNoiseOnly = "intrinsic noise of the culture, parameters at their estimate";
+    public const string StateNoiseOnly = "intrinsic noise of the culture only: no batch has completed, so the parameters' uncertainty is not estimated yet";
+
+    /// <summary>The label of the main band once the parameters' posterior is known.</summary>
+    public const string Posterior = "posterior predictive: intrinsic noise of the culture and the parameters' uncertainty";
 
     private const double Z975 = 1.959963984540054;
 
@@ -18,17 +21,19 @@ internal static class PredictionBands
     /// <param name="at">Time the prediction is for.</param>
     /// <param name="horizon">Culture time (h).</param>
     /// <param name="mean">Predicted mean of the state.</param>
-    /// <param name="stateVariance">Variance of the state from the intrinsic noise (LNA).</param>
+    /// <param name="stateVariance">Variance of the state from the intrinsic noise (LNA) at the estimate.</param>
+    /// <param name="posterior">Mean and variance of the posterior predictive (intrinsic noise and parameter uncertainty),
+    /// or null when it is not known yet.</param>
     /// <param name="measurementVariance">Variance of a reading's error at that value.</param>
-    public static PredictionPayload Payload(ReactionNetwork model, int index, DateTimeOffset at, double horizon, double mean, double stateVariance, double measurementVariance)
+    public static PredictionPayload Payload(ReactionNetwork model, int index, DateTimeOffset at, double horizon, double mean, double stateVariance, (double Mean, double Variance)? posterior, double measurementVariance)
     {
         string unit = index < model.SpeciesCount ? model.Species[index].Unit : model.CellPhases[index - model.SpeciesCount].Unit;
-        var (m, sd, lo, hi) = NonNegativeBand.Summarise(mean, Math.Sqrt(stateVariance));
-        var state = new BandPayload(sd, lo, hi);
+        var (sm, ssd, slo, shi) = NonNegativeBand.Summarise(mean, Math.Sqrt(stateVariance));
+        var (m, sd, lo, hi) = posterior is { } p ? NonNegativeBand.Summarise(p.Mean, Math.Sqrt(p.Variance)) : (sm, ssd, slo, shi);
         // A reading is the state plus its error, which may be negative: the moments of (truncated state + error), with
         // normal quantiles.
         double msd = Math.Sqrt((sd * sd) + measurementVariance);
         var measurement = new BandPayload(msd, m - (Z975 * msd), m + (Z975 * msd));
-        return new PredictionPayload(m, unit, ContractCodec.FormatTime(at), m, sd, lo, hi, horizon, StateNoiseOnly, state, measurement);
+        return new PredictionPayload(m, unit, ContractCodec.FormatTime(at), m, sd, lo, hi, horizon, posterior is null ? StateNoiseOnly : Posterior, new BandPayload(ssd, slo, shi), measurement);
     }
 }

@@ -2,7 +2,8 @@ namespace ReactorTwin.Runtime.Twin;
 
 /// <summary>Something the twin did, for progress views, reports, logs and tests.</summary>
 /// <param name="Kind">measurement, rejection, prediction, prediction-end, refit-started, refit (one per parameter),
-/// refit-cancelled, proposal (one per setpoint), proposal-accepted, error.</param>
+/// unidentified (a parameter the data do not determine yet, after its refit event), refit-cancelled, proposal (one per
+/// setpoint), proposal-accepted, error.</param>
 /// <param name="Batch">Batch id ("" when none).</param>
 /// <param name="TimeHours">Culture time (h) the event refers to, or NaN.</param>
 /// <param name="Component">Component or parameter name ("" when none).</param>

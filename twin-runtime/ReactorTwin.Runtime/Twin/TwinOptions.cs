@@ -26,6 +26,10 @@ public sealed record TwinOptions
     /// <summary>The twin's initial parameter guess (full vector); null for the model's nominal values.</summary>
     public double[]? InitialParameters { get; init; }
 
+    /// <summary>Priors to use instead of the model's, by parameter name (for example centred on a lab's own prior
+    /// knowledge); null uses the model's (<see cref="ReactorTwin.Core.Models.Parameter.EffectivePrior"/>).</summary>
+    public IReadOnlyDictionary<string, ReactorTwin.Core.Models.PriorSpec>? Priors { get; init; }
+
     /// <summary>The design space of the next batch's setpoints; null disables proposals.</summary>
     public DesignSpace? Design { get; init; }
 
