@@ -1,12 +1,12 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using ReactorTwin.Adapters.Mqtt.Channel;
 
 namespace ReactorTwin.Adapters.Mqtt;
 
-/// <summary>Connection settings of an <see cref="MqttClient"/>. Build with <see cref="MqttClientOptionsBuilder"/> or
-/// an object initializer; <see cref="Validate"/> is called by <see cref="MqttClient.ConnectAsync"/>.</summary>
+/// <summary>Connection settings of an <see cref="MqttManagedClient"/> (translated into MQTTnet's client options when it
+/// connects). Build with <see cref="MqttClientOptionsBuilder"/> or an object initializer; <see cref="Validate"/> is
+/// called by the managed client's constructor.</summary>
 public sealed record MqttClientOptions
 {
     /// <summary>Broker host name or address. Default "localhost".</summary>
@@ -29,14 +29,13 @@ public sealed record MqttClientOptions
     /// <see cref="CleanSession"/> is false.</summary>
     public uint SessionExpiryIntervalSeconds { get; init; }
 
-    /// <summary>Keep-alive period (0 disables; at most 65535 s). A PINGREQ is sent when nothing was sent for this
-    /// long. Default 60 s. An MQTT 5.0 server may override it (Server Keep Alive).</summary>
+    /// <summary>Keep-alive period (0 disables; at most 65535 s). MQTTnet sends a PINGREQ when nothing was sent for
+    /// this long and closes the connection when the PINGRESP does not come within <see cref="CommunicationTimeout"/>.
+    /// Default 60 s. An MQTT 5.0 server may override it (Server Keep Alive).</summary>
     public TimeSpan KeepAlivePeriod { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long to wait for PINGRESP before declaring the connection dead. Default: the keep-alive period.</summary>
-    public TimeSpan? PingResponseTimeout { get; init; }
-
-    /// <summary>Timeout for connecting (TCP + TLS + CONNACK) and for SUBACK/UNSUBACK. Default 10 s.</summary>
+    /// <summary>Timeout for connecting (TCP + TLS + CONNACK), for SUBACK/UNSUBACK, PINGRESP and for a PUBLISH
+    /// handshake, measured in real time (the network's clock, not the injected one). Default 10 s.</summary>
     public TimeSpan CommunicationTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>User name, or null for none.</summary>
@@ -52,11 +51,11 @@ public sealed record MqttClientOptions
     public uint WillDelayIntervalSeconds { get; init; }
 
     /// <summary>MQTT 5.0 Receive Maximum announced to the server (QoS 1/2 messages it may have in flight to us).
-    /// Default 65535.</summary>
+    /// Default 65535. Not sent on 3.1.1.</summary>
     public ushort ReceiveMaximum { get; init; } = ushort.MaxValue;
 
-    /// <summary>Largest packet accepted from the server, in bytes (announced in MQTT 5.0 CONNECT; enforced for both
-    /// versions). Default 16 MiB.</summary>
+    /// <summary>Largest packet accepted from the server, in bytes, announced in MQTT 5.0 CONNECT (the broker then does
+    /// not send larger ones). Default 16 MiB. Not sent on 3.1.1.</summary>
     public uint MaximumPacketSize { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>MQTT 5.0 user properties sent with CONNECT.</summary>
@@ -64,9 +63,6 @@ public sealed record MqttClientOptions
 
     /// <summary>TLS settings; null for plain TCP.</summary>
     public MqttTlsOptions? Tls { get; init; }
-
-    /// <summary>Replaces TCP with another byte channel (in-memory pipes in tests).</summary>
-    internal MqttChannelFactory? ChannelFactory { get; init; }
 
     /// <summary>Whether the broker keeps the session after the connection ends.</summary>
     internal bool SessionOutlivesConnection =>
@@ -76,17 +72,14 @@ public sealed record MqttClientOptions
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public void Validate()
     {
-        if (ChannelFactory is null)
+        if (string.IsNullOrWhiteSpace(Host))
         {
-            if (string.IsNullOrWhiteSpace(Host))
-            {
-                throw new ArgumentException("Host must be set.", nameof(Host));
-            }
+            throw new ArgumentException("Host must be set.", nameof(Host));
+        }
 
-            if (Port is < 1 or > 65535)
-            {
-                throw new ArgumentException("Port must be in 1..65535.", nameof(Port));
-            }
+        if (Port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"Port {Port} must be in 1..65535.", nameof(Port));
         }
 
         if (ProtocolVersion is not (MqttProtocolVersion.V311 or MqttProtocolVersion.V500))
@@ -95,7 +88,7 @@ public sealed record MqttClientOptions
         }
 
         ArgumentNullException.ThrowIfNull(ClientId);
-        if (MqttEncoding.StrictUtf8.GetByteCount(ClientId) > 65535 || ClientId.Contains('\0', StringComparison.Ordinal))
+        if (System.Text.Encoding.UTF8.GetByteCount(ClientId) > 65535 || ClientId.Contains('\0', StringComparison.Ordinal))
         {
             throw new ArgumentException("ClientId is not a valid MQTT string.", nameof(ClientId));
         }
@@ -108,11 +101,6 @@ public sealed record MqttClientOptions
         if (KeepAlivePeriod < TimeSpan.Zero || KeepAlivePeriod > TimeSpan.FromSeconds(ushort.MaxValue))
         {
             throw new ArgumentException("KeepAlivePeriod must be in 0..65535 s.", nameof(KeepAlivePeriod));
-        }
-
-        if (PingResponseTimeout is { } prt && prt <= TimeSpan.Zero)
-        {
-            throw new ArgumentException("PingResponseTimeout must be positive.", nameof(PingResponseTimeout));
         }
 
         if (CommunicationTimeout <= TimeSpan.Zero)
@@ -168,7 +156,8 @@ public sealed record MqttTlsOptions
     /// <summary>Name expected in the server certificate; default: <see cref="MqttClientOptions.Host"/>.</summary>
     public string? TargetHost { get; init; }
 
-    /// <summary>PEM or DER file of the CA that must have issued the server certificate (instead of the system store).</summary>
+    /// <summary>PEM or DER file of the CA(s) that must have issued the server certificate (instead of the system
+    /// store). The host name is still checked; revocation is not (a lab CA publishes no revocation list).</summary>
     public string? CaCertificateFile { get; init; }
 
     /// <summary>Client certificate (with private key) for mutual TLS, or null.</summary>
@@ -177,8 +166,8 @@ public sealed record MqttTlsOptions
     /// <summary>Custom server certificate validation; overrides <see cref="CaCertificateFile"/> and the system store.</summary>
     public RemoteCertificateValidationCallback? CertificateValidationCallback { get; init; }
 
-    /// <summary>Allowed protocol versions; default <see cref="SslProtocols.None"/> lets the OS choose (TLS 1.2/1.3).</summary>
-    public SslProtocols Protocols { get; init; } = SslProtocols.None;
+    /// <summary>Allowed protocol versions; default TLS 1.2 and 1.3.</summary>
+    public SslProtocols Protocols { get; init; } = SslProtocols.Tls12 | SslProtocols.Tls13;
 }
 
 /// <summary>Fluent builder of <see cref="MqttClientOptions"/>; <see cref="Build"/> validates.</summary>
