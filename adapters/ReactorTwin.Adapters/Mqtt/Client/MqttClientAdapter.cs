@@ -266,7 +266,13 @@ internal sealed partial class MqttClientAdapter : IAsyncDisposable
         lock (_formatterGate)
         {
             _formatter ??= new MqttPacketFormatterAdapter(_v5 ? MQTTnet.Formatter.MqttProtocolVersion.V500 : MQTTnet.Formatter.MqttProtocolVersion.V311, new MqttBufferWriter(4096, 65535));
-            var size = _formatter.Encode(MqttPublishPacketFactory.Create(message)).Length;
+            var packet = MqttPublishPacketFactory.Create(message);
+            if (message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
+            {
+                packet.PacketIdentifier = 1; // any id: it is always two bytes
+            }
+
+            var size = _formatter.Encode(packet).Length;
             _formatter.Cleanup();
             return size;
         }

@@ -88,9 +88,10 @@ public sealed partial class MqttManagedClient
         {
             return true;
         }
-        catch (MqttClientException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Not a connection problem (larger than the broker accepts): it would never succeed.
+            // Not a connection problem (larger than the broker accepts, or refused by MQTTnet's own checks): it would
+            // never succeed.
             LogPublishRejected(_logger, message.Topic, e.Message);
             queue.Remove(sequence);
             Interlocked.Increment(ref _droppedCount);
