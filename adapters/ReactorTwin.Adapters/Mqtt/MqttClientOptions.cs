@@ -34,8 +34,10 @@ public sealed record MqttClientOptions
     /// Default 60 s. An MQTT 5.0 server may override it (Server Keep Alive).</summary>
     public TimeSpan KeepAlivePeriod { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Timeout for connecting (TCP + TLS + CONNACK), for SUBACK/UNSUBACK, PINGRESP and for a PUBLISH
-    /// handshake, measured in real time (the network's clock, not the injected one). Default 10 s.</summary>
+    /// <summary>Timeout for connecting (TCP + TLS + CONNACK), for SUBACK/UNSUBACK, PINGRESP and for sending an
+    /// acknowledgement, measured in real time (the network's clock, not the injected one). Default 10 s. A PUBLISH waits
+    /// for its PUBACK/PUBCOMP without a timeout: the keep-alive detects a dead connection, and the managed client then
+    /// sends the message again.</summary>
     public TimeSpan CommunicationTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>User name, or null for none.</summary>

@@ -29,36 +29,16 @@ public sealed class RtdTemperatureChannel(string name, Max31865 converter, doubl
             named.Add($"RTD shorted ({celsius:0} °C is the bottom of the range)");
         }
 
-        if (faults.HighThreshold)
-        {
-            named.Add("RTD above the high threshold (open RTD or broken wire)");
-        }
-
-        if (faults.LowThreshold)
-        {
-            named.Add("RTD below the low threshold (shorted RTD)");
-        }
-
-        if (faults.ReferenceInHigh)
-        {
-            named.Add("REFIN− > 0.85 × VBIAS");
-        }
-
-        if (faults.ReferenceInLow)
-        {
-            named.Add("REFIN− < 0.85 × VBIAS (FORCE− open)");
-        }
-
-        if (faults.ResistanceTemperatureDetectorLow)
-        {
-            named.Add("RTDIN− < 0.85 × VBIAS (FORCE− open)");
-        }
-
-        if (faults.OverUnderVoltage)
-        {
-            named.Add("over- or under-voltage on an input");
-        }
-
+        (bool Raised, string Meaning)[] bits =
+        [
+            (faults.HighThreshold, "RTD above the high threshold (open RTD or broken wire)"),
+            (faults.LowThreshold, "RTD below the low threshold (shorted RTD)"),
+            (faults.ReferenceInHigh, "REFIN− > 0.85 × VBIAS"),
+            (faults.ReferenceInLow, "REFIN− < 0.85 × VBIAS (FORCE− open)"),
+            (faults.ResistanceTemperatureDetectorLow, "RTDIN− < 0.85 × VBIAS (FORCE− open)"),
+            (faults.OverUnderVoltage, "over- or under-voltage on an input"),
+        ];
+        named.AddRange(bits.Where(b => b.Raised).Select(b => b.Meaning));
         return named.Count == 0
             ? ChannelSample.Good(celsius)
             : ChannelSample.Fault($"{Name}: MAX31865 fault: {string.Join("; ", named)}");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ReactorTwin.Simulator.Devices;
 
 namespace ReactorTwin.Host.Tests.Runtime;
@@ -37,7 +36,8 @@ public sealed class OneWireNamespaceTests : IDisposable
 
         // unshare(1) from util-linux; the mount exists only in the child's namespace and ends with it.
         string dll = Path.Combine(AppContext.BaseDirectory, "reactortwin.dll");
-        var (code, output) = await RunAsync("unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+        // Starting the .NET host and reading four files takes about a second; 60 s covers two loaded cores.
+        var (code, output) = await ReactorTwin.Adapters.Tests.Mqtt.Integration.MosquittoBroker.RunToolAsync("unshare", TimeSpan.FromSeconds(60), "--mount", "--propagation", "private", "--", "sh", "-c",
             "mount --bind \"$0\" /sys/devices && exec dotnet \"$1\" sensors --config \"$2\"", tree, dll, config);
 
         Assert.True(output.Contains("r1/broth:", StringComparison.Ordinal), $"exit {code}: {output} (the test needs root for a private mount namespace)");
@@ -48,22 +48,5 @@ public sealed class OneWireNamespaceTests : IDisposable
         Assert.Contains("/sys/devices/w1_bus_master1/28-0000deadbeef/w1_slave", output, StringComparison.Ordinal);
         Assert.Equal(1, code); // not every reading is good
         Assert.False(File.Exists("/sys/devices/w1_bus_master1/w1_master_slaves"), "the fake tree leaked out of the namespace");
-    }
-
-    private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        // Starting the .NET host and reading four files takes about a second; 60 s covers two loaded cores.
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout + await stderr);
     }
 }

@@ -171,54 +171,6 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
         return ValueTask.FromResult(result);
     }
 
-    /// <summary>Adds a subscription; it is sent now if connected, else on connecting (also into a session the broker
-    /// kept, where a retained message is then only sent if the subscription is new to the broker), and again whenever
-    /// the broker lost the session.</summary>
-    /// <param name="subscription">Filter and options.</param>
-    /// <returns>A task that completes when recorded (and acknowledged, if connected).</returns>
-    public async Task SubscribeAsync(MqttTopicSubscription subscription)
-    {
-        ArgumentNullException.ThrowIfNull(subscription);
-        if (MqttTopic.ValidateTopicFilter(subscription.TopicFilter) is { } why)
-        {
-            throw new ArgumentException($"topic filter '{subscription.TopicFilter}': {why}", nameof(subscription));
-        }
-
-        lock (_subscriptions)
-        {
-            _subscriptions[subscription.TopicFilter] = subscription;
-        }
-
-        if (_client.IsConnected)
-        {
-            await SendSubscriptionsAsync([subscription], _stop.Token).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Removes a subscription.</summary>
-    /// <param name="topicFilter">Filter as subscribed.</param>
-    /// <returns>A task that completes when removed (and acknowledged, if connected).</returns>
-    public async Task UnsubscribeAsync(string topicFilter)
-    {
-        lock (_subscriptions)
-        {
-            _subscriptions.Remove(topicFilter);
-            _confirmed.Remove(topicFilter);
-        }
-
-        if (_client.IsConnected)
-        {
-            try
-            {
-                await _client.UnsubscribeAsync([topicFilter], _stop.Token).ConfigureAwait(false);
-            }
-            catch (MqttClientException e)
-            {
-                LogSubscribeDeferred(_logger, topicFilter, e.Message);
-            }
-        }
-    }
-
     /// <summary>
     /// Publishes what is queued (while connected, for at most <see cref="MqttManagedClientOptions.DrainTimeout"/>), then
     /// stops the loops and disconnects cleanly. Messages still queued stay in the durable log, if any.
@@ -366,59 +318,6 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
         _ => null,
     };
 
-    /// <summary>After CONNACK: every subscription when the broker has no session for us; into a kept session only
-    /// those it has not granted yet (added while disconnected, or before this process started), asking for retained
-    /// messages only where the subscription is new to the broker.</summary>
-    private async Task RestoreSubscriptionsAsync(bool sessionPresent, CancellationToken stop)
-    {
-        MqttTopicSubscription[] subs;
-        lock (_subscriptions)
-        {
-            if (!sessionPresent)
-            {
-                _confirmed.Clear();
-            }
-
-            subs = [.. _subscriptions.Values.Where(s => !_confirmed.Contains(s.TopicFilter)).Select(s =>
-                sessionPresent && s.RetainHandling == MqttRetainHandling.SendAtSubscribe ? s with { RetainHandling = MqttRetainHandling.SendAtSubscribeIfNew } : s)];
-        }
-
-        if (subs.Length > 0)
-        {
-            await SendSubscriptionsAsync(subs, stop).ConfigureAwait(false);
-        }
-    }
-
-    private async Task SendSubscriptionsAsync(MqttTopicSubscription[] subs, CancellationToken stop)
-    {
-        try
-        {
-            var codes = await _client.SubscribeAsync(subs, stop).ConfigureAwait(false);
-            for (var i = 0; i < subs.Length && i < codes.Count; i++)
-            {
-                if ((int)codes[i] >= 0x80)
-                {
-                    LogSubscribeRefused(_logger, subs[i].TopicFilter, codes[i].ToString());
-                    continue;
-                }
-
-                if ((int)codes[i] < (int)subs[i].QualityOfService)
-                {
-                    LogSubscribeDowngraded(_logger, subs[i].TopicFilter, (int)subs[i].QualityOfService, (int)codes[i]);
-                }
-
-                lock (_subscriptions)
-                {
-                    _confirmed.Add(subs[i].TopicFilter);
-                }
-            }
-        }
-        catch (MqttClientException e)
-        {
-            LogSubscribeDeferred(_logger, string.Join(", ", subs.Select(s => s.TopicFilter)), e.Message);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT offline queue full ({Capacity}): {Result}, topic {Topic}")]
     private static partial void LogOverflow(ILogger logger, MqttEnqueueResult result, string topic, int capacity);
 
@@ -433,15 +332,6 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker refused the will on '{Topic}' ({Refusal}); connecting with a will at QoS {Qos}, retain {Retain}")]
     private static partial void LogWillAdapted(ILogger logger, string topic, string refusal, int qos, bool retain);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "MQTT broker refused the subscription {Filter}: {Reason}")]
-    private static partial void LogSubscribeRefused(ILogger logger, string filter, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker granted {Filter} at QoS {Granted} instead of {Requested}")]
-    private static partial void LogSubscribeDowngraded(ILogger logger, string filter, int requested, int granted);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT subscription change for {Filter} deferred: {Reason}")]
-    private static partial void LogSubscribeDeferred(ILogger logger, string filter, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT stopping with {Count} message(s) not yet published (drain timeout {Seconds} s, connected: {Connected}); they stay in the durable queue if one is configured")]
     private static partial void LogNotDrained(ILogger logger, int count, double seconds, bool connected);
