@@ -41,29 +41,26 @@ public sealed class MqttManagedClientTests(SharedMosquitto shared) : IDisposable
         await Task.Delay(200);
         Assert.Equal(1, managed.ConnectAttemptCount);
 
-        // 60 virtual seconds: exponential backoff capped at 8 s allows a handful of attempts, not hundreds.
-        for (var i = 0; i < 600; i++)
+        // Each refused attempt leaves one timer on the manual clock, Polly's retry delay: advancing by exactly that much
+        // makes the next attempt, whatever the real time an attempt takes. The delays grow and stay under the cap.
+        var delays = new List<TimeSpan>();
+        for (var attempt = 1; attempt <= 8; attempt++)
         {
-            time.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Delay(2);
+            await Eventually.WaitUntilAsync(() => managed.ConnectAttemptCount == attempt && time.NextDueIn is not null, $"attempt {attempt} waiting for its retry");
+            delays.Add(time.NextDueIn!.Value);
+            time.Advance(delays[^1]);
         }
 
-        await Eventually.WaitUntilAsync(() => managed.ConnectAttemptCount >= 6, "attempts keep coming");
-        Assert.InRange(managed.ConnectAttemptCount, 6, 40);
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, TimeSpan.FromSeconds(8)));
+        Assert.True(delays.Skip(5).Average(d => d.TotalSeconds) > delays.Take(2).Average(d => d.TotalSeconds), string.Join(", ", delays));
 
-        // The broker appears: the next attempt connects and the queued message goes out.
+        // The broker appears (after the ninth attempt has failed): the tenth connects and the queued message goes out.
+        await Eventually.WaitUntilAsync(() => managed.ConnectAttemptCount == 9 && time.NextDueIn is not null, "attempt 9 waiting for its retry");
         await using var broker = await MosquittoBroker.StartAsync(port: port);
         await using var watcher = await TestClients.ConnectedAsync(TestClients.Options(port), null, new MqttTopicSubscription(topic));
         var got = new ConcurrentQueue<string>();
         using var s = watcher.Observe(topic).Subscribe(m => got.Enqueue(m.PayloadAsString()));
-        var start = managed.ConnectAttemptCount;
-        while (!managed.IsConnected)
-        {
-            Assert.True(managed.ConnectAttemptCount - start < 20, "no connection after 20 further attempts");
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(20);
-        }
-
+        time.Advance(time.NextDueIn!.Value);
         await Eventually.WaitUntilAsync(() => managed.PendingMessageCount == 0 && got.Count == 1, "queued message delivered");
         Assert.Equal(1, managed.PublishedMessageCount);
     }
