@@ -1,34 +1,39 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
+using MQTTnet;
+using MQTTnet.Protocol;
 using ReactorTwin.Adapters.Mqtt;
 
 namespace ReactorTwin.Benchmarks;
 
 /// <summary>
-/// Issue 6: MQTT publish throughput and round-trip latency against a local mosquitto started by the benchmark,
-/// side by side with mosquitto_pub publishing the same number of messages of the same size in the same run.
-/// Throughput benchmarks report the time per message (OperationsPerInvoke = message count).
+/// MQTT publish throughput against a local mosquitto started by the benchmark: our publisher path (the managed client
+/// the host uses: offline queue, pipelined MQTTnet publishes) side by side with mosquitto_pub publishing the same
+/// messages in the same run. One invocation publishes 100 000 messages of 100 B and ends when a subscriber (a bare
+/// MQTTnet client, the same for both publishers) has counted all of them. Times are reported per message
+/// (OperationsPerInvoke = message count).
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8)]
+[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 6)]
 public class MqttBenchmarks
 {
     private const int Messages = 100_000;
-    private const int PayloadBytes = 64;
-    private const string Topic = "bench/throughput";
+    private const int PayloadBytes = 100;
     private readonly string _payloadText = new('x', PayloadBytes);
     private Process _broker = null!;
     private string _dir = null!;
     private int _port;
-    private MqttClient _publisher = null!;
-    private MqttClient _echo = null!;
-    private MqttMessage _qos0 = null!;
-    private MqttMessage _qos1 = null!;
-    private MqttMessage _ping = null!;
-    private TaskCompletionSource _pong = null!;
-    private IDisposable _echoSubscription = null!;
+    private MqttManagedClient _publisher = null!;
+    private IMqttClient _counter = null!;
+    private byte[] _payload = null!;
+    private int _run;
+    private string _topic = "";
+    private int _expected;
+    private int _count;
+    private TaskCompletionSource _all = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -42,9 +47,8 @@ public class MqttBenchmarks
         }
 
         var conf = Path.Combine(_dir, "mosquitto.conf");
-        File.WriteAllText(conf, $"user root\nlistener {_port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\nlog_dest none\n");
-        var psi = new ProcessStartInfo("/usr/sbin/mosquitto", ["-c", conf]) { UseShellExecute = false, RedirectStandardOutput = true };
-        _broker = Process.Start(psi)!;
+        File.WriteAllText(conf, $"user root\nlistener {_port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\nmax_inflight_messages 100\nlog_dest none\n");
+        _broker = Process.Start(new ProcessStartInfo("/usr/sbin/mosquitto", ["-c", conf]) { UseShellExecute = false, RedirectStandardOutput = true })!;
         for (var i = 0; ; i++)
         {
             try
@@ -59,94 +63,85 @@ public class MqttBenchmarks
             }
         }
 
-        var payload = System.Text.Encoding.ASCII.GetBytes(_payloadText);
-        _qos0 = new MqttMessage(Topic, payload, MqttQualityOfService.AtMostOnce);
-        _qos1 = new MqttMessage(Topic, payload, MqttQualityOfService.AtLeastOnce);
-        _ping = new MqttMessage("bench/ping", payload, MqttQualityOfService.AtMostOnce);
-        _publisher = new MqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = _port, ClientId = "bench-pub" });
-        _publisher.ConnectAsync().GetAwaiter().GetResult();
-        _echo = new MqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = _port, ClientId = "bench-echo" });
-        _echo.ConnectAsync().GetAwaiter().GetResult();
-        _echoSubscription = _echo.Messages.Subscribe(_ => _pong.TrySetResult());
-        _echo.SubscribeAsync("bench/ping", MqttQualityOfService.AtMostOnce).GetAwaiter().GetResult();
+        _payload = System.Text.Encoding.ASCII.GetBytes(_payloadText);
+        _publisher = new MqttManagedClient(new MqttManagedClientOptions(new ReactorTwin.Adapters.Mqtt.MqttClientOptions
+        {
+            Host = "127.0.0.1", Port = _port, ClientId = "bench-pub", ProtocolVersion = ReactorTwin.Adapters.Mqtt.MqttProtocolVersion.V500,
+        }) { MaxPendingMessages = Messages + 10 });
+        _publisher.StartAsync().GetAwaiter().GetResult();
+        _counter = new MqttClientFactory().CreateMqttClient();
+        _counter.ApplicationMessageReceivedAsync += _ =>
+        {
+            if (Interlocked.Increment(ref _count) == _expected)
+            {
+                _all.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        };
+        _counter.ConnectAsync(new MQTTnet.MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _port).WithClientId("bench-count").Build()).GetAwaiter().GetResult();
+        while (!_publisher.IsConnected)
+        {
+            Task.Delay(10).Wait();
+        }
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _echoSubscription.Dispose();
         _publisher.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _echo.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _counter.Dispose();
         _broker.Kill();
         _broker.WaitForExit();
         Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>Our client: 100 000 QoS 0 publishes of 64 B, awaited one by one.</summary>
+    /// <summary>Our publisher path, QoS 0: 100 000 messages enqueued into the managed client, counted by the subscriber.</summary>
     [Benchmark(OperationsPerInvoke = Messages)]
-    public async Task PublishQos0()
+    public async Task OursQos0() => await Count(0, () => Enqueue(MqttQualityOfService.AtMostOnce)).ConfigureAwait(false);
+
+    /// <summary>Our publisher path, QoS 1 (up to 32 awaiting PUBACK), counted by the subscriber.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public async Task OursQos1() => await Count(1, () => Enqueue(MqttQualityOfService.AtLeastOnce)).ConfigureAwait(false);
+
+    /// <summary>mosquitto_pub --repeat 100000, QoS 0 (process start and connect included), counted by the subscriber.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public async Task MosquittoPubQos0() => await Count(0, () => MosquittoPub(0)).ConfigureAwait(false);
+
+    /// <summary>mosquitto_pub --repeat 100000, QoS 1 (libmosquitto keeps up to 20 in flight), counted by the subscriber.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public async Task MosquittoPubQos1() => await Count(1, () => MosquittoPub(1)).ConfigureAwait(false);
+
+    private async Task Count(int qos, Func<Task> publish)
+    {
+        _topic = $"bench/{qos}/{Interlocked.Increment(ref _run)}";
+        await _counter.SubscribeAsync(_topic, (MqttQualityOfServiceLevel)qos).ConfigureAwait(false);
+        _count = 0;
+        _expected = Messages;
+        _all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await publish().ConfigureAwait(false);
+        await _all.Task.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        await _counter.UnsubscribeAsync(_topic).ConfigureAwait(false);
+    }
+
+    private async Task Enqueue(ReactorTwin.Adapters.Mqtt.MqttQualityOfService qos)
     {
         for (var i = 0; i < Messages; i++)
         {
-            await _publisher.PublishAsync(_qos0).ConfigureAwait(false);
+            await _publisher.EnqueueAsync(new MqttMessage(_topic, _payload, qos)).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Our client: 100 000 QoS 1 publishes of 64 B, up to 64 awaiting PUBACK at a time.</summary>
-    [Benchmark(OperationsPerInvoke = Messages)]
-    public async Task PublishQos1()
-    {
-        var window = new Task<MqttPublishResult>[64];
-        for (var i = 0; i < Messages; i++)
-        {
-            var slot = i % window.Length;
-            if (window[slot] is { } pending)
-            {
-                await pending.ConfigureAwait(false);
-            }
-
-            window[slot] = _publisher.PublishAsync(_qos1).AsTask();
-        }
-
-        await Task.WhenAll(window).ConfigureAwait(false);
-    }
-
-    /// <summary>mosquitto_pub: 100 000 QoS 0 publishes of 64 B (--repeat), including its process start and connect.</summary>
-    [Benchmark(OperationsPerInvoke = Messages)]
-    public void MosquittoPubQos0() => RunMosquittoPub(0);
-
-    /// <summary>mosquitto_pub: 100 000 QoS 1 publishes of 64 B (libmosquitto keeps up to 20 in flight).</summary>
-    [Benchmark(OperationsPerInvoke = Messages)]
-    public void MosquittoPubQos1() => RunMosquittoPub(1);
-
-    /// <summary>Round trip through the broker: publish QoS 0 and wait until our subscriber receives it.</summary>
-    [Benchmark]
-    public async Task RoundTripLatencyQos0()
-    {
-        _pong = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _publisher.PublishAsync(_ping).ConfigureAwait(false);
-        await _pong.Task.ConfigureAwait(false);
-    }
-
-    /// <summary>Round trip of QoS 1: publish, PUBACK, and delivery to the subscriber.</summary>
-    [Benchmark]
-    public async Task RoundTripLatencyQos1()
-    {
-        _pong = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _publisher.PublishAsync(new MqttMessage("bench/ping", _qos1.Payload, MqttQualityOfService.AtLeastOnce)).ConfigureAwait(false);
-        await _pong.Task.ConfigureAwait(false);
-    }
-
-    private void RunMosquittoPub(int qos)
+    private async Task MosquittoPub(int qos)
     {
         var psi = new ProcessStartInfo("mosquitto_pub",
-            ["-h", "127.0.0.1", "-p", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", Topic, "-q", qos.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "-m", _payloadText, "--repeat", Messages.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ["-h", "127.0.0.1", "-p", _port.ToString(CultureInfo.InvariantCulture), "-t", _topic, "-q", qos.ToString(CultureInfo.InvariantCulture),
+             "-m", _payloadText, "--repeat", Messages.ToString(CultureInfo.InvariantCulture)])
         {
             UseShellExecute = false,
         };
         using var p = Process.Start(psi)!;
-        p.WaitForExit();
+        await p.WaitForExitAsync().ConfigureAwait(false);
         if (p.ExitCode != 0)
         {
             throw new InvalidOperationException($"mosquitto_pub exited with {p.ExitCode}");

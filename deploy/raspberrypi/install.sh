@@ -10,8 +10,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 apt-get update
 apt-get install -y mosquitto mosquitto-clients
+# libgpiod: System.Device.Gpio's GpioController drives the pins through it on a Pi 5 (and falls back to it elsewhere).
+# Raspberry Pi OS bookworm ships the 1.6 library as libgpiod2 (libgpiod.so.2); a Debian 13 based system has libgpiod3.
+apt-get install -y libgpiod2 gpiod || apt-get install -y libgpiod3 gpiod
 id reactortwin >/dev/null 2>&1 || useradd --system --home /var/lib/reactortwin --shell /usr/sbin/nologin reactortwin
-for g in gpio i2c; do getent group "$g" >/dev/null && usermod -aG "$g" reactortwin; done
+for g in gpio i2c spi; do getent group "$g" >/dev/null && usermod -aG "$g" reactortwin; done
 
 install -d -o reactortwin -g reactortwin /var/lib/reactortwin /var/lib/reactortwin/mqtt-queue
 install -d /opt/reactortwin /etc/reactortwin

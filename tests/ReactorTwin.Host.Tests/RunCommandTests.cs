@@ -57,7 +57,7 @@ public class RunCommandTests : CliHarness
             "ReactorTwin:Reactors:0:Sensors:1:Component: 'X0' is in",
             "ReactorTwin:Reactors:0:Sensors: 'od' measures X0, which has no entry in Channels",
             "ReactorTwin:Reactors:0:Sensors:2:Address: 200 is outside the 7-bit range",
-            "ReactorTwin:Reactors:0:Sensors:2:TemperatureSensor: 'broth' is not a ds18b20 sensor of this reactor",
+            "ReactorTwin:Reactors:0:Sensors:2:TemperatureSensor: 'broth' is not a ds18b20 or max31865 sensor of this reactor",
             "ReactorTwin:Reactors:0:Sensors:2:Component: 'GLC' is in mM but this sensor reads pH",
             "ReactorTwin:Reactors:0:Sensors:3:Name: 'ph' is used twice",
             "ReactorTwin:Reactors:0:Sensors:3:Driver: 'thermocouple' is not one of",

@@ -7,7 +7,7 @@ namespace ReactorTwin.Adapters.Messaging;
 /// <summary>
 /// A topic-based publish/subscribe transport as the runtime sees it: MQTT semantics (topic names, filters with + and #,
 /// retained messages) without saying whether a broker is involved. Implemented in memory here (demo, tests) and over
-/// <see cref="MqttClient"/> by the host.
+/// <see cref="MqttManagedClient"/> by the host (<see cref="MqttMessageBus"/>).
 /// </summary>
 public interface IMessageBus
 {

@@ -1,3 +1,5 @@
+using MQTTnet;
+
 namespace ReactorTwin.Adapters.Mqtt;
 
 /// <summary>Topic name and topic filter rules (MQTT 3.1.1 §4.7, MQTT 5.0 §4.7).</summary>
@@ -5,6 +7,8 @@ public static class MqttTopic
 {
     /// <summary>Largest encoded length of any MQTT string, in UTF-8 bytes.</summary>
     public const int MaxLengthBytes = 65535;
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Checks a topic name used in PUBLISH: non-empty, at most 65535 UTF-8 bytes, no U+0000, no wildcards.</summary>
     /// <param name="topic">The topic name.</param>
@@ -61,9 +65,9 @@ public static class MqttTopic
         return ValidateUtf8Length(filter);
     }
 
-    /// <summary>Whether a topic name matches a topic filter. Topics starting with '$' are not matched by a filter
-    /// whose first level is a wildcard (§4.7.2). A shared subscription filter ($share/group/filter) is matched on its
-    /// filter part.</summary>
+    /// <summary>Whether a topic name matches a topic filter (MQTTnet's matcher): topics starting with '$' are not
+    /// matched by a filter whose first level is a wildcard (§4.7.2); "a/#" also matches "a". A shared subscription
+    /// filter ($share/group/filter) is matched on its filter part.</summary>
     /// <param name="filter">A valid topic filter.</param>
     /// <param name="topic">A valid topic name.</param>
     /// <returns><see langword="true"/> when the filter matches the topic.</returns>
@@ -71,55 +75,18 @@ public static class MqttTopic
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(topic);
-        var f = filter.AsSpan();
-        if (f.StartsWith("$share/", StringComparison.Ordinal))
+        if (filter.StartsWith("$share/", StringComparison.Ordinal))
         {
-            var rest = f[7..];
-            var slash = rest.IndexOf('/');
+            var slash = filter.IndexOf('/', 7);
             if (slash < 0)
             {
                 return false;
             }
 
-            f = rest[(slash + 1)..];
+            filter = filter[(slash + 1)..];
         }
 
-        var t = topic.AsSpan();
-        if (t.Length > 0 && t[0] == '$' && f.Length > 0 && (f[0] == '+' || f[0] == '#'))
-        {
-            return false;
-        }
-
-        while (true)
-        {
-            if (f.Length == 1 && f[0] == '#')
-            {
-                return true;
-            }
-
-            var fSlash = f.IndexOf('/');
-            var fLevel = fSlash < 0 ? f : f[..fSlash];
-            var tSlash = t.IndexOf('/');
-            var tLevel = tSlash < 0 ? t : t[..tSlash];
-            if (!(fLevel.Length == 1 && fLevel[0] == '+') && !fLevel.SequenceEqual(tLevel))
-            {
-                return false;
-            }
-
-            if (fSlash < 0 || tSlash < 0)
-            {
-                if (fSlash < 0 && tSlash < 0)
-                {
-                    return true;
-                }
-
-                // "a/#" also matches "a" (the parent level): the filter continues with exactly "/#".
-                return tSlash < 0 && f[(fSlash + 1)..] is "#";
-            }
-
-            f = f[(fSlash + 1)..];
-            t = t[(tSlash + 1)..];
-        }
+        return MqttTopicFilterComparer.Compare(topic, filter) == MqttTopicFilterCompareResult.IsMatch;
     }
 
     private static string? ValidateUtf8Length(string s)
@@ -127,7 +94,7 @@ public static class MqttTopic
         int bytes;
         try
         {
-            bytes = MqttEncoding.StrictUtf8.GetByteCount(s);
+            bytes = StrictUtf8.GetByteCount(s);
         }
         catch (System.Text.EncoderFallbackException)
         {

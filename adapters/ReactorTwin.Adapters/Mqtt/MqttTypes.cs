@@ -1,3 +1,5 @@
+using ReactorTwin.Adapters.Mqtt.Client;
+
 namespace ReactorTwin.Adapters.Mqtt;
 
 /// <summary>The MQTT protocol level spoken on a connection.</summary>
@@ -77,16 +79,20 @@ public sealed class MqttMessage
     /// <summary>MQTT 5.0 user properties (empty when none).</summary>
     public IReadOnlyList<MqttUserProperty> UserProperties { get; init; } = [];
 
+    /// <summary>For a received message: the broker set the DUP flag (a redelivery of a QoS 1/2 message whose
+    /// acknowledgement it did not get).</summary>
+    public bool IsDuplicate { get; init; }
+
     /// <summary>MQTT 5.0 subscription identifiers of the subscriptions that matched a received message.</summary>
     public IReadOnlyList<uint> SubscriptionIdentifiers { get; init; } = [];
 
     /// <summary>The pending acknowledgement of a QoS 1/2 message received from a broker; <see langword="null"/> otherwise.</summary>
-    internal MqttInboundAcknowledgement? InboundAcknowledgement { get; set; }
+    internal MqttInboundAcknowledgement? InboundAcknowledgement { get; init; }
 
     /// <summary>
     /// Takes over the acknowledgement of a QoS 1 or 2 message received from a broker: the client then sends its
     /// PUBACK (QoS 1) or PUBREC (QoS 2) only when <see cref="Acknowledge"/> is called, instead of as soon as the
-    /// observers of <see cref="MqttClient.Messages"/> have returned. Use it when a message must be made durable (e.g.
+    /// observers of <see cref="MqttManagedClient.Messages"/> have returned. Use it when a message must be made durable (e.g.
     /// committed to a journal) before the broker may forget it: if the process dies first, the broker still holds the
     /// message and redelivers it (DUP set) when the client reconnects into its persistent session.
     /// Call it synchronously from an observer while the message is being delivered.
@@ -112,195 +118,59 @@ public sealed class MqttMessage
     public override string ToString() => $"{Topic} ({Payload.Length} B, QoS {(int)QualityOfService}{(Retain ? ", retained" : "")})";
 }
 
-/// <summary>MQTT 5.0 reason codes (§2.4). MQTT 3.1.1 CONNACK return codes are reported through the same values.</summary>
-public enum MqttReasonCode : byte
+/// <summary>Retain handling option of an MQTT 5.0 subscription.</summary>
+public enum MqttRetainHandling
 {
-    /// <summary>Success / normal disconnection / granted QoS 0.</summary>
-    Success = 0x00,
-    /// <summary>Granted QoS 1.</summary>
-    GrantedQoS1 = 0x01,
-    /// <summary>Granted QoS 2.</summary>
-    GrantedQoS2 = 0x02,
-    /// <summary>Disconnect and publish the will message.</summary>
-    DisconnectWithWillMessage = 0x04,
-    /// <summary>The message was accepted but nobody is subscribed.</summary>
-    NoMatchingSubscribers = 0x10,
-    /// <summary>No subscription existed for the filter.</summary>
-    NoSubscriptionExisted = 0x11,
-    /// <summary>Continue authentication.</summary>
-    ContinueAuthentication = 0x18,
-    /// <summary>Re-authenticate.</summary>
-    ReAuthenticate = 0x19,
-    /// <summary>Unspecified error.</summary>
-    UnspecifiedError = 0x80,
-    /// <summary>Malformed packet.</summary>
-    MalformedPacket = 0x81,
-    /// <summary>Protocol error.</summary>
-    ProtocolError = 0x82,
-    /// <summary>Implementation-specific error.</summary>
-    ImplementationSpecificError = 0x83,
-    /// <summary>Unsupported protocol version.</summary>
-    UnsupportedProtocolVersion = 0x84,
-    /// <summary>Client identifier not valid.</summary>
-    ClientIdentifierNotValid = 0x85,
-    /// <summary>Bad user name or password.</summary>
-    BadUserNameOrPassword = 0x86,
-    /// <summary>Not authorized.</summary>
-    NotAuthorized = 0x87,
-    /// <summary>Server unavailable.</summary>
-    ServerUnavailable = 0x88,
-    /// <summary>Server busy.</summary>
-    ServerBusy = 0x89,
-    /// <summary>Banned.</summary>
-    Banned = 0x8A,
-    /// <summary>Server shutting down.</summary>
-    ServerShuttingDown = 0x8B,
-    /// <summary>Bad authentication method.</summary>
-    BadAuthenticationMethod = 0x8C,
-    /// <summary>Keep-alive timeout.</summary>
-    KeepAliveTimeout = 0x8D,
-    /// <summary>Session taken over by another connection.</summary>
-    SessionTakenOver = 0x8E,
-    /// <summary>Topic filter invalid.</summary>
-    TopicFilterInvalid = 0x8F,
-    /// <summary>Topic name invalid.</summary>
-    TopicNameInvalid = 0x90,
-    /// <summary>Packet identifier in use.</summary>
-    PacketIdentifierInUse = 0x91,
-    /// <summary>Packet identifier not found.</summary>
-    PacketIdentifierNotFound = 0x92,
-    /// <summary>Receive maximum exceeded.</summary>
-    ReceiveMaximumExceeded = 0x93,
-    /// <summary>Topic alias invalid.</summary>
-    TopicAliasInvalid = 0x94,
-    /// <summary>Packet too large.</summary>
-    PacketTooLarge = 0x95,
-    /// <summary>Message rate too high.</summary>
-    MessageRateTooHigh = 0x96,
-    /// <summary>Quota exceeded.</summary>
-    QuotaExceeded = 0x97,
-    /// <summary>Administrative action.</summary>
-    AdministrativeAction = 0x98,
-    /// <summary>Payload format invalid.</summary>
-    PayloadFormatInvalid = 0x99,
-    /// <summary>Retain not supported.</summary>
-    RetainNotSupported = 0x9A,
-    /// <summary>QoS not supported.</summary>
-    QoSNotSupported = 0x9B,
-    /// <summary>Use another server.</summary>
-    UseAnotherServer = 0x9C,
-    /// <summary>Server moved.</summary>
-    ServerMoved = 0x9D,
-    /// <summary>Shared subscriptions not supported.</summary>
-    SharedSubscriptionsNotSupported = 0x9E,
-    /// <summary>Connection rate exceeded.</summary>
-    ConnectionRateExceeded = 0x9F,
-    /// <summary>Maximum connect time.</summary>
-    MaximumConnectTime = 0xA0,
-    /// <summary>Subscription identifiers not supported.</summary>
-    SubscriptionIdentifiersNotSupported = 0xA1,
-    /// <summary>Wildcard subscriptions not supported.</summary>
-    WildcardSubscriptionsNotSupported = 0xA2,
+    /// <summary>Send retained messages at the time of the subscribe.</summary>
+    SendAtSubscribe = 0,
+
+    /// <summary>Send retained messages only if the subscription did not exist.</summary>
+    SendAtSubscribeIfNew = 1,
+
+    /// <summary>Do not send retained messages.</summary>
+    DoNotSend = 2,
 }
 
-/// <summary>Exception thrown for bytes that violate the MQTT wire format or protocol rules.</summary>
-/// <remarks>This is the only exception the packet decoder throws for bad input; the client turns it into a
-/// closed connection with MqttDisconnectReason.ProtocolViolation.</remarks>
-public sealed class MqttProtocolException : Exception
+/// <summary>One topic filter of a SUBSCRIBE request.</summary>
+/// <param name="TopicFilter">Filter, may contain '+' and '#'.</param>
+/// <param name="QualityOfService">Maximum QoS requested (the broker may grant less, e.g. its Maximum QoS).</param>
+public sealed record MqttTopicSubscription(string TopicFilter, MqttQualityOfService QualityOfService = MqttQualityOfService.AtLeastOnce)
 {
-    /// <summary>Creates the exception.</summary>
-    /// <param name="reasonCode">MQTT 5.0 reason code that describes the violation.</param>
-    /// <param name="message">What was wrong.</param>
-    public MqttProtocolException(MqttReasonCode reasonCode, string message) : base(message) => ReasonCode = reasonCode;
+    /// <summary>MQTT 5.0: do not receive our own publications.</summary>
+    public bool NoLocal { get; init; }
 
-    /// <summary>Creates a malformed-packet exception.</summary>
-    public MqttProtocolException() : this(MqttReasonCode.MalformedPacket, "Malformed MQTT packet.") { }
+    /// <summary>MQTT 5.0: keep the retain flag as published.</summary>
+    public bool RetainAsPublished { get; init; }
 
-    /// <summary>Creates a malformed-packet exception.</summary>
-    /// <param name="message">What was wrong.</param>
-    public MqttProtocolException(string message) : this(MqttReasonCode.MalformedPacket, message) { }
-
-    /// <summary>Creates a malformed-packet exception.</summary>
-    /// <param name="message">What was wrong.</param>
-    /// <param name="innerException">The cause.</param>
-    public MqttProtocolException(string message, Exception innerException) : base(message, innerException) =>
-        ReasonCode = MqttReasonCode.MalformedPacket;
-
-    /// <summary>MQTT 5.0 reason code classifying the violation (malformed packet, protocol error, packet too large...).</summary>
-    public MqttReasonCode ReasonCode { get; }
+    /// <summary>MQTT 5.0: when retained messages are sent.</summary>
+    public MqttRetainHandling RetainHandling { get; init; }
 }
 
-/// <summary>Exception for a failed client operation: not connected, connection lost, broker refusal, timeout.</summary>
-public class MqttClientException : Exception
+/// <summary>A change of connection state, published on <see cref="MqttManagedClient.ConnectionStateChanges"/>.</summary>
+public sealed class MqttConnectionStateChange
 {
-    /// <summary>Creates the exception.</summary>
-    public MqttClientException() { }
+    internal MqttConnectionStateChange(bool isConnected, bool sessionPresent, string? reason, Exception? exception)
+    {
+        IsConnected = isConnected;
+        SessionPresent = sessionPresent;
+        Reason = reason;
+        Exception = exception;
+    }
 
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">What failed.</param>
-    public MqttClientException(string message) : base(message) { }
+    /// <summary>True on connect, false on disconnect.</summary>
+    public bool IsConnected { get; }
 
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">What failed.</param>
-    /// <param name="innerException">The cause.</param>
-    public MqttClientException(string message, Exception innerException) : base(message, innerException) { }
-}
+    /// <summary>On connect: whether the broker resumed a stored session.</summary>
+    public bool SessionPresent { get; }
 
-/// <summary>The broker refused the connection (CONNACK with a non-zero return/reason code).</summary>
-public sealed class MqttConnectingFailedException : MqttClientException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="reasonCode">The refusal, as an MQTT 5.0 reason code (3.1.1 return codes are mapped).</param>
-    /// <param name="message">Description.</param>
-    public MqttConnectingFailedException(MqttReasonCode reasonCode, string message) : base(message) => ReasonCode = reasonCode;
+    /// <summary>On disconnect: why (MQTTnet's disconnect reason, or the server's reason string).</summary>
+    public string? Reason { get; }
 
-    /// <summary>Creates the exception.</summary>
-    public MqttConnectingFailedException() : this(MqttReasonCode.UnspecifiedError, "Connection refused.") { }
+    /// <summary>The exception that ended the connection, if any.</summary>
+    public Exception? Exception { get; }
 
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">Description.</param>
-    public MqttConnectingFailedException(string message) : this(MqttReasonCode.UnspecifiedError, message) { }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">Description.</param>
-    /// <param name="innerException">Cause.</param>
-    public MqttConnectingFailedException(string message, Exception innerException) : base(message, innerException) =>
-        ReasonCode = MqttReasonCode.UnspecifiedError;
-
-    /// <summary>Why the broker refused (e.g. <see cref="MqttReasonCode.BadUserNameOrPassword"/>).</summary>
-    public MqttReasonCode ReasonCode { get; }
-}
-
-/// <summary>The client is not connected, or the connection (or the broker's session) was lost before the operation
-/// completed. Transient: retrying after a reconnect may succeed.</summary>
-public sealed class MqttConnectionLostException : MqttClientException
-{
-    /// <summary>Creates the exception.</summary>
-    public MqttConnectionLostException() : base("The MQTT client is not connected.") { }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">Description.</param>
-    public MqttConnectionLostException(string message) : base(message) { }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">Description.</param>
-    /// <param name="innerException">Cause.</param>
-    public MqttConnectionLostException(string message, Exception innerException) : base(message, innerException) { }
-}
-
-/// <summary>A packet would exceed the maximum packet size the server accepts (MQTT 5.0 Maximum Packet Size) or the
-/// protocol limit of 268 435 455 bytes; nothing was sent. Permanent for this message.</summary>
-public sealed class MqttPacketTooLargeException : MqttClientException
-{
-    /// <summary>Creates the exception.</summary>
-    public MqttPacketTooLargeException() : base("The packet is too large.") { }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">Description.</param>
-    public MqttPacketTooLargeException(string message) : base(message) { }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">Description.</param>
-    /// <param name="innerException">Cause.</param>
-    public MqttPacketTooLargeException(string message, Exception innerException) : base(message, innerException) { }
+    /// <inheritdoc/>
+    public override string ToString() => IsConnected
+        ? $"Connected (session present: {SessionPresent})"
+        : $"Disconnected: {Reason}{(Exception is null ? "" : " (" + Exception.Message + ")")}";
 }

@@ -1,5 +1,3 @@
-using ReactorTwin.Adapters.Hardware;
-
 namespace ReactorTwin.Adapters.Sensors;
 
 /// <summary>
@@ -41,8 +39,10 @@ public abstract class SensorChannel
     public double PlausibleMaximum { get; }
 
     /// <summary>
-    /// Reads the device once and grades the result: device failures (<see cref="HardwareIoException"/> included)
-    /// become <see cref="ReadingQuality.Fault"/>, non-finite or implausible values <see cref="ReadingQuality.Suspect"/>.
+    /// Reads the device once and grades the result: device failures (an <see cref="IOException"/> from the bus, a
+    /// binding's <see cref="TimeoutException"/> or <see cref="InvalidOperationException"/>, any other exception a
+    /// driver throws) become <see cref="ReadingQuality.Fault"/> with the exception's message, non-finite or implausible
+    /// values <see cref="ReadingQuality.Suspect"/>. A failing device never stops the polling of the others.
     /// </summary>
     /// <param name="timestamp">Called after the read to stamp it (so the device's processing time is included).</param>
     public SensorReading Read(Func<DateTimeOffset> timestamp)
@@ -53,9 +53,9 @@ public abstract class SensorChannel
         {
             sample = Sample();
         }
-        catch (HardwareIoException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            sample = ChannelSample.Fault(e.Message);
+            sample = ChannelSample.Fault($"{Name}: {e.Message}");
         }
 
         if (sample.Quality != ReadingQuality.Fault)

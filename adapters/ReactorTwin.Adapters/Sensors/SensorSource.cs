@@ -7,7 +7,7 @@ namespace ReactorTwin.Adapters.Sensors;
 /// Turns configured channels into observable reading streams, each polled at its own interval on an injected
 /// scheduler. Reads are synchronous and may block for a device's processing time (an EZO reading takes ~1 s), so on
 /// a Pi give each I2C bus its own <c>EventLoopScheduler</c>; tests use a <c>HistoricalScheduler</c> together with
-/// <see cref="Hardware.HardwareClock.FromVirtualTime"/>.
+/// <see cref="Devices.HardwareClock.FromVirtualTime"/>.
 /// </summary>
 public sealed class SensorSource
 {

@@ -36,6 +36,7 @@ public static class CommandLineApp
         root.Subcommands.Add(DemoCommand(stdout, stderr, time));
         root.Subcommands.Add(RunCommandDefinition(stderr));
         root.Subcommands.Add(SimulatorCommand(stdout, stderr, time));
+        root.Subcommands.Add(SensorsCommandDefinition(stdout, stderr));
         root.Subcommands.Add(ModelsCommand(stdout));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -205,6 +206,15 @@ public static class CommandLineApp
         var cmd = new Command("run", "Run the edge runtime: the twins of the configured reactors on an MQTT broker, until SIGTERM/SIGINT.") { config };
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(p => RunCommand.Run(p.GetValue(config)!, [.. p.UnmatchedTokens], stderr));
+        return cmd;
+    }
+
+    private static Command SensorsCommandDefinition(TextWriter stdout, TextWriter stderr)
+    {
+        var config = new Option<string>("--config") { Description = "appsettings JSON with a ReactorTwin section (the one `run` uses).", DefaultValueFactory = _ => "appsettings.json" };
+        var cmd = new Command("sensors", "Open every attached sensor of the configured reactors and read each once: a wiring check.") { config };
+        cmd.TreatUnmatchedTokensAsErrors = false;
+        cmd.SetAction(p => SensorsCommand.Run(p.GetValue(config)!, [.. p.UnmatchedTokens], stdout, stderr));
         return cmd;
     }
 

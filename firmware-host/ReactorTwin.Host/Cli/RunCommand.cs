@@ -70,7 +70,7 @@ internal static class RunCommand
             stderr.WriteLine($"error: {configPath}: ReactorTwin:JournalPath: {ex.Message}");
             return 1;
         }
-        catch (Adapters.Hardware.HardwareIoException ex)
+        catch (SensorOpenException ex)
         {
             stderr.WriteLine($"error: {configPath}: an attached sensor could not be opened: {ex.Message}");
             return 1;

@@ -37,7 +37,7 @@ public sealed record RuntimeEnvironment(IMessageBus? Bus, bool EventLoops, bool 
 /// <c>reactortwin/host/&lt;client&gt;/$state</c> to lost) and re-sets ready on every reconnect, and Home Assistant MQTT
 /// discovery for every channel's prediction on start and whenever <c>homeassistant/status</c> says online.
 /// </summary>
-internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options, ILogger<TwinHostedService> logger, ILoggerFactory loggers, TimeProvider time, Func<Adapters.Hardware.I2c.I2cConnectionSettings, Adapters.Hardware.I2c.I2cDevice>? openI2c = null, RuntimeEnvironment? environment = null) : IHostedService, IAsyncDisposable
+internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options, ILogger<TwinHostedService> logger, ILoggerFactory loggers, TimeProvider time, SensorHardware? hardware = null, RuntimeEnvironment? environment = null) : IHostedService, IAsyncDisposable
 {
     private readonly RuntimeOptions _o = options.Value;
     private readonly RuntimeEnvironment _env = environment ?? RuntimeEnvironment.Production;
@@ -72,7 +72,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
                 // times) and feed the reactor's inbox directly: no broker between the sensor and the twin.
                 var sensorLoop = new EventLoopScheduler(ts => new Thread(ts) { IsBackground = true, Name = $"sensors-{rc.Id}" });
                 _loops.Add(sensorLoop);
-                var set = SensorSetup.Open(rc.Sensors, sensorLoop, Adapters.Hardware.HardwareClock.FromTimeProvider(time), openI2c);
+                var set = SensorSetup.Open(rc.Sensors, sensorLoop, hardware ?? new SensorHardware { Clock = Adapters.Devices.HardwareClock.FromTimeProvider(time) });
                 _sensors.Add(set);
                 feed = new AttachedSensorFeed(_bus, rc.Id, set.ComponentByChannel);
                 _sensors.Add(feed);

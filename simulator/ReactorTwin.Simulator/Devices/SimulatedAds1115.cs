@@ -1,20 +1,26 @@
 using System.Buffers.Binary;
-using ReactorTwin.Adapters.Devices.Ads1115;
-using ReactorTwin.Adapters.Hardware;
-using ReactorTwin.Adapters.Hardware.I2c;
+using System.Device.I2c;
+using Iot.Device.Ads1115;
+using ReactorTwin.Adapters.Devices;
 
 namespace ReactorTwin.Simulator.Devices;
 
 /// <summary>
-/// A simulated ADS1115 built from its register map: a pointer register selects Conversion / Config / Lo_thresh /
-/// Hi_thresh (16-bit big-endian); writing OS = 1 in single-shot mode starts a conversion that completes after
-/// 1/DR × <see cref="OscillatorFactor"/> and samples the input signals at that instant; continuous mode refreshes the
-/// conversion register every conversion period. Inputs are voltage signals of time, so a simulated plant can drive
-/// them. Drive it with the same <see cref="HardwareClock"/> as the driver.
+/// A simulated ADS1115 built from its register map, as an <see cref="I2cDevice"/> for Iot.Device.Ads1115: a pointer
+/// register selects Conversion / Config / Lo_thresh / Hi_thresh (16-bit big-endian); writing OS = 1 in single-shot mode
+/// starts a conversion that completes after 1/DR × <see cref="OscillatorFactor"/> and samples the input signals at that
+/// instant (OS reads 0 meanwhile); continuous mode refreshes the conversion register every conversion period. Each
+/// transfer takes its bus time on the clock (<see cref="HardwareClock.Elapse"/>), so the binding's busy-bit polling
+/// progresses in virtual time. Inputs are voltage signals of time, so a simulated plant can drive them.
 /// </summary>
 public sealed class SimulatedAds1115 : I2cDevice
 {
+    /// <summary>Address with ADDR tied to GND.</summary>
+    public const int DefaultAddress = 0x48;
+
     private const ushort OsBit = 0x8000;
+    private static readonly int[] SamplesPerSecond = [8, 16, 32, 64, 128, 250, 475, 860];
+    private static readonly double[] FullScaleVolts = [6.144, 4.096, 2.048, 1.024, 0.512, 0.256];
     private readonly HardwareClock _clock;
     private readonly Func<DateTimeOffset, double>[] _inputs = new Func<DateTimeOffset, double>[4];
     private readonly object _gate = new();
@@ -27,10 +33,10 @@ public sealed class SimulatedAds1115 : I2cDevice
     private DateTimeOffset _continuousStart;
 
     /// <summary>Creates the chip with all inputs at 0 V.</summary>
-    /// <param name="clock">Time source shared with the driver.</param>
+    /// <param name="clock">Time source shared with the simulation.</param>
     /// <param name="address">I2C address, 0x48–0x4B; default 0x48.</param>
     /// <param name="busId">Bus number reported in <see cref="ConnectionSettings"/>; default 1.</param>
-    public SimulatedAds1115(HardwareClock clock, int address = Ads1115.DefaultAddress, int busId = 1)
+    public SimulatedAds1115(HardwareClock clock, int address = DefaultAddress, int busId = 1)
     {
         ArgumentNullException.ThrowIfNull(clock);
         if (address is < 0x48 or > 0x4B)
@@ -52,7 +58,7 @@ public sealed class SimulatedAds1115 : I2cDevice
     /// <summary>Actual conversion time ÷ nominal 1/DR (the internal oscillator's error); default 1.0, datasheet ±10 %.</summary>
     public double OscillatorFactor { get; set; } = 1.0;
 
-    /// <summary>When true every transfer fails with EREMOTEIO, as when the chip does not acknowledge.</summary>
+    /// <summary>When true every transfer fails with an <see cref="IOException"/>, as when the chip does not acknowledge.</summary>
     public bool NotAcknowledging { get; set; }
 
     /// <summary>Number of single-shot conversions started (for tests).</summary>
@@ -70,6 +76,9 @@ public sealed class SimulatedAds1115 : I2cDevice
         }
     }
 
+    /// <summary>Nominal conversion time 1/DR of <paramref name="rate"/>.</summary>
+    public static TimeSpan ConversionTime(DataRate rate) => TimeSpan.FromTicks(TimeSpan.TicksPerSecond / SamplesPerSecond[(int)rate]);
+
     /// <summary>Sets the voltage signal (V versus GND) on AIN<paramref name="channel"/>.</summary>
     public void SetInput(int channel, Func<DateTimeOffset, double> volts)
     {
@@ -85,7 +94,7 @@ public sealed class SimulatedAds1115 : I2cDevice
     /// <inheritdoc/>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        CheckAck();
+        Transfer(buffer.Length);
         if (buffer.IsEmpty)
         {
             return;
@@ -121,7 +130,7 @@ public sealed class SimulatedAds1115 : I2cDevice
     /// <inheritdoc/>
     public override void Read(Span<byte> buffer)
     {
-        CheckAck();
+        Transfer(buffer.Length);
         lock (_gate)
         {
             Update();
@@ -144,11 +153,28 @@ public sealed class SimulatedAds1115 : I2cDevice
         }
     }
 
+    /// <inheritdoc/>
+    public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer)
+    {
+        Write(writeBuffer);
+        Read(readBuffer);
+    }
+
     private bool Continuous => (_config & 0x0100) == 0;
 
-    private bool IsConverting => Continuous || _singleShotDoneAt is not null;
+    private bool IsConverting => !Continuous && _singleShotDoneAt is not null;
 
-    private TimeSpan Period => Ads1115.ConversionTime((Ads1115DataRate)((_config >> 5) & 0x7)) * OscillatorFactor;
+    private TimeSpan Period => ConversionTime((DataRate)((_config >> 5) & 0x7)) * OscillatorFactor;
+
+    private void Transfer(int bytes)
+    {
+        if (NotAcknowledging)
+        {
+            throw SimulatedI2cBus.NotAcknowledged(ConnectionSettings);
+        }
+
+        _clock.Elapse(SimulatedI2cBus.TransferTime(bytes));
+    }
 
     private void WriteConfig(ushort value)
     {
@@ -187,30 +213,37 @@ public sealed class SimulatedAds1115 : I2cDevice
 
     private ushort Convert(DateTimeOffset at)
     {
-        var mux = (Ads1115Input)((_config >> 12) & 0x7);
-        double volts = mux switch
+        double volts = (InputMultiplexer)((_config >> 12) & 0x7) switch
         {
-            Ads1115Input.Ain0MinusAin1 => _inputs[0](at) - _inputs[1](at),
-            Ads1115Input.Ain0MinusAin3 => _inputs[0](at) - _inputs[3](at),
-            Ads1115Input.Ain1MinusAin3 => _inputs[1](at) - _inputs[3](at),
-            Ads1115Input.Ain2MinusAin3 => _inputs[2](at) - _inputs[3](at),
-            Ads1115Input.Ain0 => _inputs[0](at),
-            Ads1115Input.Ain1 => _inputs[1](at),
-            Ads1115Input.Ain2 => _inputs[2](at),
+            InputMultiplexer.AIN0_AIN1 => _inputs[0](at) - _inputs[1](at),
+            InputMultiplexer.AIN0_AIN3 => _inputs[0](at) - _inputs[3](at),
+            InputMultiplexer.AIN1_AIN3 => _inputs[1](at) - _inputs[3](at),
+            InputMultiplexer.AIN2_AIN3 => _inputs[2](at) - _inputs[3](at),
+            InputMultiplexer.AIN0 => _inputs[0](at),
+            InputMultiplexer.AIN1 => _inputs[1](at),
+            InputMultiplexer.AIN2 => _inputs[2](at),
             _ => _inputs[3](at),
         };
         int pga = (_config >> 9) & 0x7;
-        double fullScale = Ads1115.FullScaleVolts((Ads1115FullScale)Math.Min(pga, 5));
+        double fullScale = FullScaleVolts[Math.Min(pga, 5)];
         double code = Math.Round(volts / fullScale * 32768.0);
         short raw = (short)Math.Clamp(code, short.MinValue, short.MaxValue);
         return unchecked((ushort)raw);
     }
+}
 
-    private void CheckAck()
-    {
-        if (NotAcknowledging)
-        {
-            throw new HardwareIoException($"simulated i2c-{ConnectionSettings.BusId}", $"transfer to 0x{ConnectionSettings.DeviceAddress:x2}", 121);
-        }
-    }
+/// <summary>The ADS1115's register map (datasheet table 8.6): the pointer byte selects one.</summary>
+public enum Ads1115Register : byte
+{
+    /// <summary>Last conversion result, 16-bit two's complement.</summary>
+    Conversion = 0x00,
+
+    /// <summary>Configuration: OS, MUX, PGA, MODE, DR, comparator.</summary>
+    Config = 0x01,
+
+    /// <summary>Comparator low threshold.</summary>
+    LowThreshold = 0x02,
+
+    /// <summary>Comparator high threshold.</summary>
+    HighThreshold = 0x03,
 }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using ReactorTwin.Adapters.Devices.AtlasEzo;
-using ReactorTwin.Adapters.Hardware;
-using ReactorTwin.Adapters.Hardware.I2c;
+using System.Device.I2c;
+using ReactorTwin.Adapters.Devices;
 
 namespace ReactorTwin.Simulator.Devices;
 
@@ -80,7 +80,7 @@ public sealed class SimulatedAtlasEzo : I2cDevice
         }
     }
 
-    /// <summary>When true every transfer fails with EREMOTEIO (circuit absent or asleep).</summary>
+    /// <summary>When true every transfer fails with an <see cref="IOException"/>, as when the circuit is absent or asleep.</summary>
     public bool NotAcknowledging { get; set; }
 
     /// <summary>Commands received, in order (for tests).</summary>
@@ -94,6 +94,13 @@ public sealed class SimulatedAtlasEzo : I2cDevice
     {
         double t = celsius + 273.15;
         return Math.Exp(-139.34411 + (1.575701e5 / t) - (6.642308e7 / (t * t)) + (1.243800e10 / (t * t * t)) - (8.621949e11 / (t * t * t * t)));
+    }
+
+    /// <inheritdoc/>
+    public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer)
+    {
+        Write(writeBuffer);
+        Read(readBuffer);
     }
 
     /// <inheritdoc/>
@@ -282,7 +289,7 @@ public sealed class SimulatedAtlasEzo : I2cDevice
     {
         if (NotAcknowledging)
         {
-            throw new HardwareIoException($"simulated i2c-{ConnectionSettings.BusId}", $"transfer to 0x{ConnectionSettings.DeviceAddress:x2}", 121);
+            throw SimulatedI2cBus.NotAcknowledged(ConnectionSettings);
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
-using ReactorTwin.Adapters.Devices.Ds18b20;
-using ReactorTwin.Adapters.Hardware.OneWire;
+using System.Text;
 
 namespace ReactorTwin.Simulator.Devices;
 
@@ -24,37 +23,43 @@ public enum SimulatedW1Fault
 }
 
 /// <summary>
-/// Writes a w1 sysfs tree (<c>28-xxxxxxxxxxxx/w1_slave</c>) with the exact text the kernel's w1_therm driver
-/// produces, including the real scratchpad and CRC-8, for DS18B20s whose temperature follows a signal. Point a
-/// <see cref="OneWireBus"/> at <see cref="DevicesDirectory"/>; call <see cref="Refresh"/> before each read (the
-/// kernel converts on read, this writer on refresh).
+/// Writes what the kernel's w1 subsystem shows under <c>/sys/devices</c> for one bus master:
+/// <c>w1_bus_master1/w1_master_slaves</c> and <c>w1_bus_master1/28-xxxxxxxxxxxx/w1_slave</c>, with the exact text the
+/// w1_therm driver produces (real scratchpad and Dallas CRC-8), for DS18B20s whose temperature follows a signal.
+/// Iot.Device.OneWire reads that fixed path, so a test bind-mounts <see cref="Root"/> onto <c>/sys/devices</c> in a
+/// private mount namespace (see tests/ReactorTwin.Host.Tests/Runtime/OneWireNamespaceTests.cs). Call
+/// <see cref="Refresh"/> before each read (the kernel converts on read, this writer on refresh).
 /// </summary>
 public sealed class SimulatedOneWireDirectory
 {
+    /// <summary>The bus master's directory name the kernel gives the first w1-gpio bus.</summary>
+    public const string BusId = "w1_bus_master1";
+
     private readonly Dictionary<string, Probe> _probes = new(StringComparer.Ordinal);
 
-    /// <summary>Uses (and creates) <paramref name="devicesDirectory"/>.</summary>
-    public SimulatedOneWireDirectory(string devicesDirectory)
+    /// <summary>Uses (and creates) <paramref name="root"/>, which stands in for <c>/sys/devices</c>.</summary>
+    public SimulatedOneWireDirectory(string root)
     {
-        ArgumentException.ThrowIfNullOrEmpty(devicesDirectory);
-        DevicesDirectory = devicesDirectory;
-        Directory.CreateDirectory(devicesDirectory);
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        Root = root;
+        Directory.CreateDirectory(Path.Combine(root, BusId));
     }
 
-    /// <summary>The directory standing in for /sys/bus/w1/devices.</summary>
-    public string DevicesDirectory { get; }
+    /// <summary>The directory standing in for /sys/devices.</summary>
+    public string Root { get; }
 
     /// <summary>Adds a DS18B20 with serial <paramref name="serial"/> (12 hex digits) whose temperature follows <paramref name="celsius"/>.</summary>
     /// <returns>The slave id, <c>28-</c> + serial.</returns>
     public string AddThermometer(string serial, Func<DateTimeOffset, double> celsius)
     {
+        ArgumentNullException.ThrowIfNull(serial);
         ArgumentNullException.ThrowIfNull(celsius);
         if (serial.Length != 12 || !serial.All(Uri.IsHexDigit))
         {
-            throw new ArgumentException("a 1-Wire serial is 12 hex digits", nameof(serial));
+            throw new ArgumentException($"'{serial}': a 1-Wire serial is 12 hex digits", nameof(serial));
         }
 
-        string id = $"{Ds18b20.FamilyCode}-{serial.ToLowerInvariant()}";
+        string id = $"28-{serial.ToLowerInvariant()}";
         _probes[id] = new Probe(celsius);
         return id;
     }
@@ -62,12 +67,14 @@ public sealed class SimulatedOneWireDirectory
     /// <summary>Sets the fault shown by <paramref name="deviceId"/> from the next refresh on.</summary>
     public void SetFault(string deviceId, SimulatedW1Fault fault) => _probes[deviceId].Fault = fault;
 
-    /// <summary>Rewrites every slave's w1_slave for time <paramref name="now"/>.</summary>
+    /// <summary>Rewrites the slave list and every slave's w1_slave for time <paramref name="now"/>.</summary>
     public void Refresh(DateTimeOffset now)
     {
+        var bus = Path.Combine(Root, BusId);
+        var present = new List<string>();
         foreach (var (id, probe) in _probes)
         {
-            string dir = Path.Combine(DevicesDirectory, id);
+            string dir = Path.Combine(bus, id);
             if (probe.Fault == SimulatedW1Fault.Absent)
             {
                 if (Directory.Exists(dir))
@@ -78,12 +85,16 @@ public sealed class SimulatedOneWireDirectory
                 continue;
             }
 
+            present.Add(id);
             Directory.CreateDirectory(dir);
             File.WriteAllText(Path.Combine(dir, "w1_slave"), Text(probe.Celsius(now), probe.Fault));
         }
+
+        File.WriteAllLines(Path.Combine(bus, "w1_master_slaves"), present.Count == 0 ? ["not found."] : present);
     }
 
-    /// <summary>The w1_slave text for <paramref name="celsius"/> at 12-bit resolution with <paramref name="fault"/>.</summary>
+    /// <summary>The w1_slave text for <paramref name="celsius"/> at 12-bit resolution with <paramref name="fault"/>:
+    /// <c>"xx xx … : crc=xx YES\nxx xx … t=23937\n"</c>.</summary>
     public static string Text(double celsius, SimulatedW1Fault fault)
     {
         short raw = fault == SimulatedW1Fault.PowerOnReset ? (short)0x0550 : (short)Math.Clamp(Math.Round(celsius * 16.0), -55 * 16, 125 * 16);
@@ -95,7 +106,7 @@ public sealed class SimulatedOneWireDirectory
         }
         else
         {
-            pad[8] = W1SlaveText.Crc8(pad.AsSpan(0, 8));
+            pad[8] = Crc8(pad.AsSpan(0, 8));
             if (fault == SimulatedW1Fault.CrcError)
             {
                 pad[3] ^= 0x04; // a flipped bit on the wire
@@ -104,7 +115,35 @@ public sealed class SimulatedOneWireDirectory
 
         // w1_therm: t = raw * 1000 / 16 in C integer arithmetic (truncation toward zero).
         int milli = raw * 1000 / 16;
-        return W1SlaveText.Format(pad, milli);
+        string hex = string.Join(' ', pad.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+        bool ok = Crc8(pad.AsSpan(0, 8)) == pad[8];
+        return new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"{hex} : crc={pad[8]:x2} {(ok ? "YES" : "NO")}\n")
+            .Append(CultureInfo.InvariantCulture, $"{hex} t={milli}\n")
+            .ToString();
+    }
+
+    /// <summary>Dallas/Maxim CRC-8 (polynomial x⁸ + x⁵ + x⁴ + 1, reflected 0x8C), as the DS18B20 computes it.</summary>
+    public static byte Crc8(ReadOnlySpan<byte> data)
+    {
+        byte crc = 0;
+        foreach (byte b in data)
+        {
+            byte x = b;
+            for (int i = 0; i < 8; i++)
+            {
+                bool mix = ((crc ^ x) & 1) != 0;
+                crc >>= 1;
+                if (mix)
+                {
+                    crc ^= 0x8C;
+                }
+
+                x >>= 1;
+            }
+        }
+
+        return crc;
     }
 
     private sealed class Probe(Func<DateTimeOffset, double> celsius)

@@ -1,8 +1,8 @@
 using System.Reactive.Concurrency;
 using System.Text;
 using ReactorTwin.Adapters.Devices.AtlasEzo;
-using ReactorTwin.Adapters.Hardware;
-using ReactorTwin.Adapters.Hardware.I2c;
+using System.Device.I2c;
+using ReactorTwin.Adapters.Devices;
 using ReactorTwin.Simulator.Devices;
 
 namespace ReactorTwin.Adapters.Tests.Devices;
@@ -84,12 +84,13 @@ public sealed class AtlasEzoTests
     }
 
     [Fact]
-    public void TryReadPh_I2cFailure_FailsNamingErrno()
+    public void TryReadPh_I2cFailure_FailsWithTheBusError()
     {
         var (chip, ph) = Ph();
         chip.NotAcknowledging = true;
         Assert.False(ph.TryReadPh(out _, out string? failure));
-        Assert.Contains("EREMOTEIO", failure, StringComparison.Ordinal);
+        Assert.Contains("Error 121 performing I2C data transfer", failure, StringComparison.Ordinal);
+        Assert.Contains("0x63", failure, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -238,6 +239,12 @@ public sealed class AtlasEzoTests
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
+        }
+
+        public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer)
+        {
+            Write(writeBuffer);
+            Read(readBuffer);
         }
     }
 }

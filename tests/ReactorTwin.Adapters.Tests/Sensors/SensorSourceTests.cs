@@ -1,25 +1,21 @@
 using System.Reactive.Concurrency;
-using ReactorTwin.Adapters.Devices.Ads1115;
+using Iot.Device.Ads1115;
+using ReactorTwin.Adapters.Devices;
 using ReactorTwin.Adapters.Devices.AtlasEzo;
-using ReactorTwin.Adapters.Devices.Ds18b20;
-using ReactorTwin.Adapters.Hardware;
-using ReactorTwin.Adapters.Hardware.OneWire;
 using ReactorTwin.Adapters.Sensors;
 using ReactorTwin.Simulator.Devices;
+using UnitsNet;
 
 namespace ReactorTwin.Adapters.Tests.Sensors;
 
 /// <summary>Channels polled on a HistoricalScheduler; device waits advance the same virtual clock.</summary>
-public sealed class SensorSourceTests : IDisposable
+public sealed class SensorSourceTests
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly HistoricalScheduler _scheduler = new(Start);
     private readonly HardwareClock _clock;
-    private readonly string _w1 = Directory.CreateTempSubdirectory("w1-src-").FullName;
 
     public SensorSourceTests() => _clock = HardwareClock.FromVirtualTime(_scheduler);
-
-    public void Dispose() => Directory.Delete(_w1, recursive: true);
 
     [Fact]
     public void Poll_EzoChannel_ReadingsStampedAfterProcessingTimeAtInterval()
@@ -62,7 +58,7 @@ public sealed class SensorSourceTests : IDisposable
         var r = new AtlasEzoChannel("vessel.do", new AtlasEzoDissolvedOxygen(chip, _clock)).Read(_clock.GetUtcNow);
         Assert.Equal(ReadingQuality.Fault, r.Quality);
         Assert.True(double.IsNaN(r.Value));
-        Assert.Contains("EREMOTEIO", r.Reason, StringComparison.Ordinal);
+        Assert.Contains("Error 121 performing I2C data transfer", r.Reason, StringComparison.Ordinal);
         Assert.Equal("mg/L", r.Unit);
     }
 
@@ -85,8 +81,8 @@ public sealed class SensorSourceTests : IDisposable
     public void Read_AdsChannel_SaturatedOrExtrapolatedIsSuspect()
     {
         var chip = new SimulatedAds1115(_clock);
-        var adc = new Ads1115(chip, _clock);
-        var channel = new Ads1115CalibratedChannel("vessel.od", adc, Ads1115Input.Ain0, VoltageCalibration.TwoPoint(0.5, 0.0, 2.5, 4.0), "OD600");
+        using var adc = new Ads1115(chip, InputMultiplexer.AIN0, MeasuringRange.FS4096, DataRate.SPS128, DeviceMode.PowerDown);
+        var channel = new Ads1115CalibratedChannel("vessel.od", adc, InputMultiplexer.AIN0, MeasuringRange.FS4096, DataRate.SPS128, VoltageCalibration.TwoPoint(0.5, 0.0, 2.5, 4.0), "OD600");
         chip.SetInput(0, 1.5);
         var good = channel.Read(_clock.GetUtcNow);
         Assert.Equal(ReadingQuality.Good, good.Quality);
@@ -102,21 +98,21 @@ public sealed class SensorSourceTests : IDisposable
     [Fact]
     public void All_MergesChannelsAndFaultsAbsentThermometer()
     {
-        var w1 = new SimulatedOneWireDirectory(_w1);
-        string id = w1.AddThermometer("0000075a1b2c", _ => 36.8);
-        w1.Refresh(Start);
-        var bus = new OneWireBus(_w1);
+        // The thermometers' reads as Iot.Device.OneWire gives them: a temperature, or the exception of a missing
+        // w1_slave file (the binding itself is exercised on a fake sysfs tree in OneWireNamespaceTests).
+        Temperature Present() => Temperature.FromDegreesCelsius(36.812);
+        Temperature Unplugged() => throw new DirectoryNotFoundException("Could not find a part of the path '/sys/devices/w1_bus_master1/28-0000075a1b2d/w1_slave'.");
         var source = new SensorSource(_scheduler);
-        source.Add(new Ds18b20TemperatureChannel("vessel.temperature", new Ds18b20(bus, id)), TimeSpan.FromSeconds(5));
-        source.Add(new Ds18b20TemperatureChannel("jacket.temperature", new Ds18b20(bus, "28-0000075a1b2d")), TimeSpan.FromSeconds(5));
+        source.Add(new Ds18b20TemperatureChannel("vessel.temperature", Present), TimeSpan.FromSeconds(5));
+        source.Add(new Ds18b20TemperatureChannel("jacket.temperature", Unplugged), TimeSpan.FromSeconds(5));
         var readings = new List<SensorReading>();
         using var sub = source.All.Subscribe(readings.Add);
         _scheduler.AdvanceTo(Start.AddSeconds(5));
 
         Assert.Equal(4, readings.Count);
-        // 36.8 °C → raw 589 (1/16 °C) → w1_therm's integer t = 589 × 1000 / 16 = 36812 m°C.
         Assert.All(readings.Where(r => r.Channel == "vessel.temperature"), r => Assert.Equal((36.812, ReadingQuality.Good, "°C"), (r.Value, r.Quality, r.Unit)));
         Assert.All(readings.Where(r => r.Channel == "jacket.temperature"), r => Assert.Equal(ReadingQuality.Fault, r.Quality));
-        Assert.Throws<ArgumentException>(() => source.Add(new Ds18b20TemperatureChannel("vessel.temperature", new Ds18b20(bus, id)), TimeSpan.FromSeconds(1)));
+        Assert.All(readings.Where(r => r.Channel == "jacket.temperature"), r => Assert.Contains("not readable", r.Reason, StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => source.Add(new Ds18b20TemperatureChannel("vessel.temperature", Present), TimeSpan.FromSeconds(1)));
     }
 }

@@ -1,8 +1,6 @@
 using System.Reactive.Concurrency;
+using ReactorTwin.Adapters.Devices;
 using ReactorTwin.Adapters.Devices.AtlasEzo;
-using ReactorTwin.Adapters.Devices.Ds18b20;
-using ReactorTwin.Adapters.Hardware;
-using ReactorTwin.Adapters.Hardware.OneWire;
 using ReactorTwin.Simulator.Devices;
 
 namespace ReactorTwin.Simulator.Tests.Devices;
@@ -25,42 +23,36 @@ public sealed class SimulatedDeviceTests : IDisposable
         Assert.Equal(expected, SimulatedOneWireDirectory.Text(celsius, SimulatedW1Fault.None));
 
     [Fact]
-    public void W1Directory_FaultsSeenByDriver()
+    public void W1Directory_SysfsLayoutOfOneBusMaster_FaultsChangeTheFiles()
     {
+        // What Iot.Device.OneWire reads under /sys/devices (the binding on this tree: OneWireNamespaceTests in the host).
         double celsius = 37.0;
         var w1 = new SimulatedOneWireDirectory(_dir);
         string id = w1.AddThermometer("0000075a1b2c", _ => celsius);
-        var sensor = new Ds18b20(new OneWireBus(_dir), id);
+        string slave = Path.Combine(_dir, "w1_bus_master1", id, "w1_slave");
+        string slaves = Path.Combine(_dir, "w1_bus_master1", "w1_master_slaves");
 
         w1.Refresh(Start);
-        Assert.True(sensor.TryReadTemperatureCelsius(out double value, out _));
-        Assert.Equal(37.0, value);
+        Assert.Equal([id], File.ReadAllLines(slaves));
+        Assert.EndsWith("t=37000\n", File.ReadAllText(slave), StringComparison.Ordinal);
 
-        celsius = 37.5;
-        w1.Refresh(Start.AddSeconds(1));
-        Assert.True(sensor.TryReadTemperatureCelsius(out value, out _));
-        Assert.Equal(37.5, value);
+        w1.SetFault(id, SimulatedW1Fault.CrcError);
+        w1.Refresh(Start);
+        Assert.Contains(" NO\n", File.ReadAllText(slave), StringComparison.Ordinal);
 
-        (SimulatedW1Fault Fault, string Reason)[] faults =
-        [
-            (SimulatedW1Fault.CrcError, " NO'"),
-            (SimulatedW1Fault.PowerOnReset, "power-on value"),
-            (SimulatedW1Fault.AllZero, "all zero"),
-            (SimulatedW1Fault.Absent, "ENOENT"),
-        ];
-        foreach (var (fault, reason) in faults)
-        {
-            w1.SetFault(id, fault);
-            w1.Refresh(Start.AddSeconds(2));
-            Assert.False(sensor.TryReadTemperatureCelsius(out _, out string? failure));
-            Assert.Contains(reason, failure, StringComparison.Ordinal);
-        }
+        w1.SetFault(id, SimulatedW1Fault.PowerOnReset);
+        w1.Refresh(Start);
+        Assert.EndsWith("t=85000\n", File.ReadAllText(slave), StringComparison.Ordinal);
 
-        Assert.Empty(Ds18b20.FindDeviceIds(new OneWireBus(_dir)));
-        w1.SetFault(id, SimulatedW1Fault.None);
-        w1.Refresh(Start.AddSeconds(3));
-        Assert.Equal([id], Ds18b20.FindDeviceIds(new OneWireBus(_dir)));
+        w1.SetFault(id, SimulatedW1Fault.Absent);
+        w1.Refresh(Start);
+        Assert.False(File.Exists(slave));
+        Assert.Equal(["not found."], File.ReadAllLines(slaves));
     }
+
+    [Fact]
+    public void Crc8_DallasCheckValue() =>
+        Assert.Equal(0xA1, SimulatedOneWireDirectory.Crc8("123456789"u8)); // the CRC-8/MAXIM catalogue check value
 
     [Fact]
     public void Ezo_RawProtocol_StatusBytesFollowTiming()

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
-using ReactorTwin.Adapters.Hardware;
-using ReactorTwin.Adapters.Hardware.I2c;
+using System.Device.I2c;
 
 namespace ReactorTwin.Adapters.Devices.AtlasEzo;
 
@@ -44,7 +43,7 @@ public abstract class AtlasEzo
     /// (empty for commands that only acknowledge).
     /// </summary>
     /// <exception cref="AtlasEzoException">Syntax error, no data, still processing after all retries, or a bad status.</exception>
-    /// <exception cref="HardwareIoException">The I2C transfer failed.</exception>
+    /// <exception cref="IOException">The I2C transfer failed.</exception>
     public string SendCommand(string command, TimeSpan processingTime)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
@@ -114,7 +113,7 @@ public abstract class AtlasEzo
             failure = null;
             return true;
         }
-        catch (Exception e) when (e is AtlasEzoException or HardwareIoException)
+        catch (Exception e) when (e is AtlasEzoException or IOException)
         {
             failure = e.Message;
             return false;

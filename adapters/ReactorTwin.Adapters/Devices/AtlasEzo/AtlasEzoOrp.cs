@@ -1,5 +1,4 @@
-using ReactorTwin.Adapters.Hardware;
-using ReactorTwin.Adapters.Hardware.I2c;
+using System.Device.I2c;
 
 namespace ReactorTwin.Adapters.Devices.AtlasEzo;
 

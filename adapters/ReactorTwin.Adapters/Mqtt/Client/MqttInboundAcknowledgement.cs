@@ -1,12 +1,12 @@
-using ReactorTwin.Adapters.Mqtt.Packets;
+using MQTTnet;
 
-namespace ReactorTwin.Adapters.Mqtt;
+namespace ReactorTwin.Adapters.Mqtt.Client;
 
 /// <summary>
-/// The acknowledgement (PUBACK for QoS 1, PUBREC for QoS 2) owed for one received PUBLISH. It is queued in receive
-/// order on its connection and sent when it is ready and every earlier one has been sent (MQTT §4.6): ready as soon
-/// as delivery to the observers returns, unless an observer deferred it (<see cref="MqttMessage.DeferAcknowledgement"/>),
-/// then when the application calls <see cref="MqttMessage.Acknowledge"/>.
+/// The acknowledgement (PUBACK for QoS 1, PUBREC for QoS 2) owed for one PUBLISH received through MQTTnet with
+/// <c>AutoAcknowledge = false</c>. It is ready as soon as delivery to the observers returns, unless an observer deferred
+/// it (<see cref="MqttMessage.DeferAcknowledgement"/>), then when the application calls <see cref="MqttMessage.Acknowledge"/>.
+/// <see cref="MqttInboundAcknowledgementQueue"/> sends it when it is ready and every earlier one has been sent.
 /// </summary>
 internal sealed class MqttInboundAcknowledgement
 {
@@ -14,25 +14,21 @@ internal sealed class MqttInboundAcknowledgement
     private const int Deferred = 1;
     private const int Ready = 2;
 
-    private readonly MqttClient _owner;
+    private readonly MqttInboundAcknowledgementQueue _owner;
     private int _state;
 
-    public MqttInboundAcknowledgement(MqttClient owner, object connection, MqttPacketType type, ushort packetId)
+    public MqttInboundAcknowledgement(MqttInboundAcknowledgementQueue owner, MqttApplicationMessageReceivedEventArgs received, long connection)
     {
         _owner = owner;
+        Received = received;
         Connection = connection;
-        Type = type;
-        PacketId = packetId;
     }
 
-    /// <summary>The connection the PUBLISH arrived on (the acknowledgement is only valid there).</summary>
-    public object Connection { get; }
+    /// <summary>MQTTnet's event arguments of the PUBLISH (its <c>AcknowledgeAsync</c> sends the packet).</summary>
+    public MqttApplicationMessageReceivedEventArgs Received { get; }
 
-    /// <summary>PUBACK or PUBREC.</summary>
-    public MqttPacketType Type { get; }
-
-    /// <summary>Packet identifier of the PUBLISH.</summary>
-    public ushort PacketId { get; }
+    /// <summary>Number of the connection the PUBLISH arrived on: the acknowledgement is only valid there.</summary>
+    public long Connection { get; }
 
     /// <summary>Whether the acknowledgement may be sent.</summary>
     public bool IsReady => Volatile.Read(ref _state) == Ready;
@@ -44,16 +40,21 @@ internal sealed class MqttInboundAcknowledgement
         return previous != Ready;
     }
 
-    /// <summary>Called by the client after delivery: ready unless deferred.</summary>
-    /// <returns>Whether it became ready.</returns>
-    public bool ReleaseIfNotDeferred() => Interlocked.CompareExchange(ref _state, Ready, Pending) == Pending;
+    /// <summary>Called after delivery: ready unless deferred.</summary>
+    public void ReleaseIfNotDeferred()
+    {
+        if (Interlocked.CompareExchange(ref _state, Ready, Pending) == Pending)
+        {
+            _owner.Pump();
+        }
+    }
 
     /// <summary>The application's acknowledgement of a deferred message.</summary>
     public void Complete()
     {
         if (Interlocked.CompareExchange(ref _state, Ready, Deferred) == Deferred)
         {
-            _owner.OnInboundAcknowledged();
+            _owner.Pump();
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using ReactorTwin.Adapters.Mqtt.Formatter;
 
 namespace ReactorTwin.Adapters.Mqtt.Managed;
 
@@ -14,7 +13,7 @@ internal sealed class MqttDurableQueueLog : IDisposable
     private const byte KindRemove = 2;
     private const int HeaderSize = 4 + 4 + 1 + 8;
     private readonly string _path;
-    private readonly MqttBufferWriter _writer = new();
+    private readonly QueueRecordWriter _writer = new();
     private FileStream _file;
 
     private MqttDurableQueueLog(string path, FileStream file)
@@ -149,7 +148,7 @@ internal sealed class MqttDurableQueueLog : IDisposable
         return true;
     }
 
-    private static void EncodeMessage(MqttBufferWriter w, MqttMessage m)
+    private static void EncodeMessage(QueueRecordWriter w, MqttMessage m)
     {
         w.WriteByte((byte)((int)m.QualityOfService | (m.Retain ? 4 : 0)));
         w.WriteString(m.Topic);
@@ -175,7 +174,7 @@ internal sealed class MqttDurableQueueLog : IDisposable
 
     private static MqttMessage DecodeMessage(ReadOnlySpan<byte> body)
     {
-        var r = new MqttReader(body);
+        var r = new QueueRecordReader(body);
         var flags = r.ReadByte();
         var topic = r.ReadString();
         var expiry = r.ReadUInt32();

@@ -2,28 +2,37 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using Polly;
+using Polly.Retry;
+using ReactorTwin.Adapters.Mqtt.Client;
 using ReactorTwin.Adapters.Mqtt.Managed;
 
 namespace ReactorTwin.Adapters.Mqtt;
 
-/// <summary>An <see cref="MqttClient"/> for an unattended device: it reconnects with exponential backoff and
-/// jitter, publishes from a bounded (optionally durable) offline queue, restores subscriptions when the broker lost
-/// the session, and reports every dropped message.</summary>
-/// <remarks>Messages are published one at a time in queue order and removed from the queue only when their QoS
-/// handshake completes, so a QoS 1/2 message is delivered at least once across disconnects, broker restarts and
-/// (with <see cref="MqttManagedClientOptions.QueueDirectory"/>) restarts of this process.</remarks>
+/// <summary>An MQTT client for an unattended device, on MQTTnet's <see cref="IMqttClient"/>: it reconnects with
+/// exponential backoff and jitter (a Polly retry pipeline on the injected clock), publishes from a bounded (optionally
+/// durable) offline queue, restores subscriptions when the broker lost the session, acknowledges received messages in
+/// receive order and only when the application allows (<see cref="MqttMessage.DeferAcknowledgement"/>), adapts to the
+/// broker's announced limits, and reports every dropped message.</summary>
+/// <remarks>Messages leave in queue order, up to <see cref="MqttManagedClientOptions.MaxInFlightMessages"/> at a time,
+/// and are removed from the queue only when their QoS handshake completes, so a QoS 1/2 message is delivered at least
+/// once across disconnects, broker restarts and (with <see cref="MqttManagedClientOptions.QueueDirectory"/>) restarts of
+/// this process.</remarks>
 public sealed partial class MqttManagedClient : IAsyncDisposable
 {
     private readonly MqttManagedClientOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ExponentialBackoff _backoff;
-    private readonly MqttClient _client;
+    private readonly ResiliencePipeline _reconnect;
+    private readonly MqttClientAdapter _client;
     private readonly Dictionary<string, MqttTopicSubscription> _subscriptions = [];
+    private readonly HashSet<string> _confirmed = new(StringComparer.Ordinal); // granted in the broker's current session
     private readonly Subject<MqttMessage> _dropped = new();
     private readonly IDisposable _stateSubscription;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _stateLock = new();
+    private MqttMessage? _will;
     private MqttOfflineQueue? _queue;
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -31,13 +40,15 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
     private Task _publishLoop = Task.CompletedTask;
     private long _droppedCount;
     private long _publishedCount;
+    private long _connectAttempts;
     private int _started;
 
     /// <summary>Creates the client; call <see cref="StartAsync"/> to begin.</summary>
-    /// <param name="options">Settings.</param>
+    /// <param name="options">Settings (validated here: <see cref="ArgumentException"/> names a bad one).</param>
     /// <param name="logger">Logger; optional.</param>
-    /// <param name="timeProvider">Clock for backoff and keep-alive; default <see cref="TimeProvider.System"/>.</param>
-    /// <param name="random">Seeded random source for jitter; default seed 0.</param>
+    /// <param name="timeProvider">Clock of the reconnect backoff and of <see cref="DrainAsync"/>; default
+    /// <see cref="TimeProvider.System"/>. Network timeouts and keep-alive run on the real clock inside MQTTnet.</param>
+    /// <param name="random">Seeded random source of the backoff jitter; default seed 0.</param>
     public MqttManagedClient(MqttManagedClientOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -45,43 +56,68 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _backoff = new ExponentialBackoff(options.InitialReconnectDelay, options.MaxReconnectDelay,
-            options.ReconnectBackoffMultiplier, options.ReconnectJitter, random ?? new Random(0));
-        _client = new MqttClient(options.ClientOptions, logger, _time);
+        _will = options.ClientOptions.Will;
+        var jitter = random ?? new Random(0);
+        _reconnect = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null and not OperationCanceledException),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.InitialReconnectDelay,
+                MaxDelay = options.MaxReconnectDelay,
+                Randomizer = jitter.NextDouble,
+                OnRetry = args =>
+                {
+                    LogReconnectFailed(_logger, args.Outcome.Exception!.Message, args.RetryDelay.TotalSeconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        _client = new MqttClientAdapter(options.ClientOptions, _logger);
         _stateSubscription = _client.ConnectionStateChanges.Subscribe(OnStateChange);
     }
 
-    /// <summary>The underlying client (for <see cref="MqttClient.InFlightCount"/> and similar).</summary>
-    public MqttClient Client => _client;
-
-    /// <summary>Whether the underlying client is connected.</summary>
+    /// <summary>Whether the client is connected.</summary>
     public bool IsConnected => _client.IsConnected;
 
-    /// <summary>Every message received on any connection.</summary>
+    /// <summary>Every message received on any connection (delivered on MQTTnet's receive task, in arrival order).</summary>
     public IObservable<MqttMessage> Messages => _client.Messages;
 
-    /// <summary>Connect/disconnect events of every connection attempt that reached CONNACK, and every loss.</summary>
+    /// <summary>Every successful connect (after CONNACK) and every loss of a connection.</summary>
     public IObservable<MqttConnectionStateChange> ConnectionStateChanges => _client.ConnectionStateChanges;
 
-    /// <summary>Messages dropped by the overflow policy (also counted in <see cref="DroppedMessageCount"/> and logged).</summary>
+    /// <summary>Messages dropped by the overflow policy or refused for good (larger than the broker accepts), also
+    /// counted in <see cref="DroppedMessageCount"/> and logged.</summary>
     public IObservable<MqttMessage> DroppedMessages => _dropped.AsObservable();
 
-    /// <summary>Messages dropped by the overflow policy since start.</summary>
+    /// <summary>Messages dropped since start.</summary>
     public long DroppedMessageCount => Interlocked.Read(ref _droppedCount);
 
     /// <summary>Messages whose publish completed since start.</summary>
     public long PublishedMessageCount => Interlocked.Read(ref _publishedCount);
 
-    /// <summary>Messages waiting to be published (including the one in progress).</summary>
+    /// <summary>Messages waiting to be published (including those in flight).</summary>
     public int PendingMessageCount => _queue?.Count ?? 0;
 
     /// <summary>Messages recovered from the durable queue at start.</summary>
     public int RecoveredMessageCount => _queue?.RecoveredCount ?? 0;
 
+    /// <summary>Acknowledgements of received QoS 1/2 messages not yet sent (deferred, or waiting for an earlier one).</summary>
+    internal int OwedAcknowledgementCount => _client.OwedAcknowledgements;
+
+    /// <summary>Connection attempts made since start (successful or not).</summary>
+    public long ConnectAttemptCount => Interlocked.Read(ref _connectAttempts);
+
     /// <summary>Received messages whose topic matches a filter.</summary>
     /// <param name="topicFilter">Topic filter.</param>
     /// <returns>The filtered stream.</returns>
-    public IObservable<MqttMessage> Observe(string topicFilter) => _client.Observe(topicFilter);
+    public IObservable<MqttMessage> Observe(string topicFilter)
+    {
+        ArgumentNullException.ThrowIfNull(topicFilter);
+        return _client.Messages.Where(m => MqttTopic.Matches(topicFilter, m.Topic));
+    }
 
     /// <summary>Opens the queue (replaying the durable log) and starts connecting in the background.</summary>
     /// <param name="cancellationToken">Unused; present for host integration.</param>
@@ -113,7 +149,7 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(message);
         if (MqttTopic.ValidateTopicName(message.Topic) is { } why)
         {
-            throw new ArgumentException(why, nameof(message));
+            throw new ArgumentException($"topic '{message.Topic}': {why}", nameof(message));
         }
 
         var queue = _queue ?? throw new InvalidOperationException("Call StartAsync first.");
@@ -133,59 +169,6 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
         }
 
         return ValueTask.FromResult(result);
-    }
-
-    /// <summary>Adds a subscription; it is sent now if connected and re-sent whenever the broker lost the session.</summary>
-    /// <param name="subscription">Filter and options.</param>
-    /// <returns>A task that completes when recorded (and acknowledged, if connected).</returns>
-    public async Task SubscribeAsync(MqttTopicSubscription subscription)
-    {
-        ArgumentNullException.ThrowIfNull(subscription);
-        if (MqttTopic.ValidateTopicFilter(subscription.TopicFilter) is { } why)
-        {
-            throw new ArgumentException(why, nameof(subscription));
-        }
-
-        lock (_subscriptions)
-        {
-            _subscriptions[subscription.TopicFilter] = subscription;
-        }
-
-        if (_client.IsConnected)
-        {
-            try
-            {
-                await _client.SubscribeAsync([subscription]).ConfigureAwait(false);
-            }
-            catch (MqttClientException e)
-            {
-                // Re-sent after the next reconnect.
-                LogSubscribeDeferred(_logger, subscription.TopicFilter, e.Message);
-            }
-        }
-    }
-
-    /// <summary>Removes a subscription.</summary>
-    /// <param name="topicFilter">Filter as subscribed.</param>
-    /// <returns>A task that completes when removed (and acknowledged, if connected).</returns>
-    public async Task UnsubscribeAsync(string topicFilter)
-    {
-        lock (_subscriptions)
-        {
-            _subscriptions.Remove(topicFilter);
-        }
-
-        if (_client.IsConnected)
-        {
-            try
-            {
-                await _client.UnsubscribeAsync([topicFilter]).ConfigureAwait(false);
-            }
-            catch (MqttClientException e)
-            {
-                LogSubscribeDeferred(_logger, topicFilter, e.Message);
-            }
-        }
     }
 
     /// <summary>
@@ -257,28 +240,24 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
     {
         lock (_stateLock)
         {
-            OnStateChangeLocked(change);
-        }
-    }
-
-    private void OnStateChangeLocked(MqttConnectionStateChange change)
-    {
-        if (change.IsConnected)
-        {
-            // _connected (the publish gate) is opened by the connect loop once subscriptions are restored.
-            if (_disconnected.Task.IsCompleted)
+            if (change.IsConnected)
             {
-                _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                // _connected (the publish gate) is opened by the connect loop once subscriptions are restored.
+                if (_disconnected.Task.IsCompleted)
+                {
+                    _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
             }
-        }
-        else
-        {
-            if (_connected.Task.IsCompleted)
+            else
             {
-                _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
+                if (_connected.Task.IsCompleted)
+                {
+                    _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
 
-            _disconnected.TrySetResult();
+                _disconnected.TrySetResult();
+                LogDisconnected(_logger, change.Reason ?? "unknown");
+            }
         }
     }
 
@@ -288,112 +267,21 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
         {
             try
             {
-                var result = await _client.ConnectAsync(stop).ConfigureAwait(false);
-                _backoff.Reset();
-                if (!result.SessionPresent)
-                {
-                    await RestoreSubscriptionsAsync(stop).ConfigureAwait(false);
-                }
+                var limits = await _reconnect.ExecuteAsync(ConnectOnceAsync, stop).ConfigureAwait(false);
+                await RestoreSubscriptionsAsync(limits.SessionPresent, stop).ConfigureAwait(false);
 
+                Task ended;
                 lock (_stateLock)
                 {
                     if (_client.IsConnected)
                     {
                         _connected.TrySetResult();
                     }
+
+                    ended = _disconnected.Task;
                 }
 
-                // Wait for the connection to end (OnStateChange completes the source of this connection).
-                var current = _disconnected;
-                await current.Task.WaitAsync(stop).ConfigureAwait(false);
-                continue;
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (MqttConnectingFailedException e)
-            {
-                LogReconnectFailed(_logger, e.ReasonCode.ToString(), e.Message);
-            }
-            catch (MqttClientException e)
-            {
-                LogReconnectFailed(_logger, "connection failed", e.Message);
-            }
-
-            var delay = _backoff.Next();
-            LogReconnectDelay(_logger, delay.TotalSeconds);
-            try
-            {
-                await Task.Delay(delay, _time, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    private async Task RestoreSubscriptionsAsync(CancellationToken stop)
-    {
-        MqttTopicSubscription[] subs;
-        lock (_subscriptions)
-        {
-            subs = [.. _subscriptions.Values];
-        }
-
-        if (subs.Length == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            var result = await _client.SubscribeAsync(subs, stop).ConfigureAwait(false);
-            LogResubscribed(_logger, subs.Length, result.IsSuccess);
-        }
-        catch (MqttClientException e)
-        {
-            LogSubscribeDeferred(_logger, "(all)", e.Message);
-        }
-    }
-
-    private async Task PublishLoopAsync(CancellationToken stop)
-    {
-        var queue = _queue!;
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                var (sequence, message) = await queue.PeekAsync(stop).ConfigureAwait(false);
-                await _connected.Task.WaitAsync(stop).ConfigureAwait(false);
-                MqttPublishResult result;
-                try
-                {
-                    result = await _client.PublishAsync(message, stop).ConfigureAwait(false);
-                }
-                catch (MqttConnectionLostException) when (!stop.IsCancellationRequested)
-                {
-                    // Transient: the message stays at the head of the queue and is published after reconnecting.
-                    continue;
-                }
-                catch (MqttClientException e) when (!stop.IsCancellationRequested)
-                {
-                    // Not a connection problem (too large, QoS/retain unsupported): it will never succeed.
-                    LogPublishRejected(_logger, message.Topic, e.Message);
-                    queue.Remove(sequence);
-                    Interlocked.Increment(ref _droppedCount);
-                    _dropped.OnNext(message);
-                    continue;
-                }
-
-                if (!result.IsSuccess)
-                {
-                    LogPublishRejected(_logger, message.Topic, result.ReasonCode.ToString());
-                }
-
-                queue.Remove(sequence);
-                Interlocked.Increment(ref _publishedCount);
+                await ended.WaitAsync(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -401,6 +289,34 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>One connection attempt. A broker that refuses the will (its QoS above the broker's maximum, or retained
+    /// when the broker keeps no retained messages) is asked again at once with a will it accepts, with a warning.</summary>
+    private async ValueTask<MqttServerLimits> ConnectOnceAsync(CancellationToken stop)
+    {
+        while (true)
+        {
+            Interlocked.Increment(ref _connectAttempts);
+            try
+            {
+                return await _client.ConnectAsync(_will, stop).ConfigureAwait(false);
+            }
+            catch (MqttConnectingFailedException e) when (_will is { } will && AdaptWill(will, e.ResultCode) is { } adapted)
+            {
+                LogWillAdapted(_logger, will.Topic, e.ResultCode.ToString(), (int)adapted.QualityOfService, adapted.Retain);
+                _will = adapted;
+            }
+        }
+    }
+
+    private static MqttMessage? AdaptWill(MqttMessage will, MqttClientConnectResultCode refusal) => refusal switch
+    {
+        MqttClientConnectResultCode.RetainNotSupported when will.Retain =>
+            new MqttMessage(will.Topic, will.Payload, will.QualityOfService, retain: false),
+        MqttClientConnectResultCode.QoSNotSupported when will.QualityOfService > MqttQualityOfService.AtMostOnce =>
+            new MqttMessage(will.Topic, will.Payload, will.QualityOfService - 1, will.Retain),
+        _ => null,
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT offline queue full ({Capacity}): {Result}, topic {Topic}")]
     private static partial void LogOverflow(ILogger logger, MqttEnqueueResult result, string topic, int capacity);
@@ -408,17 +324,14 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT durable queue: {Count} messages recovered, {Corrupt} torn bytes discarded")]
     private static partial void LogRecovered(ILogger logger, int count, long corrupt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT reconnect failed ({Reason}): {Detail}")]
-    private static partial void LogReconnectFailed(ILogger logger, string reason, string detail);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT reconnect failed: {Detail}; next attempt in {Seconds:F1} s")]
+    private static partial void LogReconnectFailed(ILogger logger, string detail, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT next reconnect attempt in {Seconds:F1} s")]
-    private static partial void LogReconnectDelay(ILogger logger, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT disconnected: {Reason}")]
+    private static partial void LogDisconnected(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT restored {Count} subscriptions (all granted: {Granted})")]
-    private static partial void LogResubscribed(ILogger logger, int count, bool granted);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT subscription change for {Filter} deferred: {Reason}")]
-    private static partial void LogSubscribeDeferred(ILogger logger, string filter, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker refused the will on '{Topic}' ({Refusal}); connecting with a will at QoS {Qos}, retain {Retain}")]
+    private static partial void LogWillAdapted(ILogger logger, string topic, string refusal, int qos, bool retain);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT stopping with {Count} message(s) not yet published (drain timeout {Seconds} s, connected: {Connected}); they stay in the durable queue if one is configured")]
     private static partial void LogNotDrained(ILogger logger, int count, double seconds, bool connected);

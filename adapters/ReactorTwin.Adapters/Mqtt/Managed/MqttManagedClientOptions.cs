@@ -69,17 +69,18 @@ public sealed record MqttManagedClientOptions
     /// <summary>Directory for the durable queue log; null keeps the queue in memory only. Default null.</summary>
     public string? QueueDirectory { get; init; }
 
-    /// <summary>First reconnect delay. Default 1 s.</summary>
+    /// <summary>First reconnect delay; later ones grow exponentially with decorrelated jitter (Polly's retry strategy,
+    /// seeded by the random source given to the client) up to <see cref="MaxReconnectDelay"/>. Default 1 s.</summary>
     public TimeSpan InitialReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Largest reconnect delay. Default 60 s.</summary>
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Growth factor of the delay after each failed attempt. Default 2.</summary>
-    public double ReconnectBackoffMultiplier { get; init; } = 2.0;
-
-    /// <summary>Jitter: each delay is multiplied by a uniform factor in [1 − J, 1]. Default 0.5.</summary>
-    public double ReconnectJitter { get; init; } = 0.5;
+    /// <summary>
+    /// Publishes sent before the oldest is acknowledged (pipelining; QoS 0 messages count too). The broker's MQTT 5.0
+    /// Receive Maximum lowers it. 1 publishes strictly one at a time. Messages always leave in queue order. Default 32.
+    /// </summary>
+    public int MaxInFlightMessages { get; init; } = 32;
 
     /// <summary>
     /// How long <see cref="MqttManagedClient.StopAsync()"/> waits, while connected, for the queued messages to be
@@ -94,7 +95,7 @@ public sealed record MqttManagedClientOptions
         ClientOptions.Validate();
         if (MaxPendingMessages < 1)
         {
-            throw new ArgumentException("MaxPendingMessages must be at least 1.", nameof(MaxPendingMessages));
+            throw new ArgumentException($"MaxPendingMessages {MaxPendingMessages} must be at least 1.", nameof(MaxPendingMessages));
         }
 
         if (InitialReconnectDelay <= TimeSpan.Zero || MaxReconnectDelay < InitialReconnectDelay)
@@ -107,25 +108,9 @@ public sealed record MqttManagedClientOptions
             throw new ArgumentException("DrainTimeout must be ≥ 0.", nameof(DrainTimeout));
         }
 
-        if (ReconnectBackoffMultiplier < 1 || ReconnectJitter is < 0 or > 1)
+        if (MaxInFlightMessages is < 1 or > ushort.MaxValue)
         {
-            throw new ArgumentException("Backoff multiplier must be ≥ 1 and jitter in [0, 1].", nameof(ReconnectBackoffMultiplier));
+            throw new ArgumentException($"MaxInFlightMessages {MaxInFlightMessages} must be in 1..65535.", nameof(MaxInFlightMessages));
         }
     }
-}
-
-/// <summary>Exponential backoff with multiplicative jitter: delay_n = min(max, initial·m^n)·U[1−J, 1].</summary>
-internal sealed class ExponentialBackoff(TimeSpan initial, TimeSpan max, double multiplier, double jitter, Random random)
-{
-    private int _attempt;
-
-    public TimeSpan Next()
-    {
-        var nominal = Math.Min(max.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(multiplier, Math.Min(_attempt, 64)));
-        _attempt++;
-        var factor = 1 - (jitter * random.NextDouble());
-        return TimeSpan.FromMilliseconds(nominal * factor);
-    }
-
-    public void Reset() => _attempt = 0;
 }

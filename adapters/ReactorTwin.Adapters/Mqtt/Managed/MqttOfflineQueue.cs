@@ -92,17 +92,36 @@ internal sealed class MqttOfflineQueue : IDisposable
         }
     }
 
-    /// <summary>Waits until the queue is non-empty and returns its head (without removing it).</summary>
-    public async Task<(long Sequence, MqttMessage Message)> PeekAsync(CancellationToken cancellationToken)
+    /// <summary>The oldest queued message with a sequence number above <paramref name="after"/> (0: the head), if any.</summary>
+    public bool TryPeekAfter(long after, out (long Sequence, MqttMessage Message) item)
+    {
+        lock (_lock)
+        {
+            for (var node = _items.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Sequence > after)
+                {
+                    item = node.Value;
+                    return true;
+                }
+            }
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>Completes when a message with a sequence number above <paramref name="after"/> is queued.</summary>
+    public async Task WaitForAfterAsync(long after, CancellationToken cancellationToken)
     {
         while (true)
         {
             Task wait;
             lock (_lock)
             {
-                if (_items.First is { } first)
+                if (_items.Last is { } last && last.Value.Sequence > after)
                 {
-                    return first.Value;
+                    return;
                 }
 
                 if (_available.Task.IsCompleted)

@@ -59,8 +59,9 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts a broker. <paramref name="listenerLines"/> go under the listener line (TLS, auth).</summary>
-    public static async Task<MosquittoBroker> StartAsync(bool persistence = false, string listenerLines = "", string? directory = null, int? port = null)
+    /// <summary>Starts a broker. <paramref name="listenerLines"/> go under the listener line (TLS, auth, max_qos);
+    /// <paramref name="globalLines"/> after the defaults (they override them, e.g. max_inflight_messages).</summary>
+    public static async Task<MosquittoBroker> StartAsync(bool persistence = false, string listenerLines = "", string? directory = null, int? port = null, string globalLines = "")
     {
         var dir = directory ?? NewDirectory();
         var p = port ?? FreePort();
@@ -75,7 +76,8 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             .AppendLine("log_dest stdout")
             .AppendLine("log_type error")
             .AppendLine("log_type warning")
-            .AppendLine("log_type notice");
+            .AppendLine("log_type notice")
+            .AppendLine(globalLines);
         if (persistence)
         {
             config.AppendLine("persistence true")

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Authentication;
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
 using ReactorTwin.Adapters.Mqtt;
+using ReactorTwin.Adapters.Mqtt.Client;
 
 namespace ReactorTwin.Adapters.Tests.Mqtt.Integration;
 
@@ -9,7 +11,7 @@ namespace ReactorTwin.Adapters.Tests.Mqtt.Integration;
 [Collection("Mosquitto")]
 public sealed class MosquittoBrokerLifecycleTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Patience = Eventually.Patience;
 
     private static MqttClientOptions Options(int port, string clientId) => new()
     {
@@ -40,7 +42,7 @@ public sealed class MosquittoBrokerLifecycleTests
             using var s = subscriber.Observe(topic).Subscribe(m => received.AddOrUpdate(m.PayloadAsString(), 1, (_, n) => n + 1));
             await subscriber.SubscribeAsync(new MqttTopicSubscription(topic, MqttQualityOfService.AtLeastOnce));
             await subscriber.StartAsync();
-            await MqttClientTests.WaitUntilAsync(() => subscriber.IsConnected);
+            await Eventually.WaitUntilAsync(() => subscriber.IsConnected, "subscriber connected");
 
             await using var publisher = new MqttManagedClient(Managed("restart-pub"), random: new Random(2));
             await publisher.StartAsync();
@@ -54,10 +56,10 @@ public sealed class MosquittoBrokerLifecycleTests
 
             // A third while the broker runs; kill it mid-stream; a third while it is down (offline queue); restart.
             await EnqueueRange(0, count / 3);
-            await MqttClientTests.WaitUntilAsync(() => received.Count >= count / 6);
+            await Eventually.WaitUntilAsync(() => received.Count >= count / 6, "a sixth received before the restart");
             await broker.StopAsync();
             var receivedBeforeStop = received.Count;
-            await MqttClientTests.WaitUntilAsync(() => !publisher.IsConnected && !subscriber.IsConnected);
+            await Eventually.WaitUntilAsync(() => !publisher.IsConnected && !subscriber.IsConnected, "both see the broker gone");
             await EnqueueRange(count / 3, 2 * count / 3);
             Assert.True(publisher.PendingMessageCount >= count / 3, $"pending {publisher.PendingMessageCount}");
             await broker.StartProcessAsync();
@@ -91,13 +93,15 @@ public sealed class MosquittoBrokerLifecycleTests
 
         foreach (var v in new[] { MqttProtocolVersion.V311, MqttProtocolVersion.V500 })
         {
-            await using var bad = new MqttClient(Options(broker.Port, "auth-bad") with { ProtocolVersion = v, Username = "reactor", Password = Encoding.UTF8.GetBytes("wrong") });
-            var e = await Assert.ThrowsAsync<MqttConnectingFailedException>(() => bad.ConnectAsync());
-            Assert.True(e.ReasonCode is MqttReasonCode.BadUserNameOrPassword or MqttReasonCode.NotAuthorized, e.ReasonCode.ToString());
+            await using var bad = new MqttClientAdapter(Options(broker.Port, "auth-bad") with { ProtocolVersion = v, Username = "reactor", Password = Encoding.UTF8.GetBytes("wrong") }, NullLogger.Instance);
+            var e = await Assert.ThrowsAsync<MqttConnectingFailedException>(() => bad.ConnectAsync(null, CancellationToken.None));
+            Assert.True(e.ResultCode is MQTTnet.MqttClientConnectResultCode.BadUserNameOrPassword or MQTTnet.MqttClientConnectResultCode.NotAuthorized, e.ResultCode.ToString());
             Assert.Contains("refused", e.Message, StringComparison.Ordinal);
 
-            await using var good = new MqttClient(Options(broker.Port, "auth-good") with { ProtocolVersion = v, Username = "reactor", Password = Encoding.UTF8.GetBytes("s3cret") });
-            await good.ConnectAsync().WaitAsync(Patience);
+            // The managed client built from the same settings (builder, as the host does) connects with the right password.
+            var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithProtocolVersion(v).WithClientId("auth-good")
+                .WithCredentials("reactor", "s3cret").Build();
+            await using var good = await TestClients.ConnectedAsync(options);
             Assert.True(good.IsConnected);
         }
     }
@@ -128,21 +132,21 @@ public sealed class MosquittoBrokerLifecycleTests
             Host = "localhost",
             Tls = new MqttTlsOptions { CaCertificateFile = Path.Combine(dir, "ca.crt") },
         };
-        await using var client = new MqttClient(tlsOptions);
-        await client.ConnectAsync().WaitAsync(Patience);
-        var got = client.Observe("rt/tls").FirstAsync(_ => true);
-        await client.SubscribeAsync("rt/tls");
-        await client.PublishAsync(new MqttMessage("rt/tls", Encoding.UTF8.GetBytes("secure"), MqttQualityOfService.AtLeastOnce)).AsTask().WaitAsync(Patience);
-        Assert.Equal("secure", (await got.WaitAsync(Patience)).PayloadAsString());
+        await using var client = await TestClients.ConnectedAsync(tlsOptions, null, new MqttTopicSubscription("rt/tls"));
+        var got = new ConcurrentQueue<string>();
+        using var s = client.Observe("rt/tls").Subscribe(m => got.Enqueue(m.PayloadAsString()));
+        await client.PublishAsync(new MqttMessage("rt/tls", Encoding.UTF8.GetBytes("secure"), MqttQualityOfService.AtLeastOnce));
+        await Eventually.WaitUntilAsync(() => got.Contains("secure"), "own message back over TLS");
 
         // Without the CA (system trust store only) the handshake must fail, with a clear error.
-        await using var untrusting = new MqttClient(tlsOptions with { ClientId = "tls-untrusting", Tls = new MqttTlsOptions() });
-        var e = await Assert.ThrowsAsync<MqttClientException>(() => untrusting.ConnectAsync());
-        Assert.IsType<AuthenticationException>(e.InnerException);
+        await using var untrusting = new MqttClientAdapter(tlsOptions with { ClientId = "tls-untrusting", Tls = new MqttTlsOptions() }, NullLogger.Instance);
+        var e = await Assert.ThrowsAsync<MqttConnectingFailedException>(() => untrusting.ConnectAsync(null, CancellationToken.None));
+        Assert.Contains("TLS", e.Message, StringComparison.Ordinal);
+        Assert.NotNull(FindInner<AuthenticationException>(e));
 
         // Wrong host name: the CA matches but the name does not.
-        await using var wrongName = new MqttClient(tlsOptions with { ClientId = "tls-wrongname", Tls = tlsOptions.Tls with { TargetHost = "example.org" } });
-        await Assert.ThrowsAsync<MqttClientException>(() => wrongName.ConnectAsync());
+        await using var wrongName = new MqttClientAdapter(tlsOptions with { ClientId = "tls-wrongname", Tls = tlsOptions.Tls with { TargetHost = "example.org" } }, NullLogger.Instance);
+        await Assert.ThrowsAsync<MqttConnectingFailedException>(() => wrongName.ConnectAsync(null, CancellationToken.None));
     }
 
     [Fact]
@@ -175,12 +179,25 @@ public sealed class MosquittoBrokerLifecycleTests
             Host = "localhost",
             Tls = new MqttTlsOptions { CaCertificateFile = Path.Combine(dir, "ca.crt"), ClientCertificate = clientCertificate },
         };
-        await using var client = new MqttClient(options);
-        await client.ConnectAsync().WaitAsync(Patience);
+        await using var client = await TestClients.ConnectedAsync(options);
         Assert.True(client.IsConnected);
 
-        await using var anonymous = new MqttClient(options with { ClientId = "mtls-anonymous", Tls = options.Tls with { ClientCertificate = null } });
-        await Assert.ThrowsAnyAsync<MqttClientException>(() => anonymous.ConnectAsync());
+        await using var anonymous = new MqttClientAdapter(options with { ClientId = "mtls-anonymous", Tls = options.Tls with { ClientCertificate = null } }, NullLogger.Instance);
+        await Assert.ThrowsAnyAsync<MqttClientException>(() => anonymous.ConnectAsync(null, CancellationToken.None));
+    }
+
+    private static T? FindInner<T>(Exception? e)
+        where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T t)
+            {
+                return t;
+            }
+        }
+
+        return null;
     }
 
     private static async Task Openssl(string dir, params string[] args)
