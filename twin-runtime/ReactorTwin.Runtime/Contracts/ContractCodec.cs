@@ -119,17 +119,19 @@ public static class ContractCodec
         return a with { Initial = a.Initial ?? [], Setpoints = a.Setpoints ?? [] };
     }
 
-    /// <summary>Decodes <c>{"id": N}</c>.</summary>
-    /// <returns>N, or null with <paramref name="error"/>.</returns>
-    public static int? DecodeAccept(ReadOnlyMemory<byte> payload, out string? error)
+    /// <summary>Decodes <c>{"id": N, "by": "…"}</c> (<c>by</c> optional).</summary>
+    /// <returns>N, or null with <paramref name="error"/>; <paramref name="by"/> is the sender it names, or null.</returns>
+    public static int? DecodeAccept(ReadOnlyMemory<byte> payload, out string? by, out string? error)
     {
         error = null;
+        by = null;
         try
         {
             using var doc = JsonDocument.Parse(payload);
             if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("id", out var v)
                 && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int id))
             {
+                by = doc.RootElement.TryGetProperty("by", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString() : null;
                 return id;
             }
         }

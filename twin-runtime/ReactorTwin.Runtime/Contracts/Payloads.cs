@@ -82,9 +82,10 @@ public sealed record ParameterEstimatesPayload(string Batch, int Batches, string
 /// <param name="Notes">Clamps and other remarks.</param>
 public sealed record ProposalPayload(int Id, string Policy, Dictionary<string, double> Setpoints, double? Predicted, string Objective, bool Applied, List<string> Notes);
 
-/// <summary>The command that applies the waiting proposal: <c>{"id": N}</c>.</summary>
+/// <summary>The command that applies the waiting proposal: <c>{"id": N}</c>, optionally with <c>"by"</c>.</summary>
 /// <param name="Id">The id of the waiting proposal.</param>
-public sealed record AcceptCommand(int Id);
+/// <param name="By">Who accepts it (the dashboard puts its signed-in user here), or null.</param>
+public sealed record AcceptCommand(int Id, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? By = null);
 
 /// <summary>A rejected message or a failure, published on an errors topic.</summary>
 /// <param name="Topic">The topic of the message concerned (or of the output that failed).</param>

@@ -10,11 +10,27 @@ namespace ReactorTwin.Runtime.Journal;
 /// <param name="Announcement">The announcement JSON, or null for a measurement.</param>
 public sealed record JournalEntry(long Seq, Measurement? Measurement, string? Announcement);
 
+/// <summary>A command a reactor received.</summary>
+/// <param name="Received">When it was handled.</param>
+/// <param name="Topic">Its topic.</param>
+/// <param name="Payload">Its payload (excerpt).</param>
+/// <param name="Origin">Who sent it, as far as known.</param>
+/// <param name="Outcome">What came of it.</param>
+public sealed record CommandEntry(DateTimeOffset Received, string Topic, string Payload, string Origin, string Outcome);
+
+/// <summary>A message a reactor rejected.</summary>
+/// <param name="Received">When it was handled.</param>
+/// <param name="Topic">Its topic.</param>
+/// <param name="Payload">Its payload (excerpt).</param>
+/// <param name="Reason">Why it was rejected.</param>
+public sealed record DeadLetter(DateTimeOffset Received, string Topic, string Payload, string Reason);
+
 /// <summary>
 /// The durable journal of accepted inputs (SQLite, WAL mode, synchronous FULL): every measurement and every batch
 /// announcement is appended and committed before the twin processes it, with one sequence number across both;
 /// checkpoints store the twin's state with the sequence number they cover, so a restart restores the latest
-/// checkpoint and replays only later entries, in order — nothing lost, nothing processed twice. Several reactors share
+/// checkpoint and replays only later entries, in order — nothing lost, nothing processed twice. Commands (with who sent
+/// them and the outcome) and rejected messages (the dead-letter table) are kept beside them. Several reactors share
 /// one journal (rows are keyed by reactor); the instance is thread-safe (one SQLite connection, every operation under
 /// one lock: a reactor's append waits for another's commit, which is what the disk does anyway). One instance per
 /// database file.
@@ -54,6 +70,12 @@ public sealed class MeasurementJournal : IDisposable
               UNIQUE (reactor, batch, component, ts));
             CREATE TABLE IF NOT EXISTS checkpoint (
               reactor TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (reactor, seq));
+            CREATE TABLE IF NOT EXISTS command (
+              id INTEGER PRIMARY KEY AUTOINCREMENT, reactor TEXT NOT NULL, received TEXT NOT NULL,
+              topic TEXT NOT NULL, payload TEXT NOT NULL, origin TEXT NOT NULL, outcome TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS dead_letter (
+              id INTEGER PRIMARY KEY AUTOINCREMENT, reactor TEXT NOT NULL, received TEXT NOT NULL,
+              topic TEXT NOT NULL, payload TEXT NOT NULL, reason TEXT NOT NULL);
             """);
         Execute($"PRAGMA user_version={SchemaVersion};");
         _append = _db.CreateCommand();
@@ -188,6 +210,68 @@ public sealed class MeasurementJournal : IDisposable
             cmd.CommandText = "SELECT COUNT(*) FROM measurement WHERE reactor = $r AND announcement IS NULL;";
             cmd.Parameters.AddWithValue("$r", reactor);
             return (long)cmd.ExecuteScalar()!;
+        }
+    }
+
+    /// <summary>Records a command the reactor received (e.g. accepting a proposal), who sent it and what came of it.</summary>
+    /// <param name="reactor">Reactor id.</param>
+    /// <param name="received">When it was handled.</param>
+    /// <param name="topic">Its topic.</param>
+    /// <param name="payload">Its payload (excerpt).</param>
+    /// <param name="origin">Who sent it, as far as known (a dashboard user, or "mqtt").</param>
+    /// <param name="outcome">"applied: …" or "refused: reason".</param>
+    public void AppendCommand(string reactor, DateTimeOffset received, string topic, string payload, string origin, string outcome) =>
+        Insert("INSERT INTO command (reactor, received, topic, payload, origin, outcome) VALUES ($r, $t, $topic, $p, $o, $x);", reactor, received, topic, payload, origin, outcome);
+
+    /// <summary>Records a rejected message (the dead-letter table): nothing a reactor refuses is lost.</summary>
+    public void AppendDeadLetter(string reactor, DateTimeOffset received, string topic, string payload, string reason) =>
+        Insert("INSERT INTO dead_letter (reactor, received, topic, payload, reason) VALUES ($r, $t, $topic, $p, $x);", reactor, received, topic, payload, null, reason);
+
+    /// <summary>The commands of <paramref name="reactor"/>, oldest first.</summary>
+    public IReadOnlyList<CommandEntry> Commands(string reactor) =>
+        Select("SELECT received, topic, payload, origin, outcome FROM command WHERE reactor = $r ORDER BY id;", reactor, r => new CommandEntry(Time(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4)));
+
+    /// <summary>The rejected messages of <paramref name="reactor"/>, oldest first.</summary>
+    public IReadOnlyList<DeadLetter> DeadLetters(string reactor) =>
+        Select("SELECT received, topic, payload, reason FROM dead_letter WHERE reactor = $r ORDER BY id;", reactor, r => new DeadLetter(Time(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetString(3)));
+
+    private static DateTimeOffset Time(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private void Insert(string sql, string reactor, DateTimeOffset received, string topic, string payload, string? origin, string last)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.Parameters.AddWithValue("$r", reactor);
+            cmd.Parameters.AddWithValue("$t", received.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            cmd.Parameters.AddWithValue("$topic", topic);
+            cmd.Parameters.AddWithValue("$p", payload);
+            if (origin is not null)
+            {
+                cmd.Parameters.AddWithValue("$o", origin);
+            }
+
+            cmd.Parameters.AddWithValue("$x", last);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    private List<T> Select<T>(string sql, string reactor, Func<SqliteDataReader, T> row)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.Parameters.AddWithValue("$r", reactor);
+            using var reader = cmd.ExecuteReader();
+            var rows = new List<T>();
+            while (reader.Read())
+            {
+                rows.Add(row(reader));
+            }
+
+            return rows;
         }
     }
 

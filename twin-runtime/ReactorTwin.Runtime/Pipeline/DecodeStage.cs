@@ -39,7 +39,8 @@ internal sealed class DecodeStage(string reactor, Func<string?> runningBatch) : 
                 else if (m.Topic == Topics.ProposalAccept(reactor))
                 {
                     item.Kind = ItemKind.Accept;
-                    item.AcceptId = ContractCodec.DecodeAccept(m.Payload, out _);
+                    item.AcceptId = ContractCodec.DecodeAccept(m.Payload, out string? by, out _);
+                    item.Origin = by is null ? "mqtt" : $"{by} (via MQTT)";
                 }
                 else
                 {

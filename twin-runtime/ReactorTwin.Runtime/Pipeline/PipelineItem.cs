@@ -54,6 +54,9 @@ internal sealed class PipelineItem(InboxItem inbound, bool replaying = false)
 
     public int? AcceptId { get; set; }
 
+    /// <summary>Who sent a command, as far as known.</summary>
+    public string Origin { get; set; } = "";
+
     /// <summary>The accepted measurement (after validation).</summary>
     public Measurement? Measurement { get; set; }
 

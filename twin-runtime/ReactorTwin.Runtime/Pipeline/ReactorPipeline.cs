@@ -15,10 +15,10 @@ namespace ReactorTwin.Runtime.Pipeline;
 /// sensor readings, the accept command), the readings of sensors attached to this box, and the outcomes of background
 /// refits — enters one inbox in arrival order and runs, one item at a time on the processing scheduler, through
 /// <code>
-/// decode → validate → journal → twin → checkpoint → encode → publish
+/// decode → validate → journal → twin → checkpoint → audit → encode → publish
 /// </code>
 /// (<see cref="DecodeStage"/>, <see cref="ValidateStage"/>, <see cref="JournalStage"/>, <see cref="TwinStage"/>,
-/// <see cref="CheckpointStage"/>, <see cref="EncodeStage"/>, <see cref="PublishStage"/>). A bus message is acknowledged
+/// <see cref="CheckpointStage"/>, <see cref="AuditStage"/>, <see cref="EncodeStage"/>, <see cref="PublishStage"/>). A bus message is acknowledged
 /// after it has been journaled or rejected; an exception in any stage rejects only that item. On <see cref="Start"/> the
 /// latest checkpoint is restored and the journal entries after it are replayed (nothing is published while replaying).
 /// </summary>
@@ -65,12 +65,13 @@ public sealed class ReactorPipeline : IDisposable
         _local = localSensors;
         _twin = new DigitalTwin(options);
         _validator = new ReadingValidator(options.Model, options.ReactorId, options.Channels);
-        _refits = new RefitRunner(options.BackgroundRefit, time ?? TimeProvider.System, _internal.OnNext);
+        var clock = time ?? TimeProvider.System;
+        _refits = new RefitRunner(options.BackgroundRefit, clock, _internal.OnNext);
         string r = options.ReactorId;
         _decode = new DecodeStage(r, () => _twin.RunningBatch);
         _validate = new ValidateStage(_validator);
         _journalStage = new JournalStage(journal, r, _twin);
-        _afterJournal = [new TwinStage(_twin, _refits, _journalStage), new CheckpointStage(journal, r), new EncodeStage(r)];
+        _afterJournal = [new TwinStage(_twin, _refits, _journalStage), new CheckpointStage(journal, r), new AuditStage(journal, r, clock), new EncodeStage(r)];
         _publish = new PublishStage(bus);
     }
 
@@ -136,6 +137,7 @@ public sealed class ReactorPipeline : IDisposable
             .Through(_afterJournal[0])
             .Through(_afterJournal[1])
             .Through(_afterJournal[2], evenIfRejected: true)
+            .Through(_afterJournal[3], evenIfRejected: true)
             .Subscribe(Finish);
     }
 
