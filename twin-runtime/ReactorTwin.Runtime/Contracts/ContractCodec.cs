@@ -17,9 +17,16 @@ public static class ContractCodec
     /// <see cref="PayloadExcerptLength"/> characters, with the total size when it was cut.</summary>
     public static string Excerpt(ReadOnlySpan<byte> payload)
     {
-        string text = Encoding.UTF8.GetString(payload);
-        return text.Length <= PayloadExcerptLength ? text : string.Create(CultureInfo.InvariantCulture, $"{text[..PayloadExcerptLength]}… ({payload.Length} bytes)");
+        // At most 4 bytes per character: decoding more than that is never needed.
+        string text = Encoding.UTF8.GetString(payload[..Math.Min(payload.Length, (4 * PayloadExcerptLength) + 4)]);
+        return text.Length <= PayloadExcerptLength && payload.Length <= (4 * PayloadExcerptLength) + 4
+            ? text
+            : string.Create(CultureInfo.InvariantCulture, $"{text[..Math.Min(text.Length, PayloadExcerptLength)]}… ({payload.Length} bytes)");
     }
+
+    /// <summary>The largest inbound payload decoded (bytes): a reading, an announcement or a command is a few hundred
+    /// bytes; anything beyond 64 KiB is refused unread.</summary>
+    public const int MaxPayloadBytes = 64 * 1024;
 
     /// <summary>Serialises an outbound payload.</summary>
     public static byte[] Encode<T>(T payload, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(payload, type);
@@ -104,14 +111,22 @@ public static class ContractCodec
                 return null;
             }
 
+            // The same window as a reading's timestamp: from the start to one and a half planned durations.
+            double hours = (e - start).TotalHours;
+            if (hours < 0 || hours > 1.5 * a.Hours)
+            {
+                error = string.Create(CultureInfo.InvariantCulture, $"batch announcement: end is {hours:G4} h after the start, outside [0, {1.5 * a.Hours:G4}] h");
+                return null;
+            }
+
             end = e;
         }
 
         foreach (var (name, value) in (a.Initial ?? []).Concat(a.Setpoints ?? []))
         {
-            if (!double.IsFinite(value))
+            if (!double.IsFinite(value) || value < 0)
             {
-                error = $"batch announcement: {name} is not a finite number";
+                error = string.Create(CultureInfo.InvariantCulture, $"batch announcement: {name} = {value} is not a finite number ≥ 0");
                 return null;
             }
         }

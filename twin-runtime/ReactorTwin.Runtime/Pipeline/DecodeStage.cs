@@ -17,7 +17,11 @@ internal sealed class DecodeStage(string reactor, Func<string?> runningBatch) : 
             case BusMessage { Message: var m }:
                 item.Topic = m.Topic;
                 item.Payload = ContractCodec.Excerpt(m.Payload.Span);
-                if (Topics.IsBatch(m.Topic, reactor))
+                if (m.Payload.Length > ContractCodec.MaxPayloadBytes)
+                {
+                    item.Rejection = new Rejection(m.Topic, $"payload: {m.Payload.Length} bytes, more than the {ContractCodec.MaxPayloadBytes} a message may have", item.Payload);
+                }
+                else if (Topics.IsBatch(m.Topic, reactor))
                 {
                     item.Kind = ItemKind.Batch;
                     item.Announcement = ContractCodec.DecodeBatch(m.Payload, out var start, out var end, out string? error);
@@ -25,6 +29,10 @@ internal sealed class DecodeStage(string reactor, Func<string?> runningBatch) : 
                     if (item.Announcement is null)
                     {
                         item.Rejection = new Rejection(m.Topic, error!, item.Payload);
+                    }
+                    else if (item.Announcement.Batch != m.Topic.Split('/')[2])
+                    {
+                        item.Rejection = new Rejection(m.Topic, $"batch announcement: it announces batch '{item.Announcement.Batch}' on the topic of batch '{m.Topic.Split('/')[2]}'", item.Payload);
                     }
                 }
                 else if (Topics.TryParseSensor(m.Topic, reactor, out _, out _))
