@@ -7,7 +7,7 @@ public class RunCommandTests : CliHarness
     {
         string path = Path.Combine(Dir, "appsettings.json");
         File.WriteAllText(path, """
-            { "ReactorTwin": { "Broker": { "Port": 70000 }, "JournalPath": "/nonexistent-reactortwin-dir/j.db", "Reactors": [
+            { "ReactorTwin": { "Broker": { "Port": 70000, "CaFile": "", "Username": "twin", "ReconnectMaxSeconds": 0 }, "JournalPath": "/nonexistent-reactortwin-dir/j.db", "Reactors": [
               { "Id": "r 1", "Model": "cho", "Channels": [ { "Component": "sugar", "NoiseSd": 0.2 } ], "Design": { "GLC": [38, 18] }, "Policy": "bayes" },
               { "Id": "r2", "Model": "nosuchmodel", "Channels": [], "RefitBudgetSeconds": 0, "RefitMaxIterations": 0 } ] } }
             """);
@@ -17,6 +17,9 @@ public class RunCommandTests : CliHarness
         foreach (var expected in new[]
         {
             "ReactorTwin:Broker:Port: 70000 is not a TCP port",
+            "ReactorTwin:Broker:CaFile: empty; give the CA certificate",
+            "ReactorTwin:Broker: give both Username and Password, or neither",
+            "ReactorTwin:Broker:ReconnectMaxSeconds: 0 is outside 0.1–3600",
             "ReactorTwin:JournalPath: the directory '/nonexistent-reactortwin-dir' does not exist",
             "ReactorTwin:Reactors:0:Id: 'r 1' must be",
             "ReactorTwin:Reactors:0:Channels:0:Component: 'sugar' is not a state component of model 'cho'",
@@ -98,9 +101,11 @@ public class RunCommandTests : CliHarness
     public void Simulator_BrokerUnreachable_ReportsItInsteadOfWaitingSilently()
     {
         // Port 1 on loopback refuses connections; at 10⁵× real time one 72 h batch takes about 2.6 s.
-        var (code, stdout, stderr) = Run("simulator", "--broker", "127.0.0.1:1", "--batches", "1", "--speed", "100000");
-        Assert.Equal(0, code);
+        var (code, stdout, stderr) = Run("simulator", "--broker", "127.0.0.1:1", "--batches", "1", "--speed", "100000", "--drain-seconds", "0");
+        Assert.Equal(1, code); // nothing reached a broker, and it says so instead of counting the readings as sent
         Assert.Contains("simulator: cho reactor 'r1'", stdout, StringComparison.Ordinal);
+        Assert.Contains("0 messages acknowledged by the broker", stdout, StringComparison.Ordinal);
+        Assert.Contains("still queued (lost: no --queue)", stdout, StringComparison.Ordinal);
         Assert.Contains("warning: MQTT", stderr, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1:1", stderr, StringComparison.Ordinal);
     }

@@ -62,7 +62,7 @@ public sealed class AttachedSensorOutageTests : IDisposable
         await Eventually.WaitUntil(() => twinClient.IsConnected && dashboardClient.IsConnected, TimeSpan.FromSeconds(20), () => "clients did not connect");
 
         // The batch is announced on the broker; the sensor is polled every simulated hour.
-        string announcement = Encoding.UTF8.GetString(ContractCodec.Encode(new BatchAnnouncement("b0001", ContractCodec.FormatTime(Start), 72, new() { ["GLC"] = 28, ["LAC"] = 0.8, ["mAb"] = 0, ["X0"] = 180, ["X1"] = 10 }, []), ContractJson.Default.BatchAnnouncement));
+        string announcement = Encoding.UTF8.GetString(ContractCodec.Encode(new BatchAnnouncement("b0001", ContractCodec.FormatTime(Start), 72, new() { ["GLC"] = 28, ["LAC"] = 0.8, ["mAb"] = 0, ["X0"] = 180, ["X1"] = 10 }, []), ContractJson.Wire.BatchAnnouncement));
         await dashboard.PublishAsync(new MqttMessage(Topics.Batch("r1", "b0001"), Encoding.UTF8.GetBytes(announcement), MqttQualityOfService.AtLeastOnce, retain: true));
         await Eventually.WaitUntil(() => journal.ReadAfter("r1", 0).Count == 1, TimeSpan.FromSeconds(20), () => "the batch was not announced to the twin");
         var source = new SensorSource(scheduler);

@@ -24,8 +24,8 @@ public sealed class PosteriorOutputTests
         using var pipeline = new ReactorPipeline(TwinFixtures.GlcLacTwin(model), bus);
         var forecasts = new List<(string Topic, PredictionPayload Payload)>();
         ParameterEstimatesPayload? parameters = null;
-        using var f = bus.Subscribe("reactortwin/r1/+/twin/GLC/end").Subscribe(m => forecasts.Add((m.Topic, JsonSerializer.Deserialize(m.Payload.Span, ContractJson.Default.PredictionPayload)!)));
-        using var p = bus.Subscribe(Topics.Parameters("r1")).Subscribe(m => parameters ??= JsonSerializer.Deserialize(m.Payload.Span, ContractJson.Default.ParameterEstimatesPayload));
+        using var f = bus.Subscribe("reactortwin/r1/+/twin/GLC/end").Subscribe(m => forecasts.Add((m.Topic, JsonSerializer.Deserialize(m.Payload.Span, ContractJson.Wire.PredictionPayload)!)));
+        using var p = bus.Subscribe(Topics.Parameters("r1")).Subscribe(m => parameters ??= JsonSerializer.Deserialize(m.Payload.Span, ContractJson.Wire.ParameterEstimatesPayload));
         pipeline.Start();
         reactor.Start();
         scheduler.AdvanceBy(TimeSpan.FromHours(73 + 24)); // batch 1 and its refit, then a day of batch 2

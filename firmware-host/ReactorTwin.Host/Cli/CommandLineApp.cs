@@ -229,11 +229,20 @@ public static class CommandLineApp
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
         var parameters = new Option<string[]>("--params") { Description = "True parameter values of the plant, NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
         var method = new Option<Simulator.Plant.PlantMethod>("--method") { Description = "Plant dynamics: cle (chemical Langevin) or ssa (exact Gillespie at the model's system size).", DefaultValueFactory = _ => Simulator.Plant.PlantMethod.Cle };
+        var queue = new Option<string?>("--queue") { Description = "Directory of a durable outgoing queue: readings survive a broker outage and a restart of the simulator." };
+        var user = new Option<string?>("--user") { Description = "MQTT user (the shipped broker has 'instruments')." };
+        var password = new Option<string?>("--password") { Description = "MQTT password." };
+        var bounds = new Option<string[]>("--bounds") { Description = "The actuator's safety bounds, NAME=MIN:MAX[,...]: setpoints outside are refused and reported.", AllowMultipleArgumentsPerToken = true };
+        var record = new Option<string?>("--record") { Description = "CSV file recording every reading produced (batch,component,ts,value)." };
+        var drain = new Option<double>("--drain-seconds") { Description = "After the last batch, how long to wait for queued readings to reach the broker.", DefaultValueFactory = _ => 60.0 };
         var cmd = new Command("simulator", "Run the simulated reactor on an MQTT broker: sensor readings, batch announcements, setpoint commands.")
         {
-            model, broker, reactor, speed, batches, faults, seed, parameters, method,
+            model, broker, reactor, speed, batches, faults, seed, parameters, method, queue, user, password, bounds, record, drain,
         };
-        cmd.SetAction((p, ct) => RunCommand.SimulatorAsync(new SimulatorSettings(p.GetValue(model)!, p.GetValue(broker)!, p.GetValue(reactor)!, p.GetValue(speed), p.GetValue(batches), p.GetValue(faults), p.GetValue(seed), p.GetValue(parameters) ?? [], p.GetValue(method)), stdout, stderr, time, ct));
+        cmd.SetAction((p, ct) => SimulatorRunner.RunAsync(
+            new SimulatorSettings(p.GetValue(model)!, p.GetValue(broker)!, p.GetValue(reactor)!, p.GetValue(speed), p.GetValue(batches), p.GetValue(faults), p.GetValue(seed), p.GetValue(parameters) ?? [], p.GetValue(method),
+                p.GetValue(queue), p.GetValue(user), p.GetValue(password), p.GetValue(bounds) ?? [], p.GetValue(record), p.GetValue(drain)),
+            stdout, stderr, time, ct));
         return cmd;
     }
 

@@ -12,17 +12,6 @@ using ReactorTwin.Simulator.Plant;
 
 namespace ReactorTwin.Host.Cli;
 
-/// <summary>Settings of <c>reactortwin simulator</c>.</summary>
-/// <param name="Model">Built-in model or JSON file.</param>
-/// <param name="Broker">HOST:PORT.</param>
-/// <param name="Reactor">Reactor id.</param>
-/// <param name="Speed">Culture seconds per real second (&gt; 0).</param>
-/// <param name="Batches">Batches to run (0 = until stopped).</param>
-/// <param name="Faults">Inject sensor faults.</param>
-/// <param name="Seed">Seed.</param>
-/// <param name="Parameters">True parameter values NAME=VALUE.</param>
-/// <param name="Method">Plant dynamics.</param>
-internal sealed record SimulatorSettings(string Model, string Broker, string Reactor, double Speed, int Batches, bool Faults, int Seed, IReadOnlyList<string> Parameters, Simulator.Plant.PlantMethod Method);
 
 /// <summary><c>reactortwin run</c> (the edge runtime as a Generic Host) and <c>reactortwin simulator</c> (the simulated
 /// reactor as a process on a broker).</summary>
@@ -74,56 +63,6 @@ internal static class RunCommand
         {
             stderr.WriteLine($"error: {configPath}: an attached sensor could not be opened: {ex.Message}");
             return 1;
-        }
-
-        return 0;
-    }
-
-    /// <summary>Runs the simulated reactor on a broker until its batches are done or the process is stopped.</summary>
-    public static async Task<int> SimulatorAsync(SimulatorSettings settings, TextWriter stdout, TextWriter stderr, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var (model, broker, reactor, speed, batches, faults, seed, parameters, method) = settings;
-        var parts = broker.Split(':');
-        if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int port))
-        {
-            throw new CliException($"--broker: '{broker}' is not HOST:PORT");
-        }
-
-        var network = ModelResolver.Resolve(model);
-        var theta = network.NominalParameters();
-        Assignments.Apply(network, parameters, null, theta, "--params");
-        if (!(speed > 0) || !double.IsFinite(speed))
-        {
-            throw new CliException($"--speed: {speed} must be finite and > 0");
-        }
-        var client = new MqttManagedClient(new MqttManagedClientOptions(new MqttClientOptionsBuilder().WithTcpServer(parts[0], port).WithClientId($"reactortwin-sim-{reactor}").WithCleanSession(false).WithSessionExpiryInterval(3600).Build()), new TextWriterLogger(stderr, Microsoft.Extensions.Logging.LogLevel.Warning), time, new Random(seed));
-        await using (client.ConfigureAwait(false))
-        {
-            await client.StartAsync(cancellationToken).ConfigureAwait(false);
-            var bus = new MqttMessageBus(client);
-            using var scheduler = new AcceleratedScheduler(time.GetUtcNow(), speed, time);
-            double f = faults ? 0.03 : 0;
-            var channels = network.Species.Select(s => new SensorChannelOptions
-            {
-                Component = s.Name, IntervalHours = 4, NoiseSd = 0.2, NoiseRelative = 0.01,
-                DropoutProbability = f, DuplicateProbability = f, OutOfOrderProbability = f, GarbageProbability = f, StuckProbability = f,
-            }).ToArray();
-            using var plant = new SimulatedReactor(new ReactorOptions { ReactorId = reactor, Model = network, Channels = channels, Seed = seed, Batches = batches, StepHours = 0.02, TrueParameters = theta, Method = method }, bus, scheduler);
-            plant.Start();
-            stdout.WriteLine($"simulator: {network.Name} reactor '{reactor}' on {broker}, {speed}× real time, {(batches > 0 ? batches.ToString(CultureInfo.InvariantCulture) : "unlimited")} batch(es)");
-            double hours = batches > 0 ? (batches * 72) + 1 : double.PositiveInfinity;
-            try
-            {
-                while (!cancellationToken.IsCancellationRequested && (scheduler.Now - scheduler.Epoch).TotalHours < hours)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            stdout.WriteLine(JsonSerializer.Serialize(plant.ReadingsSent.ToDictionary(kv => kv.Key, kv => kv.Value)));
         }
 
         return 0;

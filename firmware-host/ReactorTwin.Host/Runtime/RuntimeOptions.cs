@@ -50,6 +50,10 @@ public sealed class BrokerOptions
 
     /// <summary>Keep-alive period (s), 5–65535.</summary>
     public int KeepAliveSeconds { get; set; } = 30;
+
+    /// <summary>Longest wait (s) between reconnection attempts while the broker is away, 0.1–3600; default 2, so the
+    /// twin is back within about 2 s of the broker's return (the waits grow from 0.25 s with jitter up to this).</summary>
+    public double ReconnectMaxSeconds { get; set; } = 2;
 }
 
 /// <summary>One reactor's twin.</summary>
@@ -182,6 +186,32 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
         if (options.Broker.KeepAliveSeconds is < 5 or > 65535)
         {
             errors.Add($"{p}:Broker:KeepAliveSeconds: {options.Broker.KeepAliveSeconds} is outside 5–65535");
+        }
+
+        if (!(options.Broker.ReconnectMaxSeconds is >= 0.1 and <= 3600))
+        {
+            errors.Add($"{p}:Broker:ReconnectMaxSeconds: {options.Broker.ReconnectMaxSeconds} is outside 0.1–3600");
+        }
+
+        if (options.Broker.CaFile is { } ca)
+        {
+            if (string.IsNullOrWhiteSpace(ca))
+            {
+                errors.Add($"{p}:Broker:CaFile: empty; give the CA certificate (PEM) that signed the broker's certificate, or leave the option out for the system's trust store");
+            }
+            else if (!File.Exists(ca))
+            {
+                errors.Add($"{p}:Broker:CaFile: '{ca}' does not exist");
+            }
+            else if (!options.Broker.UseTls)
+            {
+                errors.Add($"{p}:Broker:CaFile: set, but UseTls is false (the CA file is used only over TLS)");
+            }
+        }
+
+        if (string.IsNullOrEmpty(options.Broker.Username) != string.IsNullOrEmpty(options.Broker.Password))
+        {
+            errors.Add($"{p}:Broker: give both Username and Password, or neither");
         }
 
         string? journalDir = string.IsNullOrWhiteSpace(options.JournalPath) ? null : Path.GetDirectoryName(Path.GetFullPath(options.JournalPath));

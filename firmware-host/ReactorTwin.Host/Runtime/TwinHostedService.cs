@@ -149,7 +149,17 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             builder = builder.WithTls(new MqttTlsOptions { CaCertificateFile = b.CaFile });
         }
 
-        _mqtt = new MqttManagedClient(new MqttManagedClientOptions(builder.Build()) { QueueDirectory = b.QueueDirectory }, loggers.CreateLogger<MqttManagedClient>(), time, new Random(1));
+        var reconnectMax = TimeSpan.FromSeconds(b.ReconnectMaxSeconds);
+        _mqtt = new MqttManagedClient(
+            new MqttManagedClientOptions(builder.Build())
+            {
+                QueueDirectory = b.QueueDirectory,
+                InitialReconnectDelay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(0.25).Ticks, reconnectMax.Ticks)),
+                MaxReconnectDelay = reconnectMax,
+            },
+            loggers.CreateLogger<MqttManagedClient>(),
+            time,
+            new Random(1));
         return new MqttMessageBus(_mqtt);
     }
 
@@ -231,7 +241,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
                 var config = new DiscoveryConfig(
                     $"{rc.Id} {ch.Component} (twin)", id, Topics.PredictionOfEveryBatch(rc.Id, ch.Component), "{{ value_json.mean }}", unit,
                     [new DiscoveryAvailability(HostStateTopic), new DiscoveryAvailability(Topics.ReactorState(rc.Id))], "all", "ready", "lost", Topics.Parameters(rc.Id));
-                await _bus.PublishAsync(new MqttMessage(Topics.HomeAssistantDiscovery(id), ContractCodec.Encode(config, ContractJson.Default.DiscoveryConfig), MqttQualityOfService.AtLeastOnce, retain: true)).ConfigureAwait(false);
+                await _bus.PublishAsync(new MqttMessage(Topics.HomeAssistantDiscovery(id), ContractCodec.Encode(config, ContractJson.Wire.DiscoveryConfig), MqttQualityOfService.AtLeastOnce, retain: true)).ConfigureAwait(false);
             }
         }
     }

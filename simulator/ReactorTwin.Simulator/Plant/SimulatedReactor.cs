@@ -91,6 +91,10 @@ public sealed record ReactorOptions
 
     /// <summary>Number of batches to run (then the reactor goes idle); 0 for unlimited.</summary>
     public int Batches { get; init; }
+
+    /// <summary>The actuator's safety bounds (component → [min, max]): a setpoint outside them is refused and reported,
+    /// whoever sent it. Components without bounds take any value ≥ 0.</summary>
+    public IReadOnlyDictionary<string, (double Min, double Max)> SafetyBounds { get; init; } = new Dictionary<string, (double, double)>();
 }
 
 /// <summary>
@@ -101,7 +105,8 @@ public sealed record ReactorOptions
 /// — with the configured noise and faults, announces each batch on the retained topic
 /// <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/batch</c> (again, with its end time, when it ends), and takes the next
 /// batch's setpoints from <c>reactortwin/&lt;reactor&gt;/control/batch/set</c> (JSON object of component → initial
-/// value; unknown names and negative values are ignored and reported on <c>reactortwin/&lt;reactor&gt;/errors</c>).
+/// value; a command with an unknown name, a negative value or a value outside the actuator's
+/// <see cref="ReactorOptions.SafetyBounds"/> is refused whole and reported on <c>reactortwin/&lt;reactor&gt;/errors</c>).
 /// Batches follow each other after <see cref="ReactorOptions.TurnaroundHours"/>.
 /// </summary>
 public sealed class SimulatedReactor : IDisposable
@@ -166,6 +171,10 @@ public sealed class SimulatedReactor : IDisposable
 
     private readonly Dictionary<string, int> _sent = new(StringComparer.Ordinal);
 
+    /// <summary>Raised for every well-formed reading the instruments produce (before faults such as dropouts or
+    /// delays act on its delivery), on the scheduler's thread.</summary>
+    public event Action<ProducedReading>? ReadingProduced;
+
     /// <summary>The id of the running batch ("" before the first).</summary>
     public string CurrentBatch => _batchId;
 
@@ -187,14 +196,24 @@ public sealed class SimulatedReactor : IDisposable
             return;
         }
 
+        // All or nothing: a command with one refused setpoint changes nothing (a half-applied recipe is worse).
         foreach (var (name, value) in setpoints)
         {
             if (_o.Model.IndexOfState(name) < 0 || !(value >= 0))
             {
-                Error($"setpoint '{name}' ignored: not a state component with a value ≥ 0");
-                continue;
+                Error($"setpoints refused: '{name}' is not a state component with a value ≥ 0");
+                return;
             }
 
+            if (_o.SafetyBounds.TryGetValue(name, out var b) && (value < b.Min || value > b.Max))
+            {
+                Error(string.Create(CultureInfo.InvariantCulture, $"setpoints refused: {name} = {value:G6} is outside the safety bounds [{b.Min:G6}, {b.Max:G6}]"));
+                return;
+            }
+        }
+
+        foreach (var (name, value) in setpoints)
+        {
             _nextSetpoints[name] = value;
         }
     }
@@ -223,7 +242,7 @@ public sealed class SimulatedReactor : IDisposable
         }
 
         var announcement = new BatchAnnouncement(_batchId, Iso(_batchStart), _o.BatchHours, initial, new Dictionary<string, double>(_nextSetpoints));
-        Publish(Topics.Batch(_o.ReactorId, _batchId), ContractCodec.Encode(announcement, ContractJson.Default.BatchAnnouncement), retain: true);
+        Publish(Topics.Batch(_o.ReactorId, _batchId), ContractCodec.Encode(announcement, ContractJson.Wire.BatchAnnouncement), retain: true);
         Array.Clear(_heldBack);
         for (int c = 0; c < _o.Channels.Count; c++)
         {
@@ -236,7 +255,7 @@ public sealed class SimulatedReactor : IDisposable
         _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(_o.BatchHours + 1e-6), () =>
         {
             var ended = announcement with { End = Iso(_scheduler.Now) };
-            Publish(Topics.Batch(_o.ReactorId, id), ContractCodec.Encode(ended, ContractJson.Default.BatchAnnouncement), retain: true);
+            Publish(Topics.Batch(_o.ReactorId, id), ContractCodec.Encode(ended, ContractJson.Wire.BatchAnnouncement), retain: true);
         }));
         _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(_o.BatchHours + _o.TurnaroundHours), StartBatch));
     }
@@ -326,13 +345,14 @@ public sealed class SimulatedReactor : IDisposable
         }
         else
         {
-            payload = Encoding.UTF8.GetString(ContractCodec.Encode(new SensorReadingPayload(value, unit, Iso(ts)), ContractJson.Default.SensorReadingPayload));
+            payload = Encoding.UTF8.GetString(ContractCodec.Encode(new SensorReadingPayload(value, unit, Iso(ts)), ContractJson.Wire.SensorReadingPayload));
         }
 
         var message = new MqttMessage(topic, Encoding.UTF8.GetBytes(payload), MqttQualityOfService.AtLeastOnce);
         if (wellFormed)
         {
             _sent[ch.Component] = _sent.GetValueOrDefault(ch.Component) + 1;
+            ReadingProduced?.Invoke(new ProducedReading(_batchId, ch.Component, ts, value));
         }
 
         if (_heldBack[channel] is null && _random.NextDouble() < ch.OutOfOrderProbability)
@@ -360,7 +380,7 @@ public sealed class SimulatedReactor : IDisposable
         Send(new MqttMessage(topic, payload, MqttQualityOfService.AtLeastOnce, retain));
 
     private void Error(string reason) =>
-        Publish(Topics.Errors(_o.ReactorId), ContractCodec.Encode(new ErrorPayload(Topics.BatchSetpoints(_o.ReactorId), reason, ""), ContractJson.Default.ErrorPayload), retain: false);
+        Publish(Topics.Errors(_o.ReactorId), ContractCodec.Encode(new ErrorPayload(Topics.BatchSetpoints(_o.ReactorId), reason, ""), ContractJson.Wire.ErrorPayload), retain: false);
 
     private static string Iso(DateTimeOffset t) => ContractCodec.FormatTime(t);
 
@@ -376,3 +396,10 @@ public sealed class SimulatedReactor : IDisposable
         _subscriptions.Clear();
     }
 }
+
+/// <summary>A well-formed reading the simulated instruments produced.</summary>
+/// <param name="Batch">Batch id.</param>
+/// <param name="Component">State component.</param>
+/// <param name="Timestamp">Instrument timestamp.</param>
+/// <param name="Value">Value sent.</param>
+public sealed record ProducedReading(string Batch, string Component, DateTimeOffset Timestamp, double Value);

@@ -54,21 +54,26 @@ public class SimulatedReactorTests
     }
 
     [Fact]
-    public async Task SetpointCommand_AppliesToTheNextBatch_AndBadNamesAreReported()
+    public async Task SetpointCommand_AppliesToTheNextBatch_AndBadOnesAreRefusedWholeAndReported()
     {
         var scheduler = new HistoricalScheduler(Start);
         var bus = new InMemoryMessageBus();
         var errors = new List<string>();
         using var e = bus.Subscribe("reactortwin/r1/errors").Subscribe(m => errors.Add(Encoding.UTF8.GetString(m.Payload.Span)));
-        using var reactor = new SimulatedReactor(Options(1, new SensorChannelOptions { Component = "GLC", IntervalHours = 6 }), bus, scheduler);
+        var options = Options(1, new SensorChannelOptions { Component = "GLC", IntervalHours = 6 }) with { SafetyBounds = new Dictionary<string, (double, double)> { ["GLC"] = (18, 38) } };
+        using var reactor = new SimulatedReactor(options, bus, scheduler);
         reactor.Start();
         scheduler.AdvanceBy(TimeSpan.FromHours(10));
-        await bus.PublishAsync(new MqttMessage("reactortwin/r1/control/batch/set", Encoding.UTF8.GetBytes("{\"GLC\": 35.5, \"sugar\": 3}")));
+        Task Send(string json) => bus.PublishAsync(new MqttMessage("reactortwin/r1/control/batch/set", Encoding.UTF8.GetBytes(json)));
+        await Send("{\"GLC\": 35.5, \"sugar\": 3}"); // refused whole: no half-applied recipe
+        await Send("{\"GLC\": 500}");                 // outside the actuator's safety bounds, whoever sent it
+        await Send("{\"GLC\": 30}");
         scheduler.AdvanceBy(TimeSpan.FromHours(63));
         Assert.Equal("b0002", reactor.CurrentBatch);
-        Assert.Equal(35.5, reactor.TrueState[0]);
-        Assert.Single(errors);
-        Assert.Contains("sugar", errors[0], StringComparison.Ordinal);
+        Assert.Equal(30, reactor.TrueState[0]);
+        Assert.Equal(2, errors.Count);
+        Assert.Contains("'sugar' is not a state component", errors[0], StringComparison.Ordinal);
+        Assert.Contains("GLC = 500 is outside the safety bounds [18, 38]", errors[1], StringComparison.Ordinal);
     }
 
     [Theory]

@@ -84,7 +84,7 @@ public static class ContractCodec
         BatchAnnouncement? a;
         try
         {
-            a = JsonSerializer.Deserialize(payload.Span, ContractJson.Default.BatchAnnouncement);
+            a = JsonSerializer.Deserialize(payload.Span, ContractJson.Wire.BatchAnnouncement);
         }
         catch (JsonException ex)
         {

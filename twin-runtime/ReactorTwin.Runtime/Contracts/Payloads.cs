@@ -133,4 +133,13 @@ public sealed record DiscoveryConfig(
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, NumberHandling = JsonNumberHandling.Strict)]
 public sealed partial class ContractJson : JsonSerializerContext
 {
+    /// <summary>The context every payload is written and read with: as <see cref="JsonSerializerContext"/>'s default,
+    /// but without escaping quotes, apostrophes and non-ASCII letters (messages are not HTML; "µM" and "'sugar'" stay
+    /// readable on a broker's console).</summary>
+    public static ContractJson Wire => s_wire ??= new ContractJson(new System.Text.Json.JsonSerializerOptions(Default!.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    private static ContractJson? s_wire;
 }

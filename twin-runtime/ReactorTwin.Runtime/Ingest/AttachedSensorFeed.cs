@@ -52,7 +52,7 @@ public sealed class AttachedSensorFeed(IMessageBus bus, string reactor, IReadOnl
         if (!componentByChannel.TryGetValue(r.Channel, out var component))
         {
             var payload = new InstrumentPayload(r.Quality == ReadingQuality.Fault || !double.IsFinite(r.Value) ? null : r.Value, r.Unit, ts, quality, r.Reason);
-            Publish(Topics.Instrument(reactor, r.Channel), ContractCodec.Encode(payload, ContractJson.Default.InstrumentPayload), retain: true);
+            Publish(Topics.Instrument(reactor, r.Channel), ContractCodec.Encode(payload, ContractJson.Wire.InstrumentPayload), retain: true);
             Interlocked.Increment(ref _instruments);
             return;
         }
@@ -61,7 +61,7 @@ public sealed class AttachedSensorFeed(IMessageBus bus, string reactor, IReadOnl
         {
             Interlocked.Increment(ref _reported);
             var error = new ErrorPayload(Topics.Instrument(reactor, r.Channel), $"{r.Channel} ({component}) {quality}: {r.Reason}", "");
-            Publish(Topics.Errors(reactor), ContractCodec.Encode(error, ContractJson.Default.ErrorPayload), retain: false);
+            Publish(Topics.Errors(reactor), ContractCodec.Encode(error, ContractJson.Wire.ErrorPayload), retain: false);
             return;
         }
 

@@ -100,7 +100,7 @@ public sealed class ReadingValidator
         measurement = null;
         rejection = null;
         Rejection Reject(string reason) => new(topic, reason, payload ?? (double.IsFinite(reading.Value)
-            ? ContractCodec.Excerpt(ContractCodec.Encode(reading, ContractJson.Default.SensorReadingPayload))
+            ? ContractCodec.Excerpt(ContractCodec.Encode(reading, ContractJson.Wire.SensorReadingPayload))
             : string.Create(CultureInfo.InvariantCulture, $"value {reading.Value} {reading.Unit} at {reading.Ts}")));
 
         if (!Topics.TryParseSensor(topic, _reactor, out string batch, out string component))

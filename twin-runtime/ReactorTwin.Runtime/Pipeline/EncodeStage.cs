@@ -21,14 +21,14 @@ internal sealed class EncodeStage(string reactor) : IPipelineStage
 
         if (item.Rejection is { } r)
         {
-            item.Outbound.Add(Message(Topics.ErrorsFor(reactor, r.Topic), ContractCodec.Encode(new ErrorPayload(r.Topic, r.Reason, r.Payload), ContractJson.Default.ErrorPayload), retain: false));
+            item.Outbound.Add(Message(Topics.ErrorsFor(reactor, r.Topic), ContractCodec.Encode(new ErrorPayload(r.Topic, r.Reason, r.Payload), ContractJson.Wire.ErrorPayload), retain: false));
             item.Events.Add(new TwinEvent("rejection", "", double.NaN, "", double.NaN, double.NaN, double.NaN, r.Reason));
             return;
         }
 
         if (item.Inbound is LocalReading && item.Measurement is not null)
         {
-            item.Outbound.Add(Message(item.Topic, ContractCodec.Encode(item.Reading!, ContractJson.Default.SensorReadingPayload), retain: false));
+            item.Outbound.Add(Message(item.Topic, ContractCodec.Encode(item.Reading!, ContractJson.Wire.SensorReadingPayload), retain: false));
         }
 
         foreach (var output in item.Outputs)
@@ -45,14 +45,14 @@ internal sealed class EncodeStage(string reactor) : IPipelineStage
                 item.Events.Add(new TwinEvent("measurement", m.Batch, m.TimeHours, m.Component, m.Value, double.NaN, double.NaN, ""));
                 break;
             case PredictionOutput p:
-                item.Outbound.Add(Message(Topics.Prediction(reactor, p.Batch, p.Component, p.AtBatchEnd), ContractCodec.Encode(p.Payload, ContractJson.Default.PredictionPayload), retain: true));
+                item.Outbound.Add(Message(Topics.Prediction(reactor, p.Batch, p.Component, p.AtBatchEnd), ContractCodec.Encode(p.Payload, ContractJson.Wire.PredictionPayload), retain: true));
                 item.Events.Add(new TwinEvent(p.AtBatchEnd ? "prediction-end" : "prediction", p.Batch, p.Payload.HorizonHours, p.Component, p.Payload.Mean, p.Payload.Lo95, p.Payload.Hi95, p.Payload.Band));
                 break;
             case RefitRequest q:
                 item.Events.Add(new TwinEvent("refit-started", q.Batch, double.NaN, "", q.Refit.CompletedBatches, double.NaN, double.NaN, ""));
                 break;
             case ParametersOutput ps:
-                item.Outbound.Add(Message(Topics.Parameters(reactor), ContractCodec.Encode(ps.Payload, ContractJson.Default.ParameterEstimatesPayload), retain: true));
+                item.Outbound.Add(Message(Topics.Parameters(reactor), ContractCodec.Encode(ps.Payload, ContractJson.Wire.ParameterEstimatesPayload), retain: true));
                 foreach (var (name, e) in ps.Payload.Parameters)
                 {
                     item.Events.Add(new TwinEvent("refit", ps.Payload.Batch, double.NaN, name, e.Value, e.Lo95 ?? double.NaN, e.Hi95 ?? double.NaN, ps.Payload.Refit));
@@ -64,7 +64,7 @@ internal sealed class EncodeStage(string reactor) : IPipelineStage
 
                 break;
             case ProposalOutput p:
-                item.Outbound.Add(Message(Topics.Proposal(reactor), ContractCodec.Encode(p.Payload, ContractJson.Default.ProposalPayload), retain: true));
+                item.Outbound.Add(Message(Topics.Proposal(reactor), ContractCodec.Encode(p.Payload, ContractJson.Wire.ProposalPayload), retain: true));
                 if (!p.Payload.Applied || item.Kind != ItemKind.Accept)
                 {
                     foreach (var (name, value) in p.Payload.Setpoints)
@@ -75,15 +75,15 @@ internal sealed class EncodeStage(string reactor) : IPipelineStage
 
                 break;
             case SetpointsOutput s:
-                item.Outbound.Add(Message(Topics.BatchSetpoints(reactor), ContractCodec.Encode(new Dictionary<string, double>(s.Setpoints), ContractJson.Default.DictionaryStringDouble), retain: false));
+                item.Outbound.Add(Message(Topics.BatchSetpoints(reactor), ContractCodec.Encode(new Dictionary<string, double>(s.Setpoints), ContractJson.Wire.DictionaryStringDouble), retain: false));
                 if (s.Accepted)
                 {
-                    item.Events.Add(new TwinEvent("proposal-accepted", "", double.NaN, "", s.ProposalId, double.NaN, double.NaN, Encoding.UTF8.GetString(ContractCodec.Encode(new Dictionary<string, double>(s.Setpoints), ContractJson.Default.DictionaryStringDouble))));
+                    item.Events.Add(new TwinEvent("proposal-accepted", "", double.NaN, "", s.ProposalId, double.NaN, double.NaN, Encoding.UTF8.GetString(ContractCodec.Encode(new Dictionary<string, double>(s.Setpoints), ContractJson.Wire.DictionaryStringDouble))));
                 }
 
                 break;
             case TwinError e:
-                item.Outbound.Add(Message(Topics.ErrorsFor(reactor, e.Topic), ContractCodec.Encode(new ErrorPayload(e.Topic, e.Reason, e.Payload), ContractJson.Default.ErrorPayload), retain: false));
+                item.Outbound.Add(Message(Topics.ErrorsFor(reactor, e.Topic), ContractCodec.Encode(new ErrorPayload(e.Topic, e.Reason, e.Payload), ContractJson.Wire.ErrorPayload), retain: false));
                 item.Events.Add(new TwinEvent("error", "", double.NaN, "", double.NaN, double.NaN, double.NaN, e.Reason));
                 break;
         }

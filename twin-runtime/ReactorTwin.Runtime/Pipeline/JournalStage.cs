@@ -45,7 +45,7 @@ internal sealed class JournalStage(MeasurementJournal? journal, string reactor, 
             bool ends = item.End is not null && twin.RunningBatch == a.Batch;
             if (starts || ends)
             {
-                seq = journal.AppendAnnouncement(reactor, a.Batch, item.End ?? item.Start, ContractCodec.Encode(a, ContractJson.Default.BatchAnnouncement) is var bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "");
+                seq = journal.AppendAnnouncement(reactor, a.Batch, item.End ?? item.Start, ContractCodec.Encode(a, ContractJson.Wire.BatchAnnouncement) is var bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "");
             }
         }
 
