@@ -61,6 +61,14 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     /// <summary>Starts a broker. <paramref name="listenerLines"/> go under the listener line (TLS, auth, max_qos);
     /// <paramref name="globalLines"/> after the defaults (they override them, e.g. max_inflight_messages).</summary>
+    /// <summary>Starts a broker with a given configuration file's text (it must listen on <paramref name="port"/>).</summary>
+    public static async Task<MosquittoBroker> StartWithConfigAsync(string config, string directory, int port)
+    {
+        var broker = new MosquittoBroker(directory, port, config);
+        await broker.StartProcessAsync();
+        return broker;
+    }
+
     public static async Task<MosquittoBroker> StartAsync(bool persistence = false, string listenerLines = "", string? directory = null, int? port = null, string globalLines = "")
     {
         var dir = directory ?? NewDirectory();
