@@ -100,10 +100,9 @@ internal static class SimulatorRunner
 
             plant.Start();
             stdout.WriteLine($"simulator: {network.Name} reactor '{s.Reactor}' on {s.Broker}, {s.Speed}× real time, {(s.Batches > 0 ? s.Batches.ToString(CultureInfo.InvariantCulture) : "unlimited")} batch(es)");
-            double hours = s.Batches > 0 ? (s.Batches * 72) + 1 : double.PositiveInfinity;
             try
             {
-                while (!cancellationToken.IsCancellationRequested && (scheduler.Now - scheduler.Epoch).TotalHours < hours)
+                while (!cancellationToken.IsCancellationRequested && !plant.Finished)
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
                 }

@@ -163,6 +163,10 @@ public sealed class SimulatedReactor : IDisposable
         _heldBack = new MqttMessage?[options.Channels.Count];
     }
 
+    /// <summary>True once the last of <see cref="ReactorOptions.Batches"/> batches has ended (never for unlimited
+    /// batches).</summary>
+    public bool Finished { get; private set; }
+
     /// <summary>Batches started so far.</summary>
     public int BatchesStarted { get; private set; }
 
@@ -256,6 +260,7 @@ public sealed class SimulatedReactor : IDisposable
         {
             var ended = announcement with { End = Iso(_scheduler.Now) };
             Publish(Topics.Batch(_o.ReactorId, id), ContractCodec.Encode(ended, ContractJson.Wire.BatchAnnouncement), retain: true);
+            Finished = _o.Batches > 0 && BatchesStarted >= _o.Batches;
         }));
         _subscriptions.Add(_scheduler.Schedule(_batchStart + TimeSpan.FromHours(_o.BatchHours + _o.TurnaroundHours), StartBatch));
     }

@@ -15,39 +15,6 @@ namespace ReactorTwin.Host.Tests.Deploy;
 /// where it acts.</summary>
 public sealed class ShippedBrokerTests
 {
-    private static string Deploy(string file)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ReactorTwin.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return File.ReadAllText(Path.Combine(dir!.FullName, "deploy", "raspberrypi", file));
-    }
-
-    private static async Task<MosquittoBroker> StartShippedAsync(IReadOnlyDictionary<string, string> users)
-    {
-        string dir = MosquittoBroker.NewDirectory();
-        int port = MosquittoBroker.FreePort();
-        File.WriteAllText(Path.Combine(dir, "acl"), Deploy("mosquitto.acl"));
-        string passwd = Path.Combine(dir, "passwd");
-        File.WriteAllText(passwd, "");
-        foreach (var (user, password) in users)
-        {
-            var (code, output) = await MosquittoBroker.RunToolAsync("mosquitto_passwd", TimeSpan.FromSeconds(30), "-b", passwd, user, password);
-            Assert.True(code == 0, output);
-        }
-
-        string config = "user root\nlog_dest stdout\n" + Deploy("mosquitto.conf")
-            .Replace("persistence_location /var/lib/mosquitto/", $"persistence_location {dir}/", StringComparison.Ordinal)
-            .Replace("password_file /etc/mosquitto/reactortwin.passwd", $"password_file {passwd}", StringComparison.Ordinal)
-            .Replace("acl_file /etc/mosquitto/reactortwin.acl", $"acl_file {Path.Combine(dir, "acl")}", StringComparison.Ordinal)
-            .Replace("listener 1883 127.0.0.1", $"listener {port} 127.0.0.1", StringComparison.Ordinal);
-        Assert.Contains($"listener {port}", config, StringComparison.Ordinal);
-        return await MosquittoBroker.StartWithConfigAsync(config, dir, port);
-    }
-
     private static async Task<IMqttClient> ConnectAsync(int port, string? user, string? password, string id)
     {
         var (client, result) = await TryConnectAsync(port, user, password, id);
@@ -72,7 +39,7 @@ public sealed class ShippedBrokerTests
     public async Task ShippedBroker_NoAnonymousClients_DashboardsCannotCommand_OutOfBoundsSetpointsAreRefusedAtTheActuator()
     {
         var users = new Dictionary<string, string> { ["twin"] = "t-pw", ["instruments"] = "i-pw", ["operator"] = "o-pw", ["dashboard"] = "d-pw" };
-        await using var broker = await StartShippedAsync(users);
+        await using var broker = await ShippedBroker.StartAsync(users);
 
         // Anonymous: refused at CONNECT.
         var (anonymous, refused) = await TryConnectAsync(broker.Port, null, null, "anon");

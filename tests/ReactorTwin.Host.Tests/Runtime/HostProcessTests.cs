@@ -100,7 +100,7 @@ public sealed class HostProcessTests : IDisposable
             long beforeRestart = JournalCount(journalPath);
             Assert.True(beforeRestart < Sent());
 
-            host.Restart(config);
+            host.Restart();
             await Eventually.WaitUntil(() => JournalCount(journalPath) == Sent(), TimeSpan.FromSeconds(60), () => $"after the restart: journal {JournalCount(journalPath)} of {Sent()}");
             await Eventually.WaitUntil(() => LastState() == "ready", TimeSpan.FromSeconds(30), () => $"state after the restart: '{LastState()}'");
             int before = DiscoveryCount();

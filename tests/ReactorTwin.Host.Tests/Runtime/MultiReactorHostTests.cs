@@ -104,7 +104,7 @@ public sealed class MultiReactorHostTests : IDisposable
             // The host dies; the broker queues for its persistent session; the host restarts and catches up.
             await host.KillAsync();
             scheduler.AdvanceBy(TimeSpan.FromHours(8));
-            host.Restart(config);
+            host.Restart();
             await Eventually.WaitUntil(AllJournaled, TimeSpan.FromSeconds(90), () => "after the host restart: " + Describe());
 
             using var journal = new MeasurementJournal(journalPath);

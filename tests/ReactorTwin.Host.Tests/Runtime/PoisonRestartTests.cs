@@ -66,7 +66,7 @@ public sealed class PoisonRestartTests : IDisposable
             // stay up (a redelivery is refused again: MQTT delivers at least once).
             await Eventually.WaitUntil(() => Refused() > before, TimeSpan.FromSeconds(30), () => $"case {sent} ({topic} {payload}): not refused");
             await host.KillAsync();
-            host.Restart(config);
+            host.Restart();
             await Eventually.WaitUntil(() => Last() == "ready" && !host.HasExited, TimeSpan.FromSeconds(30), () => $"after case {sent}: host {(host.HasExited ? "exited " + host.ExitCode : "not ready")}\n{host.Log}");
             Assert.True(Refused() > before);
         }

@@ -149,6 +149,20 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL (kill -9: no chance to save anything beyond what it already wrote), then waits for exit.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { HasExited: false } p)
+        {
+            return;
+        }
+
+        p.Kill();
+        await p.WaitForExitAsync();
+        p.Dispose();
+        _process = null;
+    }
+
     /// <summary>SIGTERM (graceful: a persistent broker writes its database), then waits for exit.</summary>
     public async Task StopAsync()
     {
