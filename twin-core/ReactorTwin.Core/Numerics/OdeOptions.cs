@@ -45,14 +45,14 @@ public record OdeOptions
     public OdeMethod Method { get; init; } = OdeMethod.Auto;
 
     /// <summary>
-    /// Automatic switching: consecutive accepted explicit steps whose stiffness estimate h·|λ| exceeds the
-    /// Dormand–Prince stability boundary (3.25) before the implicit method takes over. Default 10, ≥ 1.
+    /// Automatic switching: accepted explicit steps whose stiffness estimate h·|λ| exceeds 2 (the step is limited by
+    /// the stability of Dormand–Prince, whose boundary is 3.3) before the implicit method takes over. Default 10, ≥ 1.
     /// </summary>
     public int StiffSteps { get; init; } = 10;
 
     /// <summary>
-    /// Automatic switching: consecutive implicit steps with h·ρ(∂f/∂y) inside the explicit stability region
-    /// (below 0.9 · 3.25) before the explicit method takes over again. Default 5, ≥ 1.
+    /// Automatic switching: consecutive implicit steps with h·ρ(∂f/∂y) ≤ 1 (well inside the explicit stability
+    /// region) before the explicit method takes over again. Default 5, ≥ 1.
     /// </summary>
     public int NonStiffSteps { get; init; } = 5;
 

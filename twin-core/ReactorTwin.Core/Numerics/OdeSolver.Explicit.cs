@@ -97,15 +97,19 @@ public sealed partial class OdeSolver
 
     /// <summary>
     /// Hairer's estimate of h|λ| for the step just computed: k₆ and k₇ are f at t + h evaluated at y₆ (the last
-    /// stage) and at ŷ, so h‖k₇ − k₆‖/‖ŷ − y₆‖ measures the dominant eigenvalue along the step (error components only).
+    /// stage) and at ŷ, so h‖k₇ − k₆‖/‖ŷ − y₆‖ measures the dominant eigenvalue along the step. The norms are
+    /// weighted by the error scales 1/(atol + rtol|y_i|) (error components only), so that a small component with a
+    /// fast time scale (ROBER's y₂) is not drowned by large slow ones.
     /// </summary>
     private double StiffnessEstimate(double h)
     {
         double[] k6 = _k[5], k7 = _k[6];
+        double rtol = _options.RelativeTolerance, atol = _options.AbsoluteTolerance;
         double num = 0, den = 0;
         for (int i = 0; i < _errorComponents; i++)
         {
-            double dk = k7[i] - k6[i], dy = _yNew[i] - _yStage[i];
+            double w = 1.0 / (atol + (rtol * Math.Abs(_yNew[i])));
+            double dk = (k7[i] - k6[i]) * w, dy = (_yNew[i] - _yStage[i]) * w;
             num += dk * dk;
             den += dy * dy;
         }

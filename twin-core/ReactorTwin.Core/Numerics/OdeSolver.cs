@@ -8,11 +8,12 @@ namespace ReactorTwin.Core.Numerics;
 /// interpolant; ESDIRK: Kennedy &amp; Carpenter's 3rd-order one), so intermediate output times are interpolated and
 /// only the last one ends a step.
 /// <para><b>Switching</b> (<see cref="OdeMethod.Auto"/>): after each accepted explicit step Hairer's estimate
-/// h|λ| ≈ h‖k₇ − k₆‖/‖y₇ − y₆‖ of the dominant eigenvalue is compared with the stability boundary 3.25 of
-/// Dormand–Prince; after <see cref="OdeOptions.StiffSteps"/> consecutive stability-limited steps the implicit method
-/// takes over. Before each implicit step h·ρ(∂f/∂y) is computed (power iteration on the Jacobian, or the system's
-/// own estimate); after <see cref="OdeOptions.NonStiffSteps"/> consecutive steps inside 0.9 · 3.25 the explicit
-/// method takes over again. Systems without a Jacobian (<see cref="IOdeJacobian"/>) or stage solver
+/// h|λ| ≈ h‖k₇ − k₆‖/‖y₇ − y₆‖ of the dominant eigenvalue (error-weighted norms) is compared with 2, about 60 % of
+/// Dormand–Prince's stability boundary 3.3: accuracy-limited steps keep it well below 1, stability-limited ones
+/// settle just under 3.3. After <see cref="OdeOptions.StiffSteps"/> such steps (counted as in Hairer's DOPRI5: six
+/// non-stiff ones in a row reset the count) the implicit method takes over. Before each implicit step h·ρ(∂f/∂y)
+/// is computed (power iteration on the Jacobian, or the system's own estimate); after
+/// <see cref="OdeOptions.NonStiffSteps"/> consecutive steps with h·ρ ≤ 1 the explicit method takes over again. Systems without a Jacobian (<see cref="IOdeJacobian"/>) or stage solver
 /// (<see cref="IImplicitStageSystem"/>) stay explicit.</para>
 /// <para><b>Non-negative components</b> (<see cref="IOdeSystem.NonNegativeComponents"/>): an accepted step that takes
 /// one below −(atol + rtol·|y_i|) is rejected and retried with a step shortened towards the zero crossing; a value
@@ -22,7 +23,10 @@ namespace ReactorTwin.Core.Numerics;
 /// </summary>
 public sealed partial class OdeSolver
 {
-    private const double ExplicitStabilityBoundary = 3.25;
+    // Dormand–Prince is stable for h|λ| up to about 3.3 on the negative real axis. An accuracy-limited step keeps
+    // h|λ| of the active modes well below 1 (the error of R(z) − e^z grows like z⁶), so h|λ| > 2 means a decayed
+    // mode limits the step (stiffness); the implicit method hands back only when h·ρ ≤ 1 (hysteresis, no ping-pong).
+    private const double EnterImplicit = 2.0, LeaveImplicit = 1.0;
 
     private readonly OdeOptions _options;
     private readonly int _errorComponents;
@@ -128,7 +132,7 @@ public sealed partial class OdeSolver
         int nonNegative = _options.EnforceNonNegativity ? Math.Min(system.NonNegativeComponents, n) : 0;
         bool autoSwitch = _options.Method == OdeMethod.Auto && stage != StageKind.None;
         bool lastRejected = false, newPoint = true;
-        int stiffCount = 0, nonStiffCount = 0;
+        int stiffCount = 0, calmCount = 0, nonStiffCount = 0;
         while (true)
         {
             double hTry = h;
@@ -156,7 +160,7 @@ public sealed partial class OdeSolver
                 {
                     double rho = BeginImplicitPoint(system, stage, t, ref counters);
                     newPoint = false;
-                    if (autoSwitch && hTry * rho <= 0.9 * ExplicitStabilityBoundary)
+                    if (autoSwitch && hTry * rho <= LeaveImplicit)
                     {
                         if (++nonStiffCount >= _options.NonStiffSteps)
                         {
@@ -243,12 +247,13 @@ public sealed partial class OdeSolver
                 else
                 {
                     Interpolate(method, (tau - t) / hTry, hTry, row);
+                    ClipNegative(row, nonNegative);
                 }
 
                 outIndex++;
             }
 
-            bool stiffNow = autoSwitch && method == OdeMethod.Explicit && StiffnessEstimate(hTry) > ExplicitStabilityBoundary;
+            bool stiffNow = autoSwitch && method == OdeMethod.Explicit && StiffnessEstimate(hTry) > EnterImplicit;
             t = tNew;
             (_y, _yNew) = (_yNew, _y);
             AdvanceFirstStage(method);
@@ -272,7 +277,17 @@ public sealed partial class OdeSolver
             h = Math.Min(hits ? Math.Max(hNew, h) : hNew, _options.MaxStep);
             if (autoSwitch && method == OdeMethod.Explicit)
             {
-                stiffCount = stiffNow ? stiffCount + 1 : 0;
+                // Hairer's counting (DOPRI5): a stiff verdict counts up; six non-stiff ones in a row reset the count.
+                if (stiffNow)
+                {
+                    stiffCount++;
+                    calmCount = 0;
+                }
+                else if (++calmCount >= 6)
+                {
+                    stiffCount = 0;
+                }
+
                 if (stiffCount >= _options.StiffSteps)
                 {
                     method = OdeMethod.Implicit;
@@ -387,6 +402,18 @@ public sealed partial class OdeSolver
         }
 
         return 1.0;
+    }
+
+    /// <summary>An interpolant between two non-negative step ends can dip below zero: such values are set to zero.</summary>
+    private static void ClipNegative(Span<double> row, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (row[i] < 0)
+            {
+                row[i] = 0.0;
+            }
+        }
     }
 
     private double InitialStep<TSystem>(TSystem f, double t, double span, ref Counters counters)
