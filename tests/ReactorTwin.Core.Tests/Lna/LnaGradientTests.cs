@@ -242,7 +242,7 @@ public class LnaGradientTests
             });
     }
 
-    private static void AssertGradientMatches(string what, int[] gp, double[] theta, Action<LikelihoodResult> evaluate, Func<double[], double> value)
+    internal static void AssertGradientMatches(string what, int[] gp, double[] theta, Action<LikelihoodResult> evaluate, Func<double[], double> value)
     {
         var result = new LikelihoodResult(gp.Length);
         evaluate(result);
