@@ -30,7 +30,9 @@ public class MillardOdeTests(ITestOutputHelper output)
         // 4.25 h, where it has fallen from 12.7 to 1.7 mM (SciPy's BDF and LSODA at the same tolerances are 7e-5 and
         // 5e-5 off there). 1e-4 bounds that; a wrong Jacobian or tableau gives errors of 1e-3 and more.
         Assert.True(worst <= 1e-4, $"{worst:E3}");
-        Assert.True(r.ImplicitSteps >= 0.9 * r.AcceptedSteps, r.ToString());
+        // The first microseconds (the intracellular transient) are accuracy-limited and explicit; the rest is stiff.
+        Assert.Equal(OdeMethod.Implicit, r.FinalMethod);
+        Assert.True(r.ImplicitSteps >= 0.5 * r.AcceptedSteps, r.ToString());
     }
 
     [Fact]

@@ -6,7 +6,10 @@ namespace ReactorTwin.Core.Lna;
 /// <summary>How the LNA moment equations are integrated.</summary>
 public enum LnaIntegrator
 {
-    /// <summary>Adaptive Dormand–Prince 5(4) with error control on mean, covariance and sensitivities (default).</summary>
+    /// <summary>
+    /// Adaptive <see cref="OdeSolver"/> (default): Dormand–Prince 5(4) switching automatically to the implicit
+    /// ESDIRK4(3) when the moment equations are stiff (<see cref="LnaOptions.Tolerances"/> sets tolerances and method).
+    /// </summary>
     Adaptive,
 
     /// <summary>Fixed-step explicit Euler, the form of seed 001 eq. 15–16 (for reproducing the paper).</summary>
@@ -19,8 +22,8 @@ public sealed record LnaOptions
     /// <summary>Integrator; default <see cref="LnaIntegrator.Adaptive"/>.</summary>
     public LnaIntegrator Integrator { get; init; } = LnaIntegrator.Adaptive;
 
-    /// <summary>Tolerances of the adaptive integrator (default rtol 1e−6, atol 1e−9).</summary>
-    public DormandPrinceOptions Tolerances { get; init; } = new() { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-9 };
+    /// <summary>Tolerances and method of the adaptive integrator (default rtol 1e−6, atol 1e−9, automatic switching).</summary>
+    public OdeOptions Tolerances { get; init; } = new() { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-9 };
 
     /// <summary>Step of the Euler form (h), &gt; 0. Default 0.1 h.</summary>
     public double EulerStepHours { get; init; } = 0.1;
@@ -39,17 +42,18 @@ public sealed record LnaOptions
 /// <summary>
 /// Linear noise approximation of a <see cref="ReactionNetwork"/> (seed 001 section 5.1, eq. 12–16; seed 000):
 /// propagates the mean η, the covariance Ψ and, for the chosen parameters, their exact forward sensitivities
-/// (see <see cref="LnaSystem"/> for the equations). The covariance is symmetrised after every propagation and
-/// checked for positive semi-definiteness; a loss is reported as an <see cref="LnaException"/>.
+/// (see <see cref="LnaSystem"/> for the equations). Covariances are integrated packed (n(n + 1)/2 numbers, symmetric
+/// by construction) and checked for positive semi-definiteness after every propagation; a loss is reported as an
+/// <see cref="LnaException"/>.
 /// After construction, <see cref="Propagate"/> allocates nothing. Not thread-safe.
 /// </summary>
 public sealed class LnaSolver
 {
     private readonly LnaSystem _system;
-    private readonly DormandPrince45? _adaptive;
+    private readonly OdeSolver? _adaptive;
     private readonly double[] _y, _yOut, _k, _check;
     private readonly double[] _times = new double[1];
-    private readonly int _n, _q;
+    private readonly int _n, _q, _np;
 
     /// <summary>Creates a solver.</summary>
     /// <param name="model">The model.</param>
@@ -78,6 +82,7 @@ public sealed class LnaSolver
         _system = new LnaSystem(model, [.. sensitivityParameters], omega);
         SensitivityParameters = [.. sensitivityParameters];
         _n = model.StateDimension;
+        _np = _system.PackedCount;
         _q = SensitivityParameters.Count;
         _y = new double[_system.Dimension];
         _yOut = new double[_system.Dimension];
@@ -87,8 +92,8 @@ public sealed class LnaSolver
         {
             var tolerances = Options.SensitivityErrorControl
                 ? Options.Tolerances
-                : Options.Tolerances with { ErrorControlComponents = _n + (_n * _n) };
-            _adaptive = new DormandPrince45(_system.Dimension, tolerances);
+                : Options.Tolerances with { ErrorControlComponents = _n + _np };
+            _adaptive = new OdeSolver(_system.Dimension, tolerances);
         }
     }
 
@@ -185,30 +190,29 @@ public sealed class LnaSolver
 
     private void Pack(LnaState s)
     {
-        int n = _n, nn = n * n;
+        int n = _n, nn = n * n, np = _np, block = n + np;
+        var packing = _system.Packing;
         s.Mean.AsSpan().CopyTo(_y);
-        s.Covariance.AsSpan().CopyTo(_y.AsSpan(n, nn));
+        packing.Pack(s.Covariance, _y.AsSpan(n, np));
         for (int k = 0; k < _q; k++)
         {
-            int off = n + nn + (k * (n + nn));
+            int off = block * (k + 1);
             s.MeanSensitivity.AsSpan(k * n, n).CopyTo(_y.AsSpan(off, n));
-            s.CovarianceSensitivity.AsSpan(k * nn, nn).CopyTo(_y.AsSpan(off + n, nn));
+            packing.Pack(s.CovarianceSensitivity.AsSpan(k * nn, nn), _y.AsSpan(off + n, np));
         }
     }
 
     private void Unpack(LnaState s)
     {
-        int n = _n, nn = n * n;
+        int n = _n, nn = n * n, np = _np, block = n + np;
+        var packing = _system.Packing;
         _yOut.AsSpan(0, n).CopyTo(s.Mean);
-        _yOut.AsSpan(n, nn).CopyTo(s.Covariance);
-        SmallDense.Symmetrize(s.Covariance, n);
+        packing.Unpack(_yOut.AsSpan(n, np), s.Covariance);
         for (int k = 0; k < _q; k++)
         {
-            int off = n + nn + (k * (n + nn));
+            int off = block * (k + 1);
             _yOut.AsSpan(off, n).CopyTo(s.MeanSensitivity.AsSpan(k * n, n));
-            var pk = s.CovarianceSensitivity.AsSpan(k * nn, nn);
-            _yOut.AsSpan(off + n, nn).CopyTo(pk);
-            SmallDense.Symmetrize(pk, n);
+            packing.Unpack(_yOut.AsSpan(off + n, np), s.CovarianceSensitivity.AsSpan(k * nn, nn));
         }
     }
 

@@ -13,11 +13,14 @@ namespace ReactorTwin.Core.Numerics;
 /// settle just under 3.3. After <see cref="OdeOptions.StiffSteps"/> such steps (counted as in Hairer's DOPRI5: six
 /// non-stiff ones in a row reset the count) the implicit method takes over. Before each implicit step h·ρ(∂f/∂y)
 /// is computed (power iteration on the Jacobian, or the system's own estimate); after
-/// <see cref="OdeOptions.NonStiffSteps"/> consecutive steps with h·ρ ≤ 1 the explicit method takes over again. Systems without a Jacobian (<see cref="IOdeJacobian"/>) or stage solver
-/// (<see cref="IImplicitStageSystem"/>) stay explicit.</para>
+/// <see cref="OdeOptions.NonStiffSteps"/> consecutive steps with h·ρ ≤ 1 the explicit method takes over again.
+/// Systems without a Jacobian (<see cref="IOdeJacobian"/>) or stage solver (<see cref="IImplicitStageSystem"/>) stay
+/// explicit.</para>
 /// <para><b>Non-negative components</b> (<see cref="IOdeSystem.NonNegativeComponents"/>): an accepted step that takes
-/// one below −(atol + rtol·|y_i|) is rejected and retried with a step shortened towards the zero crossing; a value
-/// within that band below zero (integration error, not dynamics) is set to zero and f is re-evaluated there.</para>
+/// one of them from ≥ 0 to below −(atol + rtol·|y_i|) is rejected and retried with a step shortened towards the zero
+/// crossing; a value within that band below zero (integration error, not dynamics) is set to zero and f is
+/// re-evaluated there; interpolated outputs are clipped at zero likewise. A component that is already negative at
+/// the start of a step (a caller's choice, e.g. a Kalman-updated mean) is left alone.</para>
 /// <para>All workspaces live in this instance: after the first solve with a given system type nothing is allocated.
 /// Not thread-safe; use one instance per thread.</para>
 /// </summary>
@@ -247,7 +250,7 @@ public sealed partial class OdeSolver
                 else
                 {
                     Interpolate(method, (tau - t) / hTry, hTry, row);
-                    ClipNegative(row, nonNegative);
+                    ClipNegative(row, _y, nonNegative);
                 }
 
                 outIndex++;
@@ -361,9 +364,10 @@ public sealed partial class OdeSolver
             : Math.Pow(Math.Max(err, 1e-10), 0.2) / 0.9;
 
     /// <summary>
-    /// Checks the non-negative components of ŷ: returns 1 when none is below −(atol + rtol·|y_i|) (setting those
-    /// within the band to 0 and reporting it in <paramref name="clipped"/>), else the factor to shorten the step by
-    /// (to 90 % of the linearly interpolated zero crossing, at least 0.1).
+    /// Checks the non-negative components of ŷ that were non-negative at the step's start (a caller may start from a
+    /// negative value, e.g. a Kalman-updated mean; that component is left alone): returns 1 when none is below
+    /// −(atol + rtol·|y_i|), setting those within the band to 0 and reporting it in <paramref name="clipped"/>; else
+    /// the factor to shorten the step by (to 90 % of the linearly interpolated zero crossing, at least 0.1).
     /// </summary>
     private double NonNegativityShrink(int count, out bool clipped)
     {
@@ -372,14 +376,8 @@ public sealed partial class OdeSolver
         double rtol = _options.RelativeTolerance, atol = _options.AbsoluteTolerance;
         for (int i = 0; i < count; i++)
         {
-            double yi = _yNew[i];
-            if (yi >= 0)
-            {
-                continue;
-            }
-
-            double y0 = _y[i];
-            if (-yi <= atol + (rtol * Math.Abs(y0)))
+            double yi = _yNew[i], y0 = _y[i];
+            if (yi >= 0 || y0 < 0 || -yi <= atol + (rtol * y0))
             {
                 continue;
             }
@@ -394,7 +392,7 @@ public sealed partial class OdeSolver
 
         for (int i = 0; i < count; i++)
         {
-            if (_yNew[i] < 0)
+            if (_yNew[i] < 0 && _y[i] >= 0)
             {
                 _yNew[i] = 0.0;
                 clipped = true;
@@ -405,11 +403,11 @@ public sealed partial class OdeSolver
     }
 
     /// <summary>An interpolant between two non-negative step ends can dip below zero: such values are set to zero.</summary>
-    private static void ClipNegative(Span<double> row, int count)
+    private static void ClipNegative(Span<double> row, double[] start, int count)
     {
         for (int i = 0; i < count; i++)
         {
-            if (row[i] < 0)
+            if (row[i] < 0 && start[i] >= 0)
             {
                 row[i] = 0.0;
             }
