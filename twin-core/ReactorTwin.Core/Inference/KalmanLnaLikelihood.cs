@@ -60,6 +60,9 @@ public sealed class KalmanLnaLikelihood
     /// <summary>Indices into θ of the gradient parameters.</summary>
     public IReadOnlyList<int> GradientParameters => _lna.SensitivityParameters;
 
+    /// <summary>The LNA propagator (its counters tell how the moment equations were integrated).</summary>
+    public LnaSolver Propagator => _lna;
+
     /// <summary>Evaluates the log-likelihood and its gradient.</summary>
     /// <param name="data">Observations (validated against the same model).</param>
     /// <param name="parameters">θ on the natural scale (all model parameters).</param>

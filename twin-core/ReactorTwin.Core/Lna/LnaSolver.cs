@@ -112,6 +112,9 @@ public sealed class LnaSolver
     /// <summary>Right-hand-side evaluations since construction (diagnostics).</summary>
     public long Evaluations { get; private set; }
 
+    /// <summary>Accepted steps of the implicit (stiff) method since construction (diagnostics).</summary>
+    public long ImplicitSteps { get; private set; }
+
     /// <summary>Creates a state shaped for this solver.</summary>
     public LnaState CreateState() => new(_n, _q);
 
@@ -154,6 +157,7 @@ public sealed class LnaSolver
             var result = _adaptive.Solve(_system, t0, _y, _times, _yOut);
             AcceptedSteps += result.AcceptedSteps;
             Evaluations += result.Evaluations;
+            ImplicitSteps += result.ImplicitSteps;
             if (!result.Succeeded)
             {
                 throw new LnaException($"the LNA moment equations of model '{Model.Name}' failed between t = {t0:G6} h and {t1:G6} h: {result.Exit} at t = {result.ReachedTime:G6} h");
