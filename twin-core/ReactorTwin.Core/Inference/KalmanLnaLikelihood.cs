@@ -27,6 +27,7 @@ public sealed class KalmanLnaLikelihood
     private readonly LnaSolver _lna;
     private readonly LnaState _state;
     private readonly int _n, _q;
+    private bool _resume;
     private readonly double[] _s, _sInv, _v, _alpha, _g, _b, _gk, _sk, _vk, _alphak, _tmp, _col;
 
     /// <summary>Creates the likelihood.</summary>
@@ -111,6 +112,7 @@ public sealed class KalmanLnaLikelihood
     {
         _state.Reset(initialState);
         CurrentTime = 0;
+        _resume = false;
     }
 
     /// <summary>
@@ -128,7 +130,10 @@ public sealed class KalmanLnaLikelihood
             throw new ArgumentException($"batch {batchId}: observation at {observation.TimeHours:G6} h is earlier than the filter time {CurrentTime:G6} h", nameof(observation));
         }
 
-        _lna.Propagate(_state, parameters, CurrentTime, observation.TimeHours);
+        // Within a batch each prediction continues the previous one from the updated state: the integrator keeps its
+        // step size and method across the update instead of starting afresh.
+        _lna.Propagate(_state, parameters, CurrentTime, observation.TimeHours, _resume);
+        _resume = true;
         CurrentTime = observation.TimeHours;
         return Update(observation, noise, gradient, batchId);
     }

@@ -125,8 +125,12 @@ public sealed class LnaSolver
     /// <param name="parameters">θ (natural scale, all model parameters).</param>
     /// <param name="t0">Start time (h).</param>
     /// <param name="t1">End time (h), ≥ t0.</param>
+    /// <param name="resume">
+    /// True when this propagation continues the previous one of this solver after a jump of the state (a Kalman
+    /// update): the integrator starts with the step size and method it ended with instead of choosing them afresh.
+    /// </param>
     /// <exception cref="LnaException">Integration failed or the covariance lost positive semi-definiteness.</exception>
-    public void Propagate(LnaState state, ReadOnlySpan<double> parameters, double t0, double t1)
+    public void Propagate(LnaState state, ReadOnlySpan<double> parameters, double t0, double t1, bool resume = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.StateDimension != _n || state.SensitivityCount != _q)
@@ -154,7 +158,7 @@ public sealed class LnaSolver
         if (_adaptive is not null)
         {
             _times[0] = t1;
-            var result = _adaptive.Solve(_system, t0, _y, _times, _yOut);
+            var result = _adaptive.Solve(_system, t0, _y, _times, _yOut, resume);
             AcceptedSteps += result.AcceptedSteps;
             Evaluations += result.Evaluations;
             ImplicitSteps += result.ImplicitSteps;
