@@ -123,6 +123,8 @@ internal static class ExprCompiler
                         UnaryOp.Exp => LinqExpr.Call(typeof(Math).GetMethod(nameof(Math.Exp))!, a),
                         UnaryOp.Log => LinqExpr.Call(typeof(Math).GetMethod(nameof(Math.Log), [typeof(double)])!, a),
                         UnaryOp.Sqrt => LinqExpr.Call(typeof(Math).GetMethod(nameof(Math.Sqrt))!, a),
+                        UnaryOp.PositivePart => LinqExpr.Call(typeof(Math).GetMethod(nameof(Math.Max), [typeof(double), typeof(double)])!, a, LinqExpr.Constant(0.0)),
+                        UnaryOp.Step => LinqExpr.Condition(LinqExpr.GreaterThan(a, LinqExpr.Constant(0.0)), LinqExpr.Constant(1.0), LinqExpr.Constant(0.0)),
                         _ => throw new InvalidOperationException(u.Op.ToString()),
                     };
                 }

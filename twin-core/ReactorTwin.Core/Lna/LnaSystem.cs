@@ -29,6 +29,7 @@ internal sealed partial class LnaSystem : IImplicitStageSystem
     private readonly int[] _patternRow, _patternCol;
     private readonly int[][] _h2ForSensitivity;
     private readonly PackedSymmetric _packed;
+    private readonly LnaKernels _kernels;
 
     // Per stochastic channel: the packed species entries of s_r s_rᵀ (index and value), flattened.
     private readonly int[] _noiseStart, _noiseIndex;
@@ -43,6 +44,7 @@ internal sealed partial class LnaSystem : IImplicitStageSystem
         _q = sensitivityParameters.Length;
         _sens = sensitivityParameters;
         _invOmega = 1.0 / systemSize;
+        _kernels = _m.LnaKernels(systemSize);
         _packed = new PackedSymmetric(_n);
         _np = _packed.Count;
         _block = _n + _np;
@@ -131,22 +133,16 @@ internal sealed partial class LnaSystem : IImplicitStageSystem
         int n = _n;
         double[] theta = Parameters;
 
-        // y starts with η, so the compiled functions can read it as the state directly.
-        _m.Rates(y, theta, _rates);
-        _m.Drift(y, theta, dy);
-        _m.DriftStateJacobian(y, theta, _f);
-
-        _packed.Unpack(y.AsSpan(n, _np), _psi);
-        Array.Clear(_m1);
-        AddPatternProduct(_f, _psi, _m1);
-        var dpsi = dy.AsSpan(n, _np);
-        _packed.PackSymmetricSum(_m1, dpsi);
-        AddNoise(_rates, dpsi, clampNegative: true);
+        // Mean and covariance by the generated kernel (y starts with [η | Ψ], which it reads as its state).
+        _kernels.Moments(y, theta, dy);
         if (_q == 0)
         {
             return;
         }
 
+        _m.Rates(y, theta, _rates);
+        _m.DriftStateJacobian(y, theta, _f);
+        _packed.Unpack(y.AsSpan(n, _np), _psi);
         EvaluateSensitivityInputs(y);
         for (int k = 0; k < _q; k++)
         {
