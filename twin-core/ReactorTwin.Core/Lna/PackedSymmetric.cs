@@ -121,4 +121,7 @@ internal sealed class PackedSymmetric
 
     /// <summary>Solves (I − hγ L_F) X = B in place (packed) with the factors of <see cref="FactorStageMatrix"/>.</summary>
     public void SolveStage(Span<double> packed) => SmallDense.LuSolve(_lyapunov, Count, _pivots, packed);
+
+    /// <summary>Solves (I − hγ L_F)ᵀ x = b in place (packed coordinates) with the same factors (adjoint stages).</summary>
+    public void SolveStageTransposed(Span<double> packed) => SmallDense.LuSolveTransposed(_lyapunov, Count, _pivots, packed);
 }

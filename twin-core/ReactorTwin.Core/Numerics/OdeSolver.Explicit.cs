@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -28,8 +29,9 @@ public sealed partial class OdeSolver
 
     /// <summary>One DP5(4) step from (t, _y) with k₁ = f(t, _y). Fills _yNew, k₇; returns the scaled error norm.</summary>
     /// <remarks>
-    /// The stage loops index through <c>ref double</c> (all arrays have length n by construction), which removes
-    /// the seven bounds checks per element that would otherwise dominate the cost for small systems.
+    /// The stage combinations run on <see cref="Vector{T}"/> lanes (4 doubles with AVX2, 2 with NEON) with a scalar
+    /// tail, through <c>ref double</c> so that no bounds checks remain: for the LNA's 20–200 components they cost as
+    /// much as the right-hand side otherwise.
     /// </remarks>
     private double ExplicitStep<TSystem>(TSystem f, double t, double h, int n)
         where TSystem : IOdeSystem
@@ -45,46 +47,110 @@ public sealed partial class OdeSolver
         ref double k6 = ref MemoryMarshal.GetArrayDataReference(k[5]);
         ref double k7 = ref MemoryMarshal.GetArrayDataReference(k[6]);
         ref double yn = ref MemoryMarshal.GetArrayDataReference(_yNew);
-        for (int i = 0; i < n; i++)
+        int w = Vector<double>.Count;
+        int nv = Vector.IsHardwareAccelerated ? n - (n % w) : 0;
+        int i;
+
+        // Stage 2.
+        var hv = new Vector<double>(h);
+        for (i = 0; i < nv; i += w)
+        {
+            Vector.StoreUnsafe(Vector.LoadUnsafe(ref y, (nuint)i) + (hv * (A21 * Vector.LoadUnsafe(ref k1, (nuint)i))), ref ys, (nuint)i);
+        }
+
+        for (; i < n; i++)
         {
             Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * A21 * Unsafe.Add(ref k1, i));
         }
 
         f.Evaluate(t + (C2 * h), _yStage, k[1]);
-        for (int i = 0; i < n; i++)
+
+        // Stage 3.
+        for (i = 0; i < nv; i += w)
+        {
+            var s = (A31 * Vector.LoadUnsafe(ref k1, (nuint)i)) + (A32 * Vector.LoadUnsafe(ref k2, (nuint)i));
+            Vector.StoreUnsafe(Vector.LoadUnsafe(ref y, (nuint)i) + (hv * s), ref ys, (nuint)i);
+        }
+
+        for (; i < n; i++)
         {
             Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * ((A31 * Unsafe.Add(ref k1, i)) + (A32 * Unsafe.Add(ref k2, i))));
         }
 
         f.Evaluate(t + (C3 * h), _yStage, k[2]);
-        for (int i = 0; i < n; i++)
+
+        // Stage 4.
+        for (i = 0; i < nv; i += w)
+        {
+            var s = (A41 * Vector.LoadUnsafe(ref k1, (nuint)i)) + (A42 * Vector.LoadUnsafe(ref k2, (nuint)i)) + (A43 * Vector.LoadUnsafe(ref k3, (nuint)i));
+            Vector.StoreUnsafe(Vector.LoadUnsafe(ref y, (nuint)i) + (hv * s), ref ys, (nuint)i);
+        }
+
+        for (; i < n; i++)
         {
             Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * ((A41 * Unsafe.Add(ref k1, i)) + (A42 * Unsafe.Add(ref k2, i)) + (A43 * Unsafe.Add(ref k3, i))));
         }
 
         f.Evaluate(t + (C4 * h), _yStage, k[3]);
-        for (int i = 0; i < n; i++)
+
+        // Stage 5.
+        for (i = 0; i < nv; i += w)
+        {
+            var s = (A51 * Vector.LoadUnsafe(ref k1, (nuint)i)) + (A52 * Vector.LoadUnsafe(ref k2, (nuint)i)) + (A53 * Vector.LoadUnsafe(ref k3, (nuint)i)) + (A54 * Vector.LoadUnsafe(ref k4, (nuint)i));
+            Vector.StoreUnsafe(Vector.LoadUnsafe(ref y, (nuint)i) + (hv * s), ref ys, (nuint)i);
+        }
+
+        for (; i < n; i++)
         {
             Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * ((A51 * Unsafe.Add(ref k1, i)) + (A52 * Unsafe.Add(ref k2, i)) + (A53 * Unsafe.Add(ref k3, i)) + (A54 * Unsafe.Add(ref k4, i))));
         }
 
         f.Evaluate(t + (C5 * h), _yStage, k[4]);
-        for (int i = 0; i < n; i++)
+
+        // Stage 6.
+        for (i = 0; i < nv; i += w)
+        {
+            var s = (A61 * Vector.LoadUnsafe(ref k1, (nuint)i)) + (A62 * Vector.LoadUnsafe(ref k2, (nuint)i)) + (A63 * Vector.LoadUnsafe(ref k3, (nuint)i)) + (A64 * Vector.LoadUnsafe(ref k4, (nuint)i)) + (A65 * Vector.LoadUnsafe(ref k5, (nuint)i));
+            Vector.StoreUnsafe(Vector.LoadUnsafe(ref y, (nuint)i) + (hv * s), ref ys, (nuint)i);
+        }
+
+        for (; i < n; i++)
         {
             Unsafe.Add(ref ys, i) = Unsafe.Add(ref y, i) + (h * ((A61 * Unsafe.Add(ref k1, i)) + (A62 * Unsafe.Add(ref k2, i)) + (A63 * Unsafe.Add(ref k3, i)) + (A64 * Unsafe.Add(ref k4, i)) + (A65 * Unsafe.Add(ref k5, i))));
         }
 
         f.Evaluate(t + h, _yStage, k[5]);
-        for (int i = 0; i < n; i++)
+
+        // The propagated 5th-order solution.
+        for (i = 0; i < nv; i += w)
+        {
+            var s = (A71 * Vector.LoadUnsafe(ref k1, (nuint)i)) + (A73 * Vector.LoadUnsafe(ref k3, (nuint)i)) + (A74 * Vector.LoadUnsafe(ref k4, (nuint)i)) + (A75 * Vector.LoadUnsafe(ref k5, (nuint)i)) + (A76 * Vector.LoadUnsafe(ref k6, (nuint)i));
+            Vector.StoreUnsafe(Vector.LoadUnsafe(ref y, (nuint)i) + (hv * s), ref yn, (nuint)i);
+        }
+
+        for (; i < n; i++)
         {
             Unsafe.Add(ref yn, i) = Unsafe.Add(ref y, i) + (h * ((A71 * Unsafe.Add(ref k1, i)) + (A73 * Unsafe.Add(ref k3, i)) + (A74 * Unsafe.Add(ref k4, i)) + (A75 * Unsafe.Add(ref k5, i)) + (A76 * Unsafe.Add(ref k6, i))));
         }
 
         f.Evaluate(t + h, _yNew, k[6]);
-        double sum = 0;
+
+        // Error norm over the controlled components.
         double rtol = _options.RelativeTolerance, atol = _options.AbsoluteTolerance;
         int nErr = _errorComponents;
-        for (int i = 0; i < nErr; i++)
+        int nvErr = Vector.IsHardwareAccelerated ? nErr - (nErr % w) : 0;
+        var sumV = Vector<double>.Zero;
+        var atolV = new Vector<double>(atol);
+        for (i = 0; i < nvErr; i += w)
+        {
+            var e = hv * ((E1 * Vector.LoadUnsafe(ref k1, (nuint)i)) + (E3 * Vector.LoadUnsafe(ref k3, (nuint)i)) + (E4 * Vector.LoadUnsafe(ref k4, (nuint)i)) + (E5 * Vector.LoadUnsafe(ref k5, (nuint)i)) + (E6 * Vector.LoadUnsafe(ref k6, (nuint)i)) + (E7 * Vector.LoadUnsafe(ref k7, (nuint)i)));
+            var sc = atolV + (rtol * Vector.Max(Vector.Abs(Vector.LoadUnsafe(ref y, (nuint)i)), Vector.Abs(Vector.LoadUnsafe(ref yn, (nuint)i))));
+            var r = e / sc;
+            sumV += r * r;
+        }
+
+        double sum = Vector.Sum(sumV);
+        for (; i < nErr; i++)
         {
             double e = h * ((E1 * Unsafe.Add(ref k1, i)) + (E3 * Unsafe.Add(ref k3, i)) + (E4 * Unsafe.Add(ref k4, i)) + (E5 * Unsafe.Add(ref k5, i)) + (E6 * Unsafe.Add(ref k6, i)) + (E7 * Unsafe.Add(ref k7, i)));
             double sc = atol + (rtol * Math.Max(Math.Abs(Unsafe.Add(ref y, i)), Math.Abs(Unsafe.Add(ref yn, i))));

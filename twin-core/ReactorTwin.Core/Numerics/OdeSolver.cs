@@ -238,6 +238,7 @@ public sealed partial class OdeSolver
                 counters.ImplicitSteps++;
             }
 
+            _observer?.Accepted(method, t, hTry, _y, _k, clipped);
             double tNew = hits ? tEnd : t + hTry;
             while (outIndex < outputTimes.Length && outputTimes[outIndex] <= tNew)
             {

@@ -194,6 +194,42 @@ public static class SmallDense
         }
     }
 
+    /// <summary>Solves Aᵀ x = b in place for a factorisation P A = L U from <see cref="TryLuFactor"/>.</summary>
+    public static void LuSolveTransposed(ReadOnlySpan<double> lu, int n, ReadOnlySpan<int> pivots, Span<double> b)
+    {
+        // Aᵀ = Uᵀ Lᵀ P: solve Uᵀ w = b (forward), Lᵀ z = w (backward, unit diagonal), then x = Pᵀ z.
+        for (int i = 0; i < n; i++)
+        {
+            double s = b[i];
+            for (int k = 0; k < i; k++)
+            {
+                s -= lu[(k * n) + i] * b[k];
+            }
+
+            b[i] = s / lu[(i * n) + i];
+        }
+
+        for (int i = n - 1; i >= 0; i--)
+        {
+            double s = b[i];
+            for (int k = i + 1; k < n; k++)
+            {
+                s -= lu[(k * n) + i] * b[k];
+            }
+
+            b[i] = s;
+        }
+
+        for (int k = n - 1; k >= 0; k--)
+        {
+            int p = pivots[k];
+            if (p != k)
+            {
+                (b[k], b[p]) = (b[p], b[k]);
+            }
+        }
+    }
+
     /// <summary>
     /// Estimates the spectral radius max |λ_i| of a square matrix by power iteration from a fixed start vector,
     /// taking the geometric mean of the last two growth factors ‖Ax‖/‖x‖ so that a dominant complex pair is measured
