@@ -148,4 +148,37 @@ public class StiffSensitivityTests(ITestOutputHelper output)
             });
         Assert.True(withGradient.Propagator.ImplicitSteps > withGradient.Propagator.AcceptedSteps / 2, $"{withGradient.Propagator.ImplicitSteps} of {withGradient.Propagator.AcceptedSteps} steps implicit");
     }
+
+    [Theory]
+    [InlineData("cho")]
+    [InlineData("michaelis-menten")]
+    public void KalmanLnaGradient_AdjointEqualsForwardSensitivities(string model)
+    {
+        // Two exact derivatives of two slightly different computations (the forward one integrates the sensitivities
+        // with the moments, under error control): at rtol 1e-10 they agree to 1e-7 relative (observed ≤ 1e-8).
+        var (data, gp) = LnaGradientTests.Setup(model);
+        var adjoint = new KalmanLnaLikelihood(data.Model, gp, new LnaOptions { Tolerances = TightAuto });
+        var forward = new KalmanLnaLikelihood(data.Model, gp, new LnaOptions { Tolerances = TightAuto, Gradient = LnaGradientMethod.Forward });
+        Assert.True(adjoint.UsesAdjoint);
+        Assert.False(forward.UsesAdjoint);
+        var a = new LikelihoodResult(gp.Length);
+        var f = new LikelihoodResult(gp.Length);
+        adjoint.Evaluate(data.Partial, data.Perturbed, data.Noise, a);
+        forward.Evaluate(data.Partial, data.Perturbed, data.Noise, f);
+        Assert.Equal(f.LogLikelihood, a.LogLikelihood, 1e-9 * Math.Abs(f.LogLikelihood));
+        for (int k = 0; k < gp.Length; k++)
+        {
+            Assert.True(Math.Abs(a.Gradient[k] - f.Gradient[k]) <= 1e-7 * Math.Abs(f.Gradient[k]), $"θ[{gp[k]}]: adjoint {a.Gradient[k]:R}, forward {f.Gradient[k]:R}");
+        }
+    }
+
+    [Fact]
+    public void KalmanLna_ChoBatch_StaysOnTheExplicitMethod()
+    {
+        var (data, gp) = LnaGradientTests.Setup("cho");
+        var likelihood = new KalmanLnaLikelihood(data.Model, gp);
+        likelihood.Evaluate(data.Partial, data.Nominal, data.Noise, new LikelihoodResult(gp.Length));
+        Assert.True(likelihood.Propagator.AcceptedSteps > 0);
+        Assert.Equal(0, likelihood.Propagator.ImplicitSteps);
+    }
 }

@@ -83,8 +83,10 @@ public sealed class OdeLikelihood
         int count = 0;
         var gradient = result.Gradient;
         Array.Clear(gradient);
-        foreach (var batch in data.Batches)
+        var batches = data.Batches;
+        for (int bi = 0; bi < batches.Count; bi++)
         {
+            var batch = batches[bi];
             int m = batch.Times.Count;
             if (m == 0)
             {
