@@ -61,27 +61,21 @@ public sealed partial class OdeSolver
         ReadOnlySpan<double> weights = implicitStep ? EsdirkA.AsSpan(5 * ImplicitStages, ImplicitStages) : ExplicitWeights;
         for (int s = 0; s < 6; s++)
         {
-            double c = h * weights[s];
-            var ks = kBar[s];
-            for (int i = 0; i < n; i++)
-            {
-                ks[i] = c * yBar[i];
-            }
+            Array.Clear(kBar[s]);
+            AddScaled(kBar[s], h * weights[s], yBar);
         }
 
         for (int s = 5; s >= 0; s--)
         {
             // Y_s = y + h Σ_{j≤s} a_sj k_j.
             ReadOnlySpan<double> a = implicitStep ? EsdirkA.AsSpan(s * ImplicitStages, ImplicitStages) : ExplicitA.AsSpan(s * 6, 6);
-            for (int i = 0; i < n; i++)
+            start.CopyTo(y);
+            for (int j = 0; j <= s; j++)
             {
-                double sum = 0;
-                for (int j = 0; j <= s; j++)
+                if (a[j] != 0.0)
                 {
-                    sum += a[j] * stages[(j * n) + i];
+                    AddScaled(y, h * a[j], stages.Slice(j * n, n));
                 }
-
-                y[i] = start[i] + (h * sum);
             }
 
             double ts = step.T + ((implicitStep ? EsdirkC[s] : ExplicitC[s]) * h);
@@ -93,28 +87,40 @@ public sealed partial class OdeSolver
 
             Array.Clear(w);
             system.AddVectorJacobian(ts, y, u, w, thetaBar);
-            for (int i = 0; i < n; i++)
-            {
-                yBar[i] += w[i];
-            }
-
+            AddScaled(yBar, 1.0, w);
             for (int j = 0; j < s; j++)
             {
-                double c = h * a[j];
-                if (c == 0.0)
+                if (a[j] != 0.0)
                 {
-                    continue;
-                }
-
-                var kj = kBar[j];
-                for (int i = 0; i < n; i++)
-                {
-                    kj[i] += c * w[i];
+                    AddScaled(kBar[j], h * a[j], w);
                 }
             }
         }
 
         return true;
+    }
+
+    /// <summary>target += c·x, on <see cref="System.Numerics.Vector{T}"/> lanes.</summary>
+    private static void AddScaled(Span<double> target, double c, ReadOnlySpan<double> x)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var cv = new System.Numerics.Vector<double>(c);
+            var tv = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(target);
+            var xv = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(x);
+            for (int v = 0; v < tv.Length; v++)
+            {
+                tv[v] += cv * xv[v];
+            }
+
+            i = tv.Length * System.Numerics.Vector<double>.Count;
+        }
+
+        for (; i < target.Length; i++)
+        {
+            target[i] += c * x[i];
+        }
     }
 
     // Dormand–Prince as a table for the reverse pass: row s holds a_sj (j < s), the weights are the 5th-order b.
