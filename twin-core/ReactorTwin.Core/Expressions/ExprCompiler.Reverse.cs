@@ -28,53 +28,119 @@ internal static partial class ExprCompiler
             Order(e, index, nodes);
         }
 
+        // Which forward values the reverse sweep reads (operands of non-linear operations), and how often each node
+        // is used by its parents. Only those and the shared nodes get a local; the rest is inlined, and values nothing
+        // reads are not computed at all (keeping the method's locals few enough for the JIT to register them).
+        int count = nodes.Count;
+        var needed = new bool[count];
+        var uses = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            switch (nodes[i])
+            {
+                case Unary u:
+                {
+                    int c = index[u.Operand];
+                    uses[c]++;
+                    needed[i] |= u.Op is UnaryOp.Exp or UnaryOp.Sqrt;
+                    needed[c] |= u.Op is UnaryOp.Log or UnaryOp.PositivePart;
+                    break;
+                }
+
+                case Binary b:
+                {
+                    int l = index[b.Left], r = index[b.Right];
+                    uses[l]++;
+                    uses[r]++;
+                    switch (b.Op)
+                    {
+                        case BinaryOp.Multiply:
+                            needed[l] = needed[r] = true;
+                            break;
+                        case BinaryOp.Divide:
+                            needed[r] = needed[i] = true;
+                            break;
+                        case BinaryOp.Power when b.Right is Const:
+                            needed[l] = true;
+                            break;
+                        case BinaryOp.Power:
+                            needed[l] = needed[r] = needed[i] = true;
+                            break;
+                    }
+
+                    break;
+                }
+            }
+        }
+
         var body = new List<LinqExpr>();
         var locals = new List<ParamExpr>();
-        var value = new LinqExpr[nodes.Count];
-        for (int i = 0; i < nodes.Count; i++)
+        var value = new LinqExpr[count];
+        for (int i = 0; i < count; i++)
         {
             var e = nodes[i];
-            LinqExpr v = e switch
+            value[i] = e switch
             {
                 Const c => LinqExpr.Constant(c.Value),
-                Sym { Kind: SymbolKind.State } s => LinqExpr.ArrayIndex(z, LinqExpr.Constant(s.Index)),
-                Sym { Kind: SymbolKind.Parameter } s => LinqExpr.ArrayIndex(p, LinqExpr.Constant(s.Index)),
+                Sym { Kind: SymbolKind.State } sym => LinqExpr.ArrayIndex(z, LinqExpr.Constant(sym.Index)),
+                Sym { Kind: SymbolKind.Parameter } sym => LinqExpr.ArrayIndex(p, LinqExpr.Constant(sym.Index)),
                 Unary u => UnaryValue(u.Op, value[index[u.Operand]]),
                 Binary b => BinaryValue(b, value[index[b.Left]], value[index[b.Right]]),
                 _ => throw new InvalidOperationException(e.GetType().Name),
             };
-            if (e is Const)
+            if (e is Const or Sym || !(needed[i] || uses[i] > 1))
             {
-                value[i] = v;
                 continue;
             }
 
             var local = LinqExpr.Variable(typeof(double), "v" + i);
             locals.Add(local);
-            body.Add(LinqExpr.Assign(local, v));
+            body.Add(LinqExpr.Assign(local, value[i]));
             value[i] = local;
         }
 
-        // Adjoints, created on first use; seeds λ_k on the outputs.
-        var adjoint = new ParamExpr?[nodes.Count];
+        // Outputs start at zero; symbols' adjoints accumulate straight into them.
+        for (int m = 0; m < stateCount + parameterCount; m++)
+        {
+            body.Add(LinqExpr.Assign(LinqExpr.ArrayAccess(o, LinqExpr.Constant(m)), LinqExpr.Constant(0.0)));
+        }
+
+        // Adjoints of inner nodes live in locals taken from a pool and returned once the node has been processed.
+        var adjoint = new ParamExpr?[count];
+        var pool = new Stack<ParamExpr>();
         void Accumulate(int node, LinqExpr contribution)
         {
-            if (nodes[node] is Const)
+            switch (nodes[node])
             {
+                case Const:
+                    return;
+                case Sym sym:
+                {
+                    bool inRange = sym.Kind == SymbolKind.State ? sym.Index < stateCount : sym.Index < parameterCount;
+                    if (inRange)
+                    {
+                        int slot = sym.Kind == SymbolKind.State ? sym.Index : stateCount + sym.Index;
+                        body.Add(LinqExpr.AddAssign(LinqExpr.ArrayAccess(o, LinqExpr.Constant(slot)), contribution));
+                    }
+
+                    return;
+                }
+            }
+
+            if (adjoint[node] is { } a)
+            {
+                body.Add(LinqExpr.AddAssign(a, contribution));
                 return;
             }
 
-            if (adjoint[node] is null)
+            if (!pool.TryPop(out var fresh))
             {
-                var a = LinqExpr.Variable(typeof(double), "a" + node);
-                locals.Add(a);
-                adjoint[node] = a;
-                body.Add(LinqExpr.Assign(a, contribution));
+                fresh = LinqExpr.Variable(typeof(double), "a" + locals.Count);
+                locals.Add(fresh);
             }
-            else
-            {
-                body.Add(LinqExpr.AddAssign(adjoint[node]!, contribution));
-            }
+
+            adjoint[node] = fresh;
+            body.Add(LinqExpr.Assign(fresh, contribution));
         }
 
         for (int k = 0; k < outputs.Count; k++)
@@ -82,7 +148,7 @@ internal static partial class ExprCompiler
             Accumulate(index[outputs[k]], LinqExpr.ArrayIndex(z, LinqExpr.Constant(seedOffset + k)));
         }
 
-        for (int i = nodes.Count - 1; i >= 0; i--)
+        for (int i = count - 1; i >= 0; i--)
         {
             var a = adjoint[i];
             if (a is null)
@@ -161,26 +227,8 @@ internal static partial class ExprCompiler
                     break;
                 }
             }
-        }
 
-        // Leaves: the adjoints of the symbols are the outputs.
-        for (int m = 0; m < stateCount + parameterCount; m++)
-        {
-            body.Add(LinqExpr.Assign(LinqExpr.ArrayAccess(o, LinqExpr.Constant(m)), LinqExpr.Constant(0.0)));
-        }
-
-        for (int i = 0; i < nodes.Count; i++)
-        {
-            if (adjoint[i] is not { } a || nodes[i] is not Sym s)
-            {
-                continue;
-            }
-
-            int slot = s.Kind == SymbolKind.State ? s.Index : stateCount + s.Index;
-            if ((s.Kind == SymbolKind.State && s.Index < stateCount) || (s.Kind == SymbolKind.Parameter && s.Index < parameterCount))
-            {
-                body.Add(LinqExpr.Assign(LinqExpr.ArrayAccess(o, LinqExpr.Constant(slot)), a));
-            }
+            pool.Push(a);
         }
 
         body.Add(LinqExpr.Empty());

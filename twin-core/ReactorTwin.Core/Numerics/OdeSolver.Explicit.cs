@@ -27,6 +27,8 @@ public sealed partial class OdeSolver
     private const double D1 = -12715105075.0 / 11282082432, D3 = 87487479700.0 / 32700410799, D4 = -10690763975.0 / 1880347072;
     private const double D5 = 701980252875.0 / 199316789632, D6 = -1453857185.0 / 822651844, D7 = 69997945.0 / 29380423;
 
+    private double _stiffness;
+
     /// <summary>One DP5(4) step from (t, _y) with k₁ = f(t, _y). Fills _yNew, k₇; returns the scaled error norm.</summary>
     /// <remarks>
     /// The stage combinations run on <see cref="Vector{T}"/> lanes (4 doubles with AVX2, 2 with NEON) with a scalar
@@ -135,53 +137,53 @@ public sealed partial class OdeSolver
 
         f.Evaluate(t + h, _yNew, k[6]);
 
-        // Error norm over the controlled components.
+        // Error norm over the controlled components and, in the same pass with the same scales, the sums of
+        // Hairer's stiffness estimate (k₇ − k₆ against ŷ − y₆, both at t + h).
         double rtol = _options.RelativeTolerance, atol = _options.AbsoluteTolerance;
         int nErr = _errorComponents;
         int nvErr = Vector.IsHardwareAccelerated ? nErr - (nErr % w) : 0;
         var sumV = Vector<double>.Zero;
+        var numV = Vector<double>.Zero;
+        var denV = Vector<double>.Zero;
         var atolV = new Vector<double>(atol);
         for (i = 0; i < nvErr; i += w)
         {
-            var e = hv * ((E1 * Vector.LoadUnsafe(ref k1, (nuint)i)) + (E3 * Vector.LoadUnsafe(ref k3, (nuint)i)) + (E4 * Vector.LoadUnsafe(ref k4, (nuint)i)) + (E5 * Vector.LoadUnsafe(ref k5, (nuint)i)) + (E6 * Vector.LoadUnsafe(ref k6, (nuint)i)) + (E7 * Vector.LoadUnsafe(ref k7, (nuint)i)));
-            var sc = atolV + (rtol * Vector.Max(Vector.Abs(Vector.LoadUnsafe(ref y, (nuint)i)), Vector.Abs(Vector.LoadUnsafe(ref yn, (nuint)i))));
-            var r = e / sc;
+            var vk6 = Vector.LoadUnsafe(ref k6, (nuint)i);
+            var vk7 = Vector.LoadUnsafe(ref k7, (nuint)i);
+            var vyn = Vector.LoadUnsafe(ref yn, (nuint)i);
+            var e = hv * ((E1 * Vector.LoadUnsafe(ref k1, (nuint)i)) + (E3 * Vector.LoadUnsafe(ref k3, (nuint)i)) + (E4 * Vector.LoadUnsafe(ref k4, (nuint)i)) + (E5 * Vector.LoadUnsafe(ref k5, (nuint)i)) + (E6 * vk6) + (E7 * vk7));
+            var inv = Vector<double>.One / (atolV + (rtol * Vector.Max(Vector.Abs(Vector.LoadUnsafe(ref y, (nuint)i)), Vector.Abs(vyn))));
+            var r = e * inv;
             sumV += r * r;
+            var dk = (vk7 - vk6) * inv;
+            var dy = (vyn - Vector.LoadUnsafe(ref ys, (nuint)i)) * inv;
+            numV += dk * dk;
+            denV += dy * dy;
         }
 
-        double sum = Vector.Sum(sumV);
+        double sum = Vector.Sum(sumV), num = Vector.Sum(numV), den = Vector.Sum(denV);
         for (; i < nErr; i++)
         {
             double e = h * ((E1 * Unsafe.Add(ref k1, i)) + (E3 * Unsafe.Add(ref k3, i)) + (E4 * Unsafe.Add(ref k4, i)) + (E5 * Unsafe.Add(ref k5, i)) + (E6 * Unsafe.Add(ref k6, i)) + (E7 * Unsafe.Add(ref k7, i)));
-            double sc = atol + (rtol * Math.Max(Math.Abs(Unsafe.Add(ref y, i)), Math.Abs(Unsafe.Add(ref yn, i))));
-            double r = e / sc;
+            double inv = 1.0 / (atol + (rtol * Math.Max(Math.Abs(Unsafe.Add(ref y, i)), Math.Abs(Unsafe.Add(ref yn, i)))));
+            double r = e * inv;
             sum += r * r;
-        }
-
-        return Math.Sqrt(sum / nErr);
-    }
-
-    /// <summary>
-    /// Hairer's estimate of h|λ| for the step just computed: k₆ and k₇ are f at t + h evaluated at y₆ (the last
-    /// stage) and at ŷ, so h‖k₇ − k₆‖/‖ŷ − y₆‖ measures the dominant eigenvalue along the step. The norms are
-    /// weighted by the error scales 1/(atol + rtol|y_i|) (error components only), so that a small component with a
-    /// fast time scale (ROBER's y₂) is not drowned by large slow ones.
-    /// </summary>
-    private double StiffnessEstimate(double h)
-    {
-        double[] k6 = _k[5], k7 = _k[6];
-        double rtol = _options.RelativeTolerance, atol = _options.AbsoluteTolerance;
-        double num = 0, den = 0;
-        for (int i = 0; i < _errorComponents; i++)
-        {
-            double w = 1.0 / (atol + (rtol * Math.Abs(_yNew[i])));
-            double dk = (k7[i] - k6[i]) * w, dy = (_yNew[i] - _yStage[i]) * w;
+            double dk = (Unsafe.Add(ref k7, i) - Unsafe.Add(ref k6, i)) * inv, dy = (Unsafe.Add(ref yn, i) - Unsafe.Add(ref ys, i)) * inv;
             num += dk * dk;
             den += dy * dy;
         }
 
-        return den > 0 ? h * Math.Sqrt(num / den) : 0.0;
+        _stiffness = den > 0 ? h * Math.Sqrt(num / den) : 0.0;
+        return Math.Sqrt(sum / nErr);
     }
+
+    /// <summary>
+    /// Hairer's estimate of h|λ| for the step just computed (by <see cref="ExplicitStep"/>): k₆ and k₇ are f at t + h
+    /// evaluated at y₆ (the last stage) and at ŷ, so h‖k₇ − k₆‖/‖ŷ − y₆‖ measures the dominant eigenvalue along the
+    /// step. The norms are weighted by the error scales 1/(atol + rtol·max(|y_i|, |ŷ_i|)) (error components only), so
+    /// that a small component with a fast time scale (ROBER's y₂) is not drowned by large slow ones.
+    /// </summary>
+    private double StiffnessEstimate() => _stiffness;
 
     /// <summary>y(t + θh) for θ ∈ [0, 1] from the step just accepted (before _y and _yNew are swapped).</summary>
     private void Interpolate(OdeMethod method, double theta, double h, Span<double> destination)

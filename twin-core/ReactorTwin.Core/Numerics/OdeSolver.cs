@@ -257,7 +257,7 @@ public sealed partial class OdeSolver
                 outIndex++;
             }
 
-            bool stiffNow = autoSwitch && method == OdeMethod.Explicit && StiffnessEstimate(hTry) > EnterImplicit;
+            bool stiffNow = autoSwitch && method == OdeMethod.Explicit && StiffnessEstimate() > EnterImplicit;
             t = tNew;
             (_y, _yNew) = (_yNew, _y);
             AdvanceFirstStage(method);
