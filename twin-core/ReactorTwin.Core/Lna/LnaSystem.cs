@@ -19,7 +19,7 @@ namespace ReactorTwin.Core.Lna;
 /// diagonal blocks F (means) and the Lyapunov operator X ↦ FX + XFᵀ (covariances), which the implicit stages exploit
 /// (LnaSystem.Implicit.cs). Allocation-free.
 /// </summary>
-internal sealed partial class LnaSystem : IImplicitStageSystem
+internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
 {
     private readonly CompiledModel _m;
     private readonly int _n, _r, _p, _q, _np, _block;
@@ -127,6 +127,28 @@ internal sealed partial class LnaSystem : IImplicitStageSystem
 
     /// <summary>The packing of covariances in y.</summary>
     public PackedSymmetric Packing => _packed;
+
+    /// <summary>
+    /// Error-scale floors: a covariance entry Ψ_ij (and Ψ_k,ij) is measured against √(Ψ_ii Ψ_jj), the scale of the
+    /// correlation, as a mean against itself; an error of rtol·√(Ψ_ii Ψ_jj) in Ψ_ij is a correlation error of rtol.
+    /// </summary>
+    public void ErrorScaleFloor(double[] y, double[] floor)
+    {
+        int n = _n;
+        Array.Clear(floor);
+        Span<double> sd = stackalloc double[n];
+        for (int i = 0; i < n; i++)
+        {
+            sd[i] = Math.Sqrt(Math.Abs(y[n + PackedSymmetric.Index(i, i)]));
+        }
+
+        var row = _packed.Row;
+        var column = _packed.Column;
+        for (int e = 0; e < _np; e++)
+        {
+            floor[n + e] = sd[row[e]] * sd[column[e]];
+        }
+    }
 
     public void Evaluate(double t, double[] y, double[] dy)
     {

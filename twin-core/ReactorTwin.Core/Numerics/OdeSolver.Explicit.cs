@@ -146,13 +146,15 @@ public sealed partial class OdeSolver
         var numV = Vector<double>.Zero;
         var denV = Vector<double>.Zero;
         var atolV = new Vector<double>(atol);
+        ref double floor = ref MemoryMarshal.GetArrayDataReference(_scaleFloor);
         for (i = 0; i < nvErr; i += w)
         {
             var vk6 = Vector.LoadUnsafe(ref k6, (nuint)i);
             var vk7 = Vector.LoadUnsafe(ref k7, (nuint)i);
             var vyn = Vector.LoadUnsafe(ref yn, (nuint)i);
             var e = hv * ((E1 * Vector.LoadUnsafe(ref k1, (nuint)i)) + (E3 * Vector.LoadUnsafe(ref k3, (nuint)i)) + (E4 * Vector.LoadUnsafe(ref k4, (nuint)i)) + (E5 * Vector.LoadUnsafe(ref k5, (nuint)i)) + (E6 * vk6) + (E7 * vk7));
-            var inv = Vector<double>.One / (atolV + (rtol * Vector.Max(Vector.Abs(Vector.LoadUnsafe(ref y, (nuint)i)), Vector.Abs(vyn))));
+            var magnitude = Vector.Max(Vector.Max(Vector.Abs(Vector.LoadUnsafe(ref y, (nuint)i)), Vector.Abs(vyn)), Vector.LoadUnsafe(ref floor, (nuint)i));
+            var inv = Vector<double>.One / (atolV + (rtol * magnitude));
             var r = e * inv;
             sumV += r * r;
             var dk = (vk7 - vk6) * inv;
@@ -165,7 +167,8 @@ public sealed partial class OdeSolver
         for (; i < nErr; i++)
         {
             double e = h * ((E1 * Unsafe.Add(ref k1, i)) + (E3 * Unsafe.Add(ref k3, i)) + (E4 * Unsafe.Add(ref k4, i)) + (E5 * Unsafe.Add(ref k5, i)) + (E6 * Unsafe.Add(ref k6, i)) + (E7 * Unsafe.Add(ref k7, i)));
-            double inv = 1.0 / (atol + (rtol * Math.Max(Math.Abs(Unsafe.Add(ref y, i)), Math.Abs(Unsafe.Add(ref yn, i)))));
+            double magnitude = Math.Max(Math.Max(Math.Abs(Unsafe.Add(ref y, i)), Math.Abs(Unsafe.Add(ref yn, i))), Unsafe.Add(ref floor, i));
+            double inv = 1.0 / (atol + (rtol * magnitude));
             double r = e * inv;
             sum += r * r;
             double dk = (Unsafe.Add(ref k7, i) - Unsafe.Add(ref k6, i)) * inv, dy = (Unsafe.Add(ref yn, i) - Unsafe.Add(ref ys, i)) * inv;

@@ -176,7 +176,7 @@ public sealed partial class OdeSolver
                 e += EsdirkE[s] * k[s][i];
             }
 
-            double sc = atol + (rtol * Math.Max(Math.Abs(_y[i]), Math.Abs(_yNew[i])));
+            double sc = atol + (rtol * Math.Max(Math.Max(Math.Abs(_y[i]), Math.Abs(_yNew[i])), _scaleFloor[i]));
             double r = h * e / sc;
             sumSq += r * r;
         }

@@ -39,6 +39,8 @@ public sealed partial class OdeSolver
     private readonly double[][] _k;
     private readonly double[] _yStage;
 
+    // Floors of the error scales (IOdeErrorScale), refreshed at every step start; zero for other systems.
+    private readonly double[] _scaleFloor;
     private OdeMethod _lastMethod = OdeMethod.Explicit;
     private double _lastStep;
 
@@ -63,6 +65,7 @@ public sealed partial class OdeSolver
 
         _v = new double[dimension];
         _delta = new double[dimension];
+        _scaleFloor = new double[dimension];
     }
 
     /// <summary>Dimension this solver was made for.</summary>
@@ -134,7 +137,13 @@ public sealed partial class OdeSolver
         h = Math.Min(h, _options.MaxStep);
         int nonNegative = _options.EnforceNonNegativity ? Math.Min(system.NonNegativeComponents, n) : 0;
         bool autoSwitch = _options.Method == OdeMethod.Auto && stage != StageKind.None;
-        bool lastRejected = false, newPoint = true;
+        var errorScale = system as IOdeErrorScale;
+        if (errorScale is null)
+        {
+            Array.Clear(_scaleFloor);
+        }
+
+        bool lastRejected = false, newPoint = true, newFloor = true;
         int stiffCount = 0, calmCount = 0, nonStiffCount = 0;
         while (true)
         {
@@ -156,6 +165,12 @@ public sealed partial class OdeSolver
                 return Fail(OdeExitCondition.StepSizeTooSmall, output, outIndex, n, ref counters, t, method);
             }
 
+            if (newFloor && errorScale is not null)
+            {
+                errorScale.ErrorScaleFloor(_y, _scaleFloor);
+            }
+
+            newFloor = false;
             double err;
             if (method == OdeMethod.Implicit)
             {
@@ -269,6 +284,7 @@ public sealed partial class OdeSolver
 
             k1 = _k[0];
             newPoint = true;
+            newFloor = true;
             double hNew = hTry / Math.Clamp(ControllerFactor(err, method), method == OdeMethod.Implicit ? 0.2 : 0.1, 5.0);
             if (lastRejected)
             {

@@ -11,6 +11,18 @@ internal interface IOdeStepObserver
 }
 
 /// <summary>
+/// A system that sets a floor under the magnitude each component's error is measured against: the error of
+/// component i is scaled by atol + rtol·max(|y_i|, |ŷ_i|, floor_i). The LNA uses it to measure an error in a
+/// covariance Ψ_ij against the scale of the correlation, √(Ψ_ii Ψ_jj), instead of against Ψ_ij, which passes through
+/// zero while the variances stay large.
+/// </summary>
+internal interface IOdeErrorScale : IOdeSystem
+{
+    /// <summary>Writes the floors for the step that starts at <paramref name="y"/> (length Dimension, every entry).</summary>
+    void ErrorScaleFloor(double[] y, double[] floor);
+}
+
+/// <summary>
 /// A system whose vector–Jacobian products are available, so that <see cref="OdeSolver"/> can run the discrete
 /// adjoint (reverse mode) of its steps: the exact gradient of the computed solution with the accepted step sizes held
 /// fixed (ADR 0011).
