@@ -14,6 +14,7 @@ namespace ReactorTwin.Benchmarks;
 /// likelihood + gradient over 200 complete batches.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class LikelihoodBenchmarks
 {
     private ReactionNetwork _cho = null!;

@@ -10,6 +10,7 @@ namespace ReactorTwin.Benchmarks;
 /// times, one chemical Langevin path (Δt = 0.012 h, Ω = 1) and one SSA path at Ω = 1000.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class SimulationBenchmarks
 {
     private static readonly double[] Times = [0, 12, 24, 36, 48, 60, 72];

@@ -11,6 +11,7 @@ namespace ReactorTwin.Benchmarks;
 /// options for comparison (it stays explicit).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class StiffBenchmarks
 {
     private static readonly double[] ChoTimes = [0, 12, 24, 36, 48, 60, 72];
