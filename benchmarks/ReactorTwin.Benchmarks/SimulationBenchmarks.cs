@@ -36,7 +36,7 @@ public class SimulationBenchmarks
         _uniform = new Random(2);
     }
 
-    [Benchmark(Description = "CHO mean ODE 0-72 h (DP5(4), rtol 1e-6)")]
+    [Benchmark(Description = "CHO mean ODE 0-72 h (automatic switching, stays on DP5(4); rtol 1e-6)")]
     public double ChoMeanOde()
     {
         _ode.Simulate(_z0, _theta, Times, _out);

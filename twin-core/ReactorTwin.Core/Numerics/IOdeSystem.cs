@@ -95,7 +95,7 @@ public enum OdeExitCondition
 /// <param name="Exit">How the solve ended.</param>
 /// <param name="AcceptedSteps">Accepted steps (explicit and implicit).</param>
 /// <param name="RejectedSteps">Steps rejected by error control, the non-negativity check or a failed Newton iteration.</param>
-/// <param name="Evaluations">Right-hand-side evaluations (for the implicit method: Newton iterations, one evaluation each).</param>
+/// <param name="Evaluations">Right-hand-side evaluations (implicit method: one per Newton iteration with a dense Jacobian, one per stage for an <see cref="IImplicitStageSystem"/>).</param>
 /// <param name="ReachedTime">The time the solution reached (the last output time on success).</param>
 public readonly record struct OdeSolveResult(OdeExitCondition Exit, int AcceptedSteps, int RejectedSteps, int Evaluations, double ReachedTime)
 {
