@@ -28,22 +28,23 @@ internal sealed class LnaKernels
         _adjoint = new Lazy<VectorFunction>(adjoint, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>z = [η | Ψ] (length n + N) ↦ output [b | dΨ/dt] (length n + N).</summary>
+    /// <summary>z = [η | Ψ] (length n + N), parameters [θ | 1/Ω] (length p + 1) ↦ output [b | dΨ/dt] (length n + N).</summary>
     public void Moments(double[] z, double[] parameters, double[] output) => _moments(z, parameters, output);
 
-    /// <summary>z = [η | Ψ | λ] (length 2(n + N)) ↦ output [∂L/∂η | ∂L/∂Ψ | ∂L/∂θ] (length n + N + p).</summary>
+    /// <summary>z = [η | Ψ | λ] (length 2(n + N)), parameters [θ | 1/Ω] ↦ output [∂L/∂η | ∂L/∂Ψ | ∂L/∂θ] (length n + N + p).</summary>
     public void Adjoint(double[] z, double[] parameters, double[] output) => _adjoint.Value(z, parameters, output);
 
-    /// <summary>Derives and compiles the kernels of a model at system size Ω = 1/<paramref name="inverseSystemSize"/>.</summary>
-    public static LnaKernels Build(CompiledModel model, double inverseSystemSize)
+    /// <summary>Derives and compiles the kernels of a model (the system size enters as the parameter after θ).</summary>
+    public static LnaKernels Build(CompiledModel model)
     {
-        var outputs = MomentExpressions(model, inverseSystemSize);
+        var outputs = MomentExpressions(model);
         int dim = outputs.Length;
         return new LnaKernels(ExprCompiler.Compile(outputs), () => ExprCompiler.CompileVectorJacobian(outputs, dim, dim, model.ParameterCount));
     }
 
-    private static Expr[] MomentExpressions(CompiledModel m, double invOmega)
+    private static Expr[] MomentExpressions(CompiledModel m)
     {
+        var invOmega = new Sym("inverseSystemSize", SymbolKind.Parameter, m.ParameterCount);
         int n = m.StateDimension, ns = m.SpeciesCount, r = m.ChannelCount;
         var packing = new PackedSymmetric(n);
         int np = packing.Count;
@@ -90,10 +91,10 @@ internal sealed class LnaKernels
             {
                 for (int c = 0; c < r; c++)
                 {
-                    double w = st[(i * r) + c] * st[(j * r) + c] * invOmega;
+                    double w = st[(i * r) + c] * st[(j * r) + c];
                     if (w != 0.0 && m.IsStochasticChannel(c))
                     {
-                        sum = Algebra.Add(sum, Algebra.Mul(new Const(w), clamped[c]));
+                        sum = Algebra.Add(sum, Algebra.Mul(new Const(w), Algebra.Mul(invOmega, clamped[c])));
                     }
                 }
             }

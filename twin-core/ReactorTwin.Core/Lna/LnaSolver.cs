@@ -193,9 +193,9 @@ public sealed class LnaSolver
             throw new ArgumentException($"the state is shaped ({state.StateDimension}, {state.SensitivityCount}); this solver needs ({_n}, {_q})", nameof(state));
         }
 
-        if (parameters.Length != _system.Parameters.Length)
+        if (parameters.Length != _system.ParameterCount)
         {
-            throw new ArgumentException($"{parameters.Length} parameters given, the model has {_system.Parameters.Length}", nameof(parameters));
+            throw new ArgumentException($"{parameters.Length} parameters given, the model has {_system.ParameterCount}", nameof(parameters));
         }
 
         if (!(t1 >= t0))

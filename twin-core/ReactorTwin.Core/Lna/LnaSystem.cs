@@ -44,11 +44,12 @@ internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
         _q = sensitivityParameters.Length;
         _sens = sensitivityParameters;
         _invOmega = 1.0 / systemSize;
-        _kernels = _m.LnaKernels(systemSize);
+        _kernels = _m.LnaKernels;
         _packed = new PackedSymmetric(_n);
         _np = _packed.Count;
         _block = _n + _np;
-        Parameters = new double[_p];
+        Parameters = new double[_p + 1];
+        Parameters[_p] = _invOmega;
         _rates = new double[_r];
         _rateJz = new double[_r * _n];
         _rateJp = new double[_r * _p];
@@ -114,8 +115,11 @@ internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
         InitializeImplicit();
     }
 
-    /// <summary>θ used by <see cref="Evaluate"/> (natural scale, all model parameters).</summary>
+    /// <summary>θ used by <see cref="Evaluate"/> (natural scale, all p model parameters), then 1/Ω (read by the kernels).</summary>
     public double[] Parameters { get; }
+
+    /// <summary>p, the number of model parameters (Parameters holds one more: 1/Ω).</summary>
+    public int ParameterCount => _p;
 
     public int Dimension { get; }
 
