@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ReactorTwin.Core.Inference;
+using ReactorTwin.Core.Lna;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Core.Numerics;
 using ReactorTwin.Core.Simulation;
@@ -7,17 +8,19 @@ using ReactorTwin.Core.Simulation;
 namespace ReactorTwin.Benchmarks;
 
 /// <summary>
-/// Issue 3 benchmarks on the CHO model: one batch 0 → 72 h observed every 12 h (GLC, LAC, mAb measured, 2 %
-/// noise): Kalman–LNA log-likelihood without and with the exact gradient for the 7 α; and the Euler–Maruyama
+/// Benchmarks on the CHO model: one batch 0 → 72 h observed every 12 h (GLC, LAC, mAb measured, 2 %
+/// noise): Kalman–LNA log-likelihood without and with the exact gradient for the 7 α (by the adjoint, the default,
+/// and by forward sensitivities); and the Euler–Maruyama
 /// likelihood + gradient over 200 complete batches.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class LikelihoodBenchmarks
 {
     private ReactionNetwork _cho = null!;
     private double[] _theta = null!;
     private ObservationSet _one = null!, _many = null!;
-    private KalmanLnaLikelihood _kalmanValue = null!, _kalmanGradient = null!;
+    private KalmanLnaLikelihood _kalmanValue = null!, _kalmanGradient = null!, _kalmanForward = null!;
     private EulerMaruyamaLikelihood _em = null!;
     private MeasurementNoise _noise = null!;
     private LikelihoodResult _r0 = null!, _r7 = null!;
@@ -34,6 +37,7 @@ public class LikelihoodBenchmarks
         int[] alpha = [0, 1, 2, 3, 4, 5, 6];
         _kalmanValue = new KalmanLnaLikelihood(_cho, []);
         _kalmanGradient = new KalmanLnaLikelihood(_cho, alpha);
+        _kalmanForward = new KalmanLnaLikelihood(_cho, alpha, new LnaOptions { Gradient = LnaGradientMethod.Forward });
         _em = new EulerMaruyamaLikelihood(_cho, alpha);
         _noise = ChoData.Noise(_cho);
 
@@ -48,10 +52,17 @@ public class LikelihoodBenchmarks
         return _r0.LogLikelihood;
     }
 
-    [Benchmark(Description = "Kalman-LNA loglik + exact gradient (7 alpha), 1 batch")]
+    [Benchmark(Description = "Kalman-LNA loglik + exact gradient (7 alpha, adjoint), 1 batch")]
     public double KalmanGradient()
     {
         _kalmanGradient.Evaluate(_one, _theta, _noise, _r7);
+        return _r7.Gradient[0];
+    }
+
+    [Benchmark(Description = "Kalman-LNA loglik + exact gradient (7 alpha, forward sensitivities), 1 batch")]
+    public double KalmanGradientForward()
+    {
+        _kalmanForward.Evaluate(_one, _theta, _noise, _r7);
         return _r7.Gradient[0];
     }
 

@@ -31,7 +31,7 @@ public class LnaGradientTests
     private static readonly Lazy<DataSets> Mm = new(() => MakeMm());
 
     /// <summary>Complete data (for EM), partial noisy data (for Kalman) and the measurement model of the latter.</summary>
-    private sealed record DataSets(ReactionNetwork Model, ObservationSet Complete, ObservationSet Partial, MeasurementNoise Noise, double[] Nominal, double[] Perturbed);
+    internal sealed record DataSets(ReactionNetwork Model, ObservationSet Complete, ObservationSet Partial, MeasurementNoise Noise, double[] Nominal, double[] Perturbed);
 
     private static DataSets MakeCho()
     {
@@ -100,7 +100,7 @@ public class LnaGradientTests
         { "michaelis-menten", true },
     };
 
-    private static (DataSets Data, int[] Gradient) Setup(string model) =>
+    internal static (DataSets Data, int[] Gradient) Setup(string model) =>
         model == "cho" ? (Cho.Value, ChoAlpha) : (Mm.Value, MmAll);
 
     [Theory]
@@ -242,7 +242,7 @@ public class LnaGradientTests
             });
     }
 
-    private static void AssertGradientMatches(string what, int[] gp, double[] theta, Action<LikelihoodResult> evaluate, Func<double[], double> value)
+    internal static void AssertGradientMatches(string what, int[] gp, double[] theta, Action<LikelihoodResult> evaluate, Func<double[], double> value)
     {
         var result = new LikelihoodResult(gp.Length);
         evaluate(result);

@@ -156,6 +156,8 @@ internal static class Algebra
         UnaryOp.Exp => a is Const c ? new Const(Math.Exp(c.Value)) : new Unary(op, a),
         UnaryOp.Log => a is Const c && c.Value > 0 ? new Const(Math.Log(c.Value)) : new Unary(op, a),
         UnaryOp.Sqrt => a is Const c && c.Value >= 0 ? new Const(Math.Sqrt(c.Value)) : new Unary(op, a),
+        UnaryOp.PositivePart => a is Const c ? new Const(Math.Max(c.Value, 0.0)) : new Unary(op, a),
+        UnaryOp.Step => a is Const c ? (c.Value > 0 ? Expr.One : Expr.Zero) : new Unary(op, a),
         _ => throw new InvalidOperationException(op.ToString()),
     };
 
@@ -211,6 +213,8 @@ internal static class Algebra
                     UnaryOp.Exp => Mul(du, u),
                     UnaryOp.Log => Div(du, u.Operand),
                     UnaryOp.Sqrt => Div(du, Mul(new Const(2.0), u)),
+                    UnaryOp.PositivePart => Mul(Apply(UnaryOp.Step, u.Operand), du),
+                    UnaryOp.Step => Expr.Zero,
                     _ => throw new InvalidOperationException(u.Op.ToString()),
                 };
             }

@@ -9,6 +9,12 @@ internal enum UnaryOp
     Exp,
     Log,
     Sqrt,
+
+    /// <summary>max(x, 0): not in the formula language; the LNA kernels use it for the clamped rates in D.</summary>
+    PositivePart,
+
+    /// <summary>1 for x &gt; 0, else 0: the derivative of <see cref="PositivePart"/> (not in the formula language).</summary>
+    Step,
 }
 
 /// <summary>Binary operators of the rate-law language.</summary>
@@ -83,6 +89,8 @@ internal sealed record Unary(UnaryOp Op, Expr Operand) : Expr
         UnaryOp.Exp => "exp(" + Operand.ToFormula() + ")",
         UnaryOp.Log => "log(" + Operand.ToFormula() + ")",
         UnaryOp.Sqrt => "sqrt(" + Operand.ToFormula() + ")",
+        UnaryOp.PositivePart => "max(" + Operand.ToFormula() + ", 0)",
+        UnaryOp.Step => "step(" + Operand.ToFormula() + ")",
         _ => throw new InvalidOperationException(Op.ToString()),
     };
 

@@ -17,7 +17,7 @@ internal delegate void VectorFunction(double[] state, double[] parameters, doubl
 /// elimination across all outputs (a Michaelis–Menten denominator shared by a rate and its derivatives is
 /// evaluated once). Integer powers 2 and 3 become products; other powers call <see cref="Math.Pow"/>.
 /// </summary>
-internal static class ExprCompiler
+internal static partial class ExprCompiler
 {
     /// <summary>Compiles <paramref name="outputs"/> (null entries are written as 0) into one delegate.</summary>
     public static VectorFunction Compile(IReadOnlyList<Expr?> outputs)
@@ -123,6 +123,8 @@ internal static class ExprCompiler
                         UnaryOp.Exp => LinqExpr.Call(typeof(Math).GetMethod(nameof(Math.Exp))!, a),
                         UnaryOp.Log => LinqExpr.Call(typeof(Math).GetMethod(nameof(Math.Log), [typeof(double)])!, a),
                         UnaryOp.Sqrt => LinqExpr.Call(typeof(Math).GetMethod(nameof(Math.Sqrt))!, a),
+                        UnaryOp.PositivePart => LinqExpr.Call(typeof(Math).GetMethod(nameof(Math.Max), [typeof(double), typeof(double)])!, a, LinqExpr.Constant(0.0)),
+                        UnaryOp.Step => LinqExpr.Condition(LinqExpr.GreaterThan(a, LinqExpr.Constant(0.0)), LinqExpr.Constant(1.0), LinqExpr.Constant(0.0)),
                         _ => throw new InvalidOperationException(u.Op.ToString()),
                     };
                 }

@@ -19,14 +19,18 @@ namespace ReactorTwin.Core.Inference;
 /// η_k⁺ = η_k + G_kα + Gα_k,   Ψ_k⁺ = Ψ_k − G_kBᵀ − BG_kᵀ + B S_k Bᵀ
 /// </code>
 /// Components measured at t = 0 are the batch's known initial state (covariance 0). Batches are independent; their
-/// log-likelihoods add. After construction an evaluation allocates nothing unless filtered states are requested.
-/// Not thread-safe.
+/// log-likelihoods add. By default (<see cref="LnaGradientMethod.Adjoint"/>) the gradient is not carried forward:
+/// the filter records its steps and a reverse pass differentiates it exactly (KalmanLnaLikelihood.Adjoint.cs); the
+/// forward recursion above is <see cref="LnaGradientMethod.Forward"/>. After construction an evaluation allocates
+/// nothing once its buffers have grown to the longest batch, unless filtered states are requested. Not thread-safe.
 /// </summary>
-public sealed class KalmanLnaLikelihood
+public sealed partial class KalmanLnaLikelihood
 {
     private readonly LnaSolver _lna;
     private readonly LnaState _state;
-    private readonly int _n, _q;
+    private readonly int _n, _q, _stateSensitivities;
+    private readonly int[] _gradientParameters;
+    private bool _resume;
     private readonly double[] _s, _sInv, _v, _alpha, _g, _b, _gk, _sk, _vk, _alphak, _tmp, _col;
 
     /// <summary>Creates the likelihood.</summary>
@@ -35,10 +39,21 @@ public sealed class KalmanLnaLikelihood
     /// <param name="options">LNA options; null for the defaults (adaptive DP5(4)).</param>
     public KalmanLnaLikelihood(ReactionNetwork model, IReadOnlyList<int> gradientParameters, LnaOptions? options = null)
     {
-        _lna = new LnaSolver(model, gradientParameters, options);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(gradientParameters);
+        var lnaOptions = options ?? new LnaOptions();
+        _gradientParameters = [.. gradientParameters];
+        UsesAdjoint = _gradientParameters.Length > 0 && lnaOptions.Gradient == LnaGradientMethod.Adjoint && lnaOptions.Integrator == LnaIntegrator.Adaptive;
+        _lna = new LnaSolver(model, UsesAdjoint ? [] : gradientParameters, lnaOptions);
         _state = _lna.CreateState();
         _n = model.StateDimension;
-        _q = gradientParameters.Count;
+        _q = _gradientParameters.Length;
+        _stateSensitivities = _state.SensitivityCount;
+        if (UsesAdjoint)
+        {
+            InitializeAdjoint(model);
+        }
+
         int n = _n;
         _s = new double[n * n];
         _sInv = new double[n * n];
@@ -58,7 +73,13 @@ public sealed class KalmanLnaLikelihood
     public ReactionNetwork Model => _lna.Model;
 
     /// <summary>Indices into θ of the gradient parameters.</summary>
-    public IReadOnlyList<int> GradientParameters => _lna.SensitivityParameters;
+    public IReadOnlyList<int> GradientParameters => _gradientParameters;
+
+    /// <summary>True when the gradient comes from the reverse pass (<see cref="LnaGradientMethod.Adjoint"/>).</summary>
+    public bool UsesAdjoint { get; }
+
+    /// <summary>The LNA propagator (its counters tell how the moment equations were integrated).</summary>
+    public LnaSolver Propagator => _lna;
 
     /// <summary>Evaluates the log-likelihood and its gradient.</summary>
     /// <param name="data">Observations (validated against the same model).</param>
@@ -71,6 +92,11 @@ public sealed class KalmanLnaLikelihood
     {
         ArgumentNullException.ThrowIfNull(noise);
         LikelihoodArguments.Check(data, Model, result, _q);
+        if (UsesAdjoint)
+        {
+            EvaluateAdjoint(data, parameters, noise, result, filtered);
+            return;
+        }
 
         double ll = 0;
         int count = 0;
@@ -100,7 +126,7 @@ public sealed class KalmanLnaLikelihood
     /// <summary>The filter's current time (h) within the batch begun last.</summary>
     public double CurrentTime { get; private set; }
 
-    /// <summary>The filter's current mean, covariance and sensitivities (read them; do not modify).</summary>
+    /// <summary>The filter's current mean, covariance and (with forward gradients) sensitivities (read them; do not modify).</summary>
     public LnaState Current => _state;
 
     /// <summary>Starts filtering a batch from a known initial state at t = 0 (incremental use).</summary>
@@ -108,25 +134,45 @@ public sealed class KalmanLnaLikelihood
     {
         _state.Reset(initialState);
         CurrentTime = 0;
+        _resume = false;
     }
 
     /// <summary>
     /// Incremental use: predicts from <see cref="CurrentTime"/> to the observation time with the LNA and conditions
-    /// on it; returns the log-likelihood increment and adds its gradient to <paramref name="gradient"/>.
+    /// on it; returns the log-likelihood increment and adds its gradient to <paramref name="gradient"/> (which must be
+    /// empty when the gradient is computed by the adjoint: incremental gradients need <see cref="LnaGradientMethod.Forward"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The observation is earlier than the current time.</exception>
+    /// <exception cref="InvalidOperationException">A gradient was asked for from an adjoint-mode likelihood.</exception>
     /// <exception cref="LnaException">The LNA failed or the innovation covariance is not positive definite.</exception>
-    public double Absorb(ObservationTime observation, ReadOnlySpan<double> parameters, MeasurementNoise noise, Span<double> gradient, string batchId = "")
+    public double Absorb(ObservationTime observation, ReadOnlySpan<double> parameters, MeasurementNoise noise, Span<double> gradient, string batchId = "") =>
+        Absorb(observation, parameters, noise, gradient, batchId, beforeUpdate: -1);
+
+    /// <summary>Absorb; with <paramref name="beforeUpdate"/> ≥ 0 (adjoint recording) the prior of that observation is kept.</summary>
+    private double Absorb(ObservationTime observation, ReadOnlySpan<double> parameters, MeasurementNoise noise, Span<double> gradient, string batchId, int beforeUpdate)
     {
         ArgumentNullException.ThrowIfNull(observation);
         ArgumentNullException.ThrowIfNull(noise);
+        if (UsesAdjoint && gradient.Length > 0)
+        {
+            throw new InvalidOperationException("this likelihood computes its gradient by the adjoint over whole batches (Evaluate); for incremental gradients use LnaGradientMethod.Forward");
+        }
+
         if (observation.TimeHours < CurrentTime)
         {
             throw new ArgumentException($"batch {batchId}: observation at {observation.TimeHours:G6} h is earlier than the filter time {CurrentTime:G6} h", nameof(observation));
         }
 
-        _lna.Propagate(_state, parameters, CurrentTime, observation.TimeHours);
+        // Within a batch each prediction continues the previous one from the updated state: the integrator keeps its
+        // step size and method across the update instead of starting afresh.
+        _lna.Propagate(_state, parameters, CurrentTime, observation.TimeHours, _resume);
+        _resume = true;
         CurrentTime = observation.TimeHours;
+        if (beforeUpdate >= 0)
+        {
+            KeepPrior(beforeUpdate);
+        }
+
         return Update(observation, noise, gradient, batchId);
     }
 
@@ -211,7 +257,7 @@ public sealed class KalmanLnaLikelihood
         }
 
         // Gradient terms and sensitivity updates use the prior Ψ, G, B: do them before updating η and Ψ.
-        for (int k = 0; k < _q; k++)
+        for (int k = 0; k < _stateSensitivities; k++)
         {
             var etak = _state.MeanSensitivity.AsSpan(k * n, n);
             var psik = _state.CovarianceSensitivity.AsSpan(k * n * n, n * n);

@@ -15,13 +15,15 @@ namespace ReactorTwin.Core.Inference;
 /// </code>
 /// It integrates n (1 + q) equations instead of the LNA's (n + n²)(1 + q), so it is the likelihood to use when the
 /// culture's intrinsic noise is negligible against the measurement noise (large Ω), and for ODE-only baselines (seed 002's
-/// BFGS). After construction an evaluation allocates nothing (its output buffer grows to the longest batch once).
+/// BFGS). The system is integrated by <see cref="OdeSolver"/> (automatic stiffness switching by default); on the
+/// implicit method the sensitivities share each stage's factorisation of I − hγF (<see cref="MeanSensitivitySystem"/>).
+/// After construction an evaluation allocates nothing (its output buffer grows to the longest batch once).
 /// Not thread-safe.
 /// </summary>
 public sealed class OdeLikelihood
 {
     private readonly MeanSensitivitySystem _system;
-    private readonly DormandPrince45 _solver;
+    private readonly OdeSolver _solver;
     private readonly int _n, _q;
     private readonly double[] _y0;
     private double[] _times = new double[8];
@@ -30,10 +32,10 @@ public sealed class OdeLikelihood
     /// <summary>Creates the likelihood.</summary>
     /// <param name="model">The model.</param>
     /// <param name="gradientParameters">Indices into θ to differentiate by.</param>
-    /// <param name="tolerances">Integration tolerances (default rtol 1e−6, atol 1e−9).</param>
+    /// <param name="tolerances">Integration tolerances and method (default rtol 1e−6, atol 1e−9, automatic switching).</param>
     /// <param name="sensitivityErrorControl">Whether the sensitivities enter the step-size control (true: as CVODES's
     /// errconS = true, slower and more accurate gradients).</param>
-    public OdeLikelihood(ReactionNetwork model, IReadOnlyList<int> gradientParameters, DormandPrinceOptions? tolerances = null, bool sensitivityErrorControl = true)
+    public OdeLikelihood(ReactionNetwork model, IReadOnlyList<int> gradientParameters, OdeOptions? tolerances = null, bool sensitivityErrorControl = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(gradientParameters);
@@ -42,13 +44,13 @@ public sealed class OdeLikelihood
         _n = model.StateDimension;
         _q = gradientParameters.Count;
         _system = new MeanSensitivitySystem(model, [.. gradientParameters]);
-        var options = tolerances ?? new DormandPrinceOptions { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-9 };
+        var options = tolerances ?? new OdeOptions { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-9 };
         if (!sensitivityErrorControl)
         {
             options = options with { ErrorControlComponents = _n };
         }
 
-        _solver = new DormandPrince45(_system.Dimension, options);
+        _solver = new OdeSolver(_system.Dimension, options);
         _y0 = new double[_system.Dimension];
         _out = new double[_times.Length * _system.Dimension];
     }
@@ -81,8 +83,10 @@ public sealed class OdeLikelihood
         int count = 0;
         var gradient = result.Gradient;
         Array.Clear(gradient);
-        foreach (var batch in data.Batches)
+        var batches = data.Batches;
+        for (int bi = 0; bi < batches.Count; bi++)
         {
+            var batch = batches[bi];
             int m = batch.Times.Count;
             if (m == 0)
             {
@@ -136,14 +140,18 @@ public sealed class OdeLikelihood
 
 /// <summary>
 /// The mean ODE with forward sensitivities, y = [η | η_1 | … | η_q]: dη/dt = b(η; θ), dη_k/dt = F η_k + ∂b/∂θ_k with
-/// F = ∂b/∂z(η) (sparse pattern). Allocation-free.
+/// F = ∂b/∂z(η) (sparse pattern). Its Jacobian is block lower-triangular with F on every diagonal block, so an implicit
+/// stage is solved by Newton on η alone (<see cref="DriftStageSolver"/>) and then, with the same factors of
+/// I − hγF(η), one linear solve per sensitivity: (I − hγF) η_k = v_k + hγ ∂b/∂θ_k — the exact stage solution, so the
+/// sensitivities are the derivatives of the discrete solution. Allocation-free.
 /// </summary>
-internal sealed class MeanSensitivitySystem : IOdeSystem
+internal sealed class MeanSensitivitySystem : IImplicitStageSystem
 {
     private readonly CompiledModel _m;
     private readonly int _n, _p;
     private readonly int[] _sens, _patternRow, _patternCol;
     private readonly double[] _f, _fp;
+    private readonly DriftStageSolver _stage;
 
     public MeanSensitivitySystem(ReactionNetwork model, int[] sensitivityParameters)
     {
@@ -155,7 +163,7 @@ internal sealed class MeanSensitivitySystem : IOdeSystem
         _f = new double[_n * _n];
         _fp = new double[_n * _p];
         (_patternRow, _patternCol) = _m.DriftStateJacobianRowsAndColumns();
-
+        _stage = new DriftStageSolver(_m);
         Dimension = _n * (1 + sensitivityParameters.Length);
     }
 
@@ -163,6 +171,8 @@ internal sealed class MeanSensitivitySystem : IOdeSystem
     public double[] Parameters { get; }
 
     public int Dimension { get; }
+
+    public int NonNegativeComponents => _n;
 
     public void Evaluate(double t, double[] y, double[] dy)
     {
@@ -191,4 +201,46 @@ internal sealed class MeanSensitivitySystem : IOdeSystem
             }
         }
     }
+
+    public bool SolveStage(double t, double hGamma, double[] v, double[] y, double[] k, in NewtonTolerance tolerance)
+    {
+        int n = _n, p = _p;
+        double[] theta = Parameters;
+        if (!_stage.SolveMean(hGamma, v, y, theta, tolerance))
+        {
+            return false;
+        }
+
+        double inv = 1.0 / hGamma;
+        for (int i = 0; i < n; i++)
+        {
+            k[i] = (y[i] - v[i]) * inv;
+        }
+
+        if (_sens.Length == 0)
+        {
+            return true;
+        }
+
+        _m.DriftParameterJacobian(y, theta, _fp);
+        for (int s = 0; s < _sens.Length; s++)
+        {
+            int pk = _sens[s], off = n + (s * n);
+            var block = y.AsSpan(off, n);
+            for (int i = 0; i < n; i++)
+            {
+                block[i] = v[off + i] + (hGamma * _fp[(i * p) + pk]);
+            }
+
+            _stage.SolveLinear(block);
+            for (int i = 0; i < n; i++)
+            {
+                k[off + i] = (block[i] - v[off + i]) * inv;
+            }
+        }
+
+        return true;
+    }
+
+    public double SpectralRadius(double t, double[] y) => _stage.SpectralRadius(y, Parameters);
 }

@@ -6,11 +6,28 @@ namespace ReactorTwin.Core.Lna;
 /// <summary>How the LNA moment equations are integrated.</summary>
 public enum LnaIntegrator
 {
-    /// <summary>Adaptive Dormand–Prince 5(4) with error control on mean, covariance and sensitivities (default).</summary>
+    /// <summary>
+    /// Adaptive <see cref="OdeSolver"/> (default): Dormand–Prince 5(4) switching automatically to the implicit
+    /// ESDIRK4(3) when the moment equations are stiff (<see cref="LnaOptions.Tolerances"/> sets tolerances and method).
+    /// </summary>
     Adaptive,
 
     /// <summary>Fixed-step explicit Euler, the form of seed 001 eq. 15–16 (for reproducing the paper).</summary>
     Euler,
+}
+
+/// <summary>How <see cref="Inference.KalmanLnaLikelihood"/> computes its exact gradient.</summary>
+public enum LnaGradientMethod
+{
+    /// <summary>
+    /// Reverse mode (default with the adaptive integrator): the filter runs on mean and covariance only, recording its
+    /// steps, then the discrete adjoint goes back through the Kalman updates and the Runge–Kutta steps (ADR 0011). The
+    /// cost is about three likelihood evaluations whatever the number of parameters.
+    /// </summary>
+    Adjoint,
+
+    /// <summary>Forward sensitivities ∂η/∂θ_k, ∂Ψ/∂θ_k integrated with the moments (seed 001 Lemma 2); needed for the Euler form.</summary>
+    Forward,
 }
 
 /// <summary>Options of <see cref="LnaSolver"/>.</summary>
@@ -19,8 +36,8 @@ public sealed record LnaOptions
     /// <summary>Integrator; default <see cref="LnaIntegrator.Adaptive"/>.</summary>
     public LnaIntegrator Integrator { get; init; } = LnaIntegrator.Adaptive;
 
-    /// <summary>Tolerances of the adaptive integrator (default rtol 1e−6, atol 1e−9).</summary>
-    public DormandPrinceOptions Tolerances { get; init; } = new() { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-9 };
+    /// <summary>Tolerances and method of the adaptive integrator (default rtol 1e−6, atol 1e−9, automatic switching).</summary>
+    public OdeOptions Tolerances { get; init; } = new() { RelativeTolerance = 1e-6, AbsoluteTolerance = 1e-9 };
 
     /// <summary>Step of the Euler form (h), &gt; 0. Default 0.1 h.</summary>
     public double EulerStepHours { get; init; } = 0.1;
@@ -34,22 +51,26 @@ public sealed record LnaOptions
 
     /// <summary>System size Ω; null for the model's.</summary>
     public double? SystemSize { get; init; }
+
+    /// <summary>How the Kalman–LNA likelihood differentiates (default <see cref="LnaGradientMethod.Adjoint"/>; the Euler form always uses forward sensitivities).</summary>
+    public LnaGradientMethod Gradient { get; init; } = LnaGradientMethod.Adjoint;
 }
 
 /// <summary>
 /// Linear noise approximation of a <see cref="ReactionNetwork"/> (seed 001 section 5.1, eq. 12–16; seed 000):
 /// propagates the mean η, the covariance Ψ and, for the chosen parameters, their exact forward sensitivities
-/// (see <see cref="LnaSystem"/> for the equations). The covariance is symmetrised after every propagation and
-/// checked for positive semi-definiteness; a loss is reported as an <see cref="LnaException"/>.
+/// (see <see cref="LnaSystem"/> for the equations). Covariances are integrated packed (n(n + 1)/2 numbers, symmetric
+/// by construction) and checked for positive semi-definiteness after every propagation; a loss is reported as an
+/// <see cref="LnaException"/>.
 /// After construction, <see cref="Propagate"/> allocates nothing. Not thread-safe.
 /// </summary>
 public sealed class LnaSolver
 {
     private readonly LnaSystem _system;
-    private readonly DormandPrince45? _adaptive;
+    private readonly OdeSolver? _adaptive;
     private readonly double[] _y, _yOut, _k, _check;
     private readonly double[] _times = new double[1];
-    private readonly int _n, _q;
+    private readonly int _n, _q, _np;
 
     /// <summary>Creates a solver.</summary>
     /// <param name="model">The model.</param>
@@ -78,6 +99,7 @@ public sealed class LnaSolver
         _system = new LnaSystem(model, [.. sensitivityParameters], omega);
         SensitivityParameters = [.. sensitivityParameters];
         _n = model.StateDimension;
+        _np = _system.PackedCount;
         _q = SensitivityParameters.Count;
         _y = new double[_system.Dimension];
         _yOut = new double[_system.Dimension];
@@ -87,8 +109,8 @@ public sealed class LnaSolver
         {
             var tolerances = Options.SensitivityErrorControl
                 ? Options.Tolerances
-                : Options.Tolerances with { ErrorControlComponents = _n + (_n * _n) };
-            _adaptive = new DormandPrince45(_system.Dimension, tolerances);
+                : Options.Tolerances with { ErrorControlComponents = _n + _np };
+            _adaptive = new OdeSolver(_system.Dimension, tolerances);
         }
     }
 
@@ -107,8 +129,49 @@ public sealed class LnaSolver
     /// <summary>Right-hand-side evaluations since construction (diagnostics).</summary>
     public long Evaluations { get; private set; }
 
+    /// <summary>Accepted steps of the implicit (stiff) method since construction (diagnostics).</summary>
+    public long ImplicitSteps { get; private set; }
+
     /// <summary>Creates a state shaped for this solver.</summary>
     public LnaState CreateState() => new(_n, _q);
+
+    /// <summary>n + n(n + 1)/2: the length of a packed mean-and-covariance vector (the adjoint's length).</summary>
+    internal int PackedStateLength => _n + _np;
+
+    /// <summary>The packing of covariances.</summary>
+    internal PackedSymmetric Packing => _system.Packing;
+
+    /// <summary>
+    /// Records the accepted steps of the adaptive integrator into <paramref name="tape"/> (null to stop). Only for a
+    /// solver without sensitivities: the reverse pass (<see cref="ReverseSteps"/>) replaces them.
+    /// </summary>
+    internal void Record(OdeTape? tape)
+    {
+        if (_adaptive is null || _q != 0)
+        {
+            throw new InvalidOperationException("recording needs the adaptive integrator and no sensitivity parameters");
+        }
+
+        _adaptive.Observer = tape;
+    }
+
+    /// <summary>
+    /// The discrete adjoint of recorded steps [first, end) taken back to front: <paramref name="yBar"/> (packed
+    /// [η̄ | Ψ̄], the gradient of ℓ with respect to the packed state) goes from the end of step end − 1 to the start of
+    /// step first; ∂ℓ/∂θ contributions are added to <paramref name="thetaBar"/> (all model parameters).
+    /// </summary>
+    /// <exception cref="LnaException">A transposed stage matrix was singular.</exception>
+    internal void ReverseSteps(OdeTape tape, int first, int end, ReadOnlySpan<double> parameters, double[] yBar, double[] thetaBar)
+    {
+        parameters.CopyTo(_system.Parameters);
+        for (int i = end - 1; i >= first; i--)
+        {
+            if (!_adaptive!.ReverseStep(_system, tape[i], tape.Start(i), tape.Stages(i), _n, yBar, thetaBar))
+            {
+                throw new LnaException($"the adjoint of the LNA of model '{Model.Name}' met a singular stage matrix at t = {tape[i].T:G6} h");
+            }
+        }
+    }
 
     /// <summary>
     /// Propagates <paramref name="state"/> from <paramref name="t0"/> to <paramref name="t1"/> (hours) in place.
@@ -117,8 +180,12 @@ public sealed class LnaSolver
     /// <param name="parameters">θ (natural scale, all model parameters).</param>
     /// <param name="t0">Start time (h).</param>
     /// <param name="t1">End time (h), ≥ t0.</param>
+    /// <param name="resume">
+    /// True when this propagation continues the previous one of this solver after a jump of the state (a Kalman
+    /// update): the integrator starts with the step size and method it ended with instead of choosing them afresh.
+    /// </param>
     /// <exception cref="LnaException">Integration failed or the covariance lost positive semi-definiteness.</exception>
-    public void Propagate(LnaState state, ReadOnlySpan<double> parameters, double t0, double t1)
+    public void Propagate(LnaState state, ReadOnlySpan<double> parameters, double t0, double t1, bool resume = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.StateDimension != _n || state.SensitivityCount != _q)
@@ -126,9 +193,9 @@ public sealed class LnaSolver
             throw new ArgumentException($"the state is shaped ({state.StateDimension}, {state.SensitivityCount}); this solver needs ({_n}, {_q})", nameof(state));
         }
 
-        if (parameters.Length != _system.Parameters.Length)
+        if (parameters.Length != _system.ParameterCount)
         {
-            throw new ArgumentException($"{parameters.Length} parameters given, the model has {_system.Parameters.Length}", nameof(parameters));
+            throw new ArgumentException($"{parameters.Length} parameters given, the model has {_system.ParameterCount}", nameof(parameters));
         }
 
         if (!(t1 >= t0))
@@ -146,9 +213,10 @@ public sealed class LnaSolver
         if (_adaptive is not null)
         {
             _times[0] = t1;
-            var result = _adaptive.Solve(_system, t0, _y, _times, _yOut);
+            var result = _adaptive.Solve(_system, t0, _y, _times, _yOut, resume);
             AcceptedSteps += result.AcceptedSteps;
             Evaluations += result.Evaluations;
+            ImplicitSteps += result.ImplicitSteps;
             if (!result.Succeeded)
             {
                 throw new LnaException($"the LNA moment equations of model '{Model.Name}' failed between t = {t0:G6} h and {t1:G6} h: {result.Exit} at t = {result.ReachedTime:G6} h");
@@ -185,30 +253,29 @@ public sealed class LnaSolver
 
     private void Pack(LnaState s)
     {
-        int n = _n, nn = n * n;
+        int n = _n, nn = n * n, np = _np, block = n + np;
+        var packing = _system.Packing;
         s.Mean.AsSpan().CopyTo(_y);
-        s.Covariance.AsSpan().CopyTo(_y.AsSpan(n, nn));
+        packing.Pack(s.Covariance, _y.AsSpan(n, np));
         for (int k = 0; k < _q; k++)
         {
-            int off = n + nn + (k * (n + nn));
+            int off = block * (k + 1);
             s.MeanSensitivity.AsSpan(k * n, n).CopyTo(_y.AsSpan(off, n));
-            s.CovarianceSensitivity.AsSpan(k * nn, nn).CopyTo(_y.AsSpan(off + n, nn));
+            packing.Pack(s.CovarianceSensitivity.AsSpan(k * nn, nn), _y.AsSpan(off + n, np));
         }
     }
 
     private void Unpack(LnaState s)
     {
-        int n = _n, nn = n * n;
+        int n = _n, nn = n * n, np = _np, block = n + np;
+        var packing = _system.Packing;
         _yOut.AsSpan(0, n).CopyTo(s.Mean);
-        _yOut.AsSpan(n, nn).CopyTo(s.Covariance);
-        SmallDense.Symmetrize(s.Covariance, n);
+        packing.Unpack(_yOut.AsSpan(n, np), s.Covariance);
         for (int k = 0; k < _q; k++)
         {
-            int off = n + nn + (k * (n + nn));
+            int off = block * (k + 1);
             _yOut.AsSpan(off, n).CopyTo(s.MeanSensitivity.AsSpan(k * n, n));
-            var pk = s.CovarianceSensitivity.AsSpan(k * nn, nn);
-            _yOut.AsSpan(off + n, nn).CopyTo(pk);
-            SmallDense.Symmetrize(pk, n);
+            packing.Unpack(_yOut.AsSpan(off + n, np), s.CovarianceSensitivity.AsSpan(k * nn, nn));
         }
     }
 

@@ -7,25 +7,33 @@ namespace ReactorTwin.Core.Lna;
 /// The LNA moment equations with forward sensitivities as one ODE system (seed 001 eq. 12–13, Lemma 2):
 /// <code>
 /// dη/dt   = b(η; θ)
-/// dΨ/dt   = FΨ + ΨFᵀ + D,                      F = ∂b/∂z(η), D = Σ_r a_r(η) s_r s_rᵀ / Ω
+/// dΨ/dt   = FΨ + ΨFᵀ + D,                      F = ∂b/∂z(η), D = Σ_r a_r(η)⁺ s_r s_rᵀ / Ω
 /// dη_k/dt = F η_k + ∂b/∂θ_k
 /// dΨ_k/dt = F_k Ψ + Ψ F_kᵀ + F Ψ_k + Ψ_k Fᵀ + D_k,
 ///           F_k = Σ_j ∂F/∂z_j η_k,j + ∂F/∂θ_k,   D_k = Σ_r (∂a_r/∂z η_k + ∂a_r/∂θ_k) s_r s_rᵀ / Ω
 /// </code>
 /// where s_r is the species part of the stoichiometry column of a stochastic channel (cell densities carry no
-/// diffusion, ADR 0002) and η_k = ∂η/∂θ_k, Ψ_k = ∂Ψ/∂θ_k. Because Ψ and Ψ_k are symmetric, FΨ + ΨFᵀ = M + Mᵀ with
-/// M = FΨ, which halves the work. Layout of y: [η | Ψ | (η_k | Ψ_k) for k = 1..q]. Allocation-free.
+/// diffusion, ADR 0002) and η_k = ∂η/∂θ_k, Ψ_k = ∂Ψ/∂θ_k. Ψ and Ψ_k are symmetric and stored packed
+/// (<see cref="PackedSymmetric"/>, n(n + 1)/2 numbers each), and FΨ + ΨFᵀ = M + Mᵀ with M = FΨ.
+/// Layout of y: [η | Ψ | (η_k | Ψ_k) for k = 1..q]. The Jacobian of the whole system is block lower-triangular with
+/// diagonal blocks F (means) and the Lyapunov operator X ↦ FX + XFᵀ (covariances), which the implicit stages exploit
+/// (LnaSystem.Implicit.cs). Allocation-free.
 /// </summary>
-internal sealed class LnaSystem : IOdeSystem
+internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
 {
     private readonly CompiledModel _m;
-    private readonly int _n, _r, _p, _q;
+    private readonly int _n, _r, _p, _q, _np, _block;
     private readonly int[] _sens;
     private readonly double _invOmega;
-    private readonly double[] _rates, _rateJz, _rateJp, _f, _fp, _h1, _h2, _work, _fk, _ak, _noiseOuter;
+    private readonly double[] _rates, _rateJz, _rateJp, _f, _fp, _h1, _h2, _m1, _fk, _ak, _psi, _psik;
     private readonly int[] _patternRow, _patternCol;
     private readonly int[][] _h2ForSensitivity;
-    private readonly int _ns;
+    private readonly PackedSymmetric _packed;
+    private readonly LnaKernels _kernels;
+
+    // Per stochastic channel: the packed species entries of s_r s_rᵀ (index and value), flattened.
+    private readonly int[] _noiseStart, _noiseIndex;
+    private readonly double[] _noiseValue;
 
     public LnaSystem(ReactionNetwork model, int[] sensitivityParameters, double systemSize)
     {
@@ -36,33 +44,31 @@ internal sealed class LnaSystem : IOdeSystem
         _q = sensitivityParameters.Length;
         _sens = sensitivityParameters;
         _invOmega = 1.0 / systemSize;
-        Parameters = new double[_p];
+        _kernels = _m.LnaKernels;
+        _packed = new PackedSymmetric(_n);
+        _np = _packed.Count;
+        _block = _n + _np;
+        Parameters = new double[_p + 1];
+        Parameters[_p] = _invOmega;
         _rates = new double[_r];
         _rateJz = new double[_r * _n];
         _rateJp = new double[_r * _p];
         _f = new double[_n * _n];
         _fp = new double[_n * _p];
-        _work = new double[_n * _n];
+        _m1 = new double[_n * _n];
         _fk = new double[_n * _n];
+        _psi = new double[_n * _n];
+        _psik = new double[_n * _n];
         _ak = new double[_r];
-        _ns = _m.SpeciesCount;
         (_patternRow, _patternCol) = _m.DriftStateJacobianRowsAndColumns();
-        if (_q > 0)
-        {
-            _h1 = new double[_m.DriftStateHessian.Count];
-            _h2 = new double[_m.DriftMixedHessian.Count];
-        }
-        else
-        {
-            _h1 = [];
-            _h2 = [];
-        }
+        _h1 = _q > 0 ? new double[_m.DriftStateHessian.Count] : [];
+        _h2 = _q > 0 ? new double[_m.DriftMixedHessian.Count] : [];
 
         // For each sensitivity parameter, the entries of ∂F/∂θ that belong to it (bucketed once, not searched per call).
         _h2ForSensitivity = new int[_q][];
         for (int k = 0; k < _q; k++)
         {
-            var second = _q > 0 ? _m.DriftMixedHessian.Second : default;
+            var second = _m.DriftMixedHessian.Second;
             var list = new List<int>();
             for (int e = 0; e < second.Length; e++)
             {
@@ -75,11 +81,13 @@ internal sealed class LnaSystem : IOdeSystem
             _h2ForSensitivity[k] = [.. list];
         }
 
-        // s_r s_rᵀ over species rows, precomputed per channel (zero for deterministic channels).
-        _noiseOuter = new double[_r * _n * _n];
+        var start = new List<int>();
+        var index = new List<int>();
+        var value = new List<double>();
         var st = _m.Stoichiometry;
         for (int c = 0; c < _r; c++)
         {
+            start.Add(index.Count);
             if (!_m.IsStochasticChannel(c))
             {
                 continue;
@@ -87,125 +95,176 @@ internal sealed class LnaSystem : IOdeSystem
 
             for (int i = 0; i < _m.SpeciesCount; i++)
             {
-                for (int j = 0; j < _m.SpeciesCount; j++)
+                for (int j = 0; j <= i; j++)
                 {
-                    _noiseOuter[(c * _n * _n) + (i * _n) + j] = st[(i * _r) + c] * st[(j * _r) + c];
+                    double v = st[(i * _r) + c] * st[(j * _r) + c];
+                    if (v != 0.0)
+                    {
+                        index.Add(PackedSymmetric.Index(i, j));
+                        value.Add(v);
+                    }
                 }
             }
         }
 
-        Dimension = _n + (_n * _n) + (_q * (_n + (_n * _n)));
+        start.Add(index.Count);
+        _noiseStart = [.. start];
+        _noiseIndex = [.. index];
+        _noiseValue = [.. value];
+        Dimension = _block * (1 + _q);
+        InitializeImplicit();
     }
 
-    /// <summary>θ used by <see cref="Evaluate"/> (natural scale, all model parameters).</summary>
+    /// <summary>θ used by <see cref="Evaluate"/> (natural scale, all p model parameters), then 1/Ω (read by the kernels).</summary>
     public double[] Parameters { get; }
+
+    /// <summary>p, the number of model parameters (Parameters holds one more: 1/Ω).</summary>
+    public int ParameterCount => _p;
 
     public int Dimension { get; }
 
-    public void Evaluate(double t, double[] y, double[] dy)
+    /// <summary>The mean η is a vector of concentrations and densities.</summary>
+    public int NonNegativeComponents => _n;
+
+    /// <summary>n(n + 1)/2, the length of a packed covariance.</summary>
+    public int PackedCount => _np;
+
+    /// <summary>The packing of covariances in y.</summary>
+    public PackedSymmetric Packing => _packed;
+
+    /// <summary>
+    /// Error-scale floors: a covariance entry Ψ_ij (and Ψ_k,ij) is measured against √(Ψ_ii Ψ_jj), the scale of the
+    /// correlation, as a mean against itself; an error of rtol·√(Ψ_ii Ψ_jj) in Ψ_ij is a correlation error of rtol.
+    /// </summary>
+    public void ErrorScaleFloor(double[] y, double[] floor)
     {
-        int n = _n, nn = n * n, r = _r, p = _p;
-        double[] theta = Parameters;
-
-        // y starts with η, so the compiled functions can read it as the state directly.
-        _m.Rates(y, theta, _rates);
-        _m.Drift(y, theta, dy);
-        _m.DriftStateJacobian(y, theta, _f);
-
-        var psi = y.AsSpan(n, nn);
-        var dpsi = dy.AsSpan(n, nn);
-        Array.Clear(_work);
-        AddPatternProduct(_f, psi, _work);
+        int n = _n;
+        Array.Clear(floor);
+        Span<double> sd = stackalloc double[n];
         for (int i = 0; i < n; i++)
         {
-            for (int j = 0; j < n; j++)
-            {
-                dpsi[(i * n) + j] = _work[(i * n) + j] + _work[(j * n) + i];
-            }
+            sd[i] = Math.Sqrt(Math.Abs(y[n + PackedSymmetric.Index(i, i)]));
         }
 
-        AddNoise(_rates, dpsi, clampNegative: true);
+        var row = _packed.Row;
+        var column = _packed.Column;
+        for (int e = 0; e < _np; e++)
+        {
+            floor[n + e] = sd[row[e]] * sd[column[e]];
+        }
+    }
+
+    public void Evaluate(double t, double[] y, double[] dy)
+    {
+        int n = _n;
+        double[] theta = Parameters;
+
+        // Mean and covariance by the generated kernel (y starts with [η | Ψ], which it reads as its state).
+        _kernels.Moments(y, theta, dy);
         if (_q == 0)
         {
             return;
         }
 
+        _m.Rates(y, theta, _rates);
+        _m.DriftStateJacobian(y, theta, _f);
+        _packed.Unpack(y.AsSpan(n, _np), _psi);
+        EvaluateSensitivityInputs(y);
+        for (int k = 0; k < _q; k++)
+        {
+            int off = _block * (k + 1);
+            var etak = y.AsSpan(off, n);
+            var detak = dy.AsSpan(off, n);
+            MeanSensitivityRate(k, etak, detak);
+            _packed.Unpack(y.AsSpan(off + n, _np), _psik);
+            CovarianceSensitivityRate(k, etak, _psik, dy.AsSpan(off + n, _np));
+        }
+    }
+
+    /// <summary>∂b/∂θ, ∂a/∂z, ∂a/∂θ and the second derivatives of b at η = y[0..n).</summary>
+    private void EvaluateSensitivityInputs(double[] y)
+    {
+        double[] theta = Parameters;
         _m.DriftParameterJacobian(y, theta, _fp);
         _m.RateStateJacobian(y, theta, _rateJz);
         _m.RateParameterJacobian(y, theta, _rateJp);
+        _m.DriftStateHessian.Evaluate(y, theta, _h1);
+        _m.DriftMixedHessian.Evaluate(y, theta, _h2);
+    }
+
+    /// <summary>detak = F η_k + ∂b/∂θ_k (F in _f).</summary>
+    private void MeanSensitivityRate(int k, ReadOnlySpan<double> etak, Span<double> detak)
+    {
+        int n = _n, p = _p, pk = _sens[k];
+        for (int i = 0; i < n; i++)
+        {
+            detak[i] = _fp[(i * p) + pk];
+        }
+
+        for (int e = 0; e < _patternRow.Length; e++)
+        {
+            int i = _patternRow[e], l = _patternCol[e];
+            detak[i] += _f[(i * n) + l] * etak[l];
+        }
+    }
+
+    /// <summary>
+    /// dpsik (packed) = F_k Ψ + Ψ F_kᵀ + F Ψ_k + Ψ_k Fᵀ + D_k, with Ψ in _psi and Ψ_k (full) in <paramref name="psik"/>;
+    /// leaves F_k in _fk.
+    /// </summary>
+    private void CovarianceSensitivityRate(int k, ReadOnlySpan<double> etak, double[] psik, Span<double> dpsik)
+    {
+        FormFk(k, etak);
+        Array.Clear(_m1);
+        AddPatternProduct(_fk, _psi, _m1);
+        AddPatternProduct(_f, psik, _m1);
+        _packed.PackSymmetricSum(_m1, dpsik);
+        NoiseSensitivity(k, etak, dpsik);
+    }
+
+    /// <summary>_fk = Σ_j ∂F/∂z_j η_k,j + ∂F/∂θ_k (shares the sparsity pattern of F).</summary>
+    private void FormFk(int k, ReadOnlySpan<double> etak)
+    {
+        int n = _n;
         var h1 = _m.DriftStateHessian;
         var h2 = _m.DriftMixedHessian;
-        h1.Evaluate(y, theta, _h1);
-        h2.Evaluate(y, theta, _h2);
         var h1i = h1.Output;
         var h1l = h1.First;
         var h1c = h1.Second;
         var h2i = h2.Output;
         var h2l = h2.First;
-
-        for (int k = 0; k < _q; k++)
+        Array.Clear(_fk);
+        for (int e = 0; e < h1i.Length; e++)
         {
-            int pk = _sens[k];
-            int off = n + nn + (k * (n + nn));
-            var etak = y.AsSpan(off, n);
-            var psik = y.AsSpan(off + n, nn);
-            var detak = dy.AsSpan(off, n);
-            var dpsik = dy.AsSpan(off + n, nn);
+            _fk[(h1i[e] * n) + h1l[e]] += _h1[e] * etak[h1c[e]];
+        }
 
-            // dη_k = F η_k + ∂b/∂θ_k
-            for (int i = 0; i < n; i++)
-            {
-                double s = _fp[(i * p) + pk];
-                for (int j = 0; j < n; j++)
-                {
-                    s += _f[(i * n) + j] * etak[j];
-                }
-
-                detak[i] = s;
-            }
-
-            // F_k = Σ_j ∂F/∂z_j η_k,j + ∂F/∂θ_k
-            Array.Clear(_fk);
-            for (int e = 0; e < h1i.Length; e++)
-            {
-                _fk[(h1i[e] * n) + h1l[e]] += _h1[e] * etak[h1c[e]];
-            }
-
-            foreach (int e in _h2ForSensitivity[k])
-            {
-                _fk[(h2i[e] * n) + h2l[e]] += _h2[e];
-            }
-
-            // M_k = F_k Ψ + F Ψ_k ; dΨ_k = M_k + M_kᵀ + D_k (F_k shares F's sparsity pattern)
-            Array.Clear(_work);
-            AddPatternProduct(_fk, psi, _work);
-            AddPatternProduct(_f, psik, _work);
-
-            for (int i = 0; i < n; i++)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    dpsik[(i * n) + j] = _work[(i * n) + j] + _work[(j * n) + i];
-                }
-            }
-
-            for (int c = 0; c < r; c++)
-            {
-                double s = _rateJp[(c * p) + pk];
-                for (int j = 0; j < n; j++)
-                {
-                    s += _rateJz[(c * n) + j] * etak[j];
-                }
-
-                _ak[c] = _rates[c] > 0 ? s : 0.0; // D uses max(a, 0): no derivative where the rate is cut off
-            }
-
-            AddNoise(_ak, dpsik, clampNegative: false);
+        foreach (int e in _h2ForSensitivity[k])
+        {
+            _fk[(h2i[e] * n) + h2l[e]] += _h2[e];
         }
     }
 
+    /// <summary>target += D_k = Σ_r (∂a_r/∂z η_k + ∂a_r/∂θ_k) s_r s_rᵀ / Ω over channels with a_r &gt; 0.</summary>
+    private void NoiseSensitivity(int k, ReadOnlySpan<double> etak, Span<double> target)
+    {
+        int n = _n, p = _p, pk = _sens[k];
+        for (int c = 0; c < _r; c++)
+        {
+            double s = _rateJp[(c * p) + pk];
+            for (int j = 0; j < n; j++)
+            {
+                s += _rateJz[(c * n) + j] * etak[j];
+            }
+
+            _ak[c] = _rates[c] > 0 ? s : 0.0; // D uses max(a, 0): no derivative where the rate is cut off
+        }
+
+        AddNoise(_ak, target, clampNegative: false);
+    }
+
     /// <summary>result += A·B for n × n matrices where A is non-zero only on the drift-Jacobian pattern.</summary>
-    private void AddPatternProduct(double[] a, ReadOnlySpan<double> b, double[] result)
+    private void AddPatternProduct(double[] a, double[] b, double[] result)
     {
         int n = _n;
         int[] rows = _patternRow, cols = _patternCol;
@@ -218,7 +277,7 @@ internal sealed class LnaSystem : IOdeSystem
                 continue;
             }
 
-            var row = b.Slice(l * n, n);
+            var row = b.AsSpan(l * n, n);
             var target = result.AsSpan(i * n, n);
             for (int j = 0; j < target.Length; j++)
             {
@@ -228,15 +287,16 @@ internal sealed class LnaSystem : IOdeSystem
     }
 
     /// <summary>
-    /// target += Σ_r w_r s_r s_rᵀ / Ω over stochastic channels (w_r ← max(w_r, 0) when clamping rates); only the
-    /// species block is touched, the cell-density rows and columns of D are zero.
+    /// target (packed) += Σ_r w_r s_r s_rᵀ / Ω over stochastic channels (w_r ← max(w_r, 0) when clamping rates); only
+    /// the species block is touched, the cell-density rows and columns of D are zero.
     /// </summary>
     private void AddNoise(double[] weights, Span<double> target, bool clampNegative)
     {
-        int n = _n, nn = n * n, ns = _ns;
         for (int c = 0; c < _r; c++)
         {
-            if (!_m.IsStochasticChannel(c))
+            int end = _noiseStart[c + 1];
+            int e = _noiseStart[c];
+            if (e == end)
             {
                 continue;
             }
@@ -247,15 +307,9 @@ internal sealed class LnaSystem : IOdeSystem
                 continue;
             }
 
-            var outer = _noiseOuter.AsSpan(c * nn, nn);
-            for (int i = 0; i < ns; i++)
+            for (; e < end; e++)
             {
-                var o = outer.Slice(i * n, ns);
-                var t = target.Slice(i * n, ns);
-                for (int j = 0; j < o.Length; j++)
-                {
-                    t[j] += w * o[j];
-                }
+                target[_noiseIndex[e]] += w * _noiseValue[e];
             }
         }
     }

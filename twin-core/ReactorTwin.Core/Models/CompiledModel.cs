@@ -157,6 +157,14 @@ public sealed class CompiledModel
     /// <summary>Non-zero mixed second derivatives ∂²b_i/∂z_l∂θ_k as a sparse list (i, l, k), compiled on first use.</summary>
     public SparseTensor DriftMixedHessian => _driftMixedHessian ??= SparseTensor.Build(DriftExpressions, SymbolKind.State, StateDimension, SymbolKind.Parameter, ParameterCount);
 
+    private Lna.LnaKernels? _lnaKernels;
+
+    /// <summary>
+    /// The generated LNA moment and adjoint kernels (derived and compiled on first use; 1/Ω is one of their inputs,
+    /// so every system size shares them).
+    /// </summary>
+    internal Lna.LnaKernels LnaKernels => LazyInitializer.EnsureInitialized(ref _lnaKernels, () => Lna.LnaKernels.Build(this));
+
     private SparseTensor? _rateMixedHessian;
 
     /// <summary>
