@@ -257,11 +257,11 @@ public class ModelJsonTests
     }
 
     [Fact]
-    public void Parse_NonNumericStoichiometricCoefficient_IsReportedOnce()
+    public void Parse_UnknownNameInFormulaCoefficient_IsReportedOnce()
     {
         string json = Edit(Valid, "{ \"A\": -1, \"B\": 1 }", "{ \"A\": -1, \"B\": \"one\" }");
         var ex = Fails(json);
-        AssertError(ex, "$.reactions[0].stoichiometry.B", "must be a number, not a string", LineContaining(json, "\"one\""));
+        AssertError(ex, "$.reactions[0].stoichiometry.B", "unknown name 'one' in \"one\": a stoichiometric coefficient may use parameters and numbers", LineContaining(json, "\"one\""));
         Assert.Single(ex.Errors); // the validator's echo on the same path is suppressed
     }
 

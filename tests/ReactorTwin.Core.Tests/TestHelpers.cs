@@ -13,7 +13,7 @@ internal static class TestHelpers
     {
         Const c => c.Value,
         Sym { Kind: SymbolKind.State } s => state![s.Index],
-        Sym { Kind: SymbolKind.Parameter } s => parameters![s.Index],
+        Sym { Kind: SymbolKind.Parameter or SymbolKind.Time or SymbolKind.Input } s => parameters![s.Index],
         Sym s => unbound![s.Name],
         Unary u => u.Op switch
         {
@@ -32,6 +32,11 @@ internal static class TestHelpers
             BinaryOp.Power => Math.Pow(Eval(b.Left, state, parameters, unbound), Eval(b.Right, state, parameters, unbound)),
             _ => throw new InvalidOperationException(b.Op.ToString()),
         },
+        Compare c => Algebra.Holds(c.Op, Eval(c.Left, state, parameters, unbound), Eval(c.Right, state, parameters, unbound)) ? 1 : 0,
+        Logical { Op: LogicalOp.Not } l => Eval(l.Left, state, parameters, unbound) != 0 ? 0 : 1,
+        Logical { Op: LogicalOp.And } l => Eval(l.Left, state, parameters, unbound) != 0 && Eval(l.Right!, state, parameters, unbound) != 0 ? 1 : 0,
+        Logical l => Eval(l.Left, state, parameters, unbound) != 0 || Eval(l.Right!, state, parameters, unbound) != 0 ? 1 : 0,
+        Conditional c => Eval(c.Condition, state, parameters, unbound) != 0 ? Eval(c.Then, state, parameters, unbound) : Eval(c.Else, state, parameters, unbound),
         _ => throw new InvalidOperationException(e.GetType().Name),
     };
 

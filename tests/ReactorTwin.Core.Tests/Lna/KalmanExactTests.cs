@@ -36,7 +36,7 @@ public class KalmanExactTests
             .AddSpecies("A", "mM", OA0)
             .AddParameter("k", Ok, 0.1, 1000)
             .AddParameter("g", Og, 0.005, 50)
-            .AddReaction("production", new() { ["A"] = 1 }, "k - g*A")
+            .AddReaction(new Reaction("production", new Dictionary<string, double> { ["A"] = 1 }, "k - g*A") { Reversible = false }) // a net rate: D = k
             .AddReaction("death", new() { ["A"] = -1 }, "g*A")
             .Build();
 
@@ -137,9 +137,9 @@ public class KalmanExactTests
             .AddParameter("v", V, 0.15, 1500)
             .AddReaction("inA", new() { ["A"] = 1 }, "kA")
             .AddReaction("AtoB", new() { ["A"] = -1, ["B"] = 1 }, "c1*A")
-            .AddReaction("BtoA", new() { ["A"] = 1, ["B"] = -1 }, "u - c1*A")
+            .AddReaction(new Reaction("BtoA", new Dictionary<string, double> { ["A"] = 1, ["B"] = -1 }, "u - c1*A") { Reversible = false })
             .AddReaction("outB", new() { ["B"] = -1 }, "c2*B")
-            .AddReaction("inB", new() { ["B"] = 1 }, "v - c2*B")
+            .AddReaction(new Reaction("inB", new Dictionary<string, double> { ["B"] = 1 }, "v - c2*B") { Reversible = false })
             .Build();
 
     /// <summary>Observation schedule: (time, components) with only A, only B or both.</summary>

@@ -171,11 +171,74 @@ internal static class Algebra
         _ => throw new InvalidOperationException(op.ToString()),
     };
 
+    /// <summary>A comparison, folded to 1 or 0 when both sides are constants.</summary>
+    public static Expr Comparison(CompareOp op, Expr a, Expr b) =>
+        a is Const ca && b is Const cb ? (Holds(op, ca.Value, cb.Value) ? Expr.One : Expr.Zero) : new Compare(op, a, b);
+
+    /// <summary>A logical operation, folded when its value is decided by constant operands.</summary>
+    public static Expr Logic(LogicalOp op, Expr a, Expr? b)
+    {
+        switch (op)
+        {
+            case LogicalOp.Not:
+                return a is Const ca ? (ca.Value != 0.0 ? Expr.Zero : Expr.One) : new Logical(op, a);
+            case LogicalOp.And:
+                if (a is Const { Value: 0.0 } || b is Const { Value: 0.0 })
+                {
+                    return Expr.Zero;
+                }
+
+                if (a is Const && b is Const)
+                {
+                    return Expr.One;
+                }
+
+                return new Logical(op, a, b);
+            default:
+                if ((a is Const x && x.Value != 0.0) || (b is Const y && y.Value != 0.0))
+                {
+                    return Expr.One;
+                }
+
+                if (a is Const && b is Const)
+                {
+                    return Expr.Zero;
+                }
+
+                return new Logical(op, a, b);
+        }
+    }
+
+    /// <summary>if(c, a, b), folded when the condition is constant or both branches are equal.</summary>
+    public static Expr If(Expr condition, Expr a, Expr b)
+    {
+        if (condition is Const c)
+        {
+            return c.Value != 0.0 ? a : b;
+        }
+
+        return a == b ? a : new Conditional(condition, a, b);
+    }
+
+    /// <summary>Whether a comparison holds for two numbers.</summary>
+    public static bool Holds(CompareOp op, double a, double b) => op switch
+    {
+        CompareOp.Less => a < b,
+        CompareOp.LessOrEqual => a <= b,
+        CompareOp.Greater => a > b,
+        CompareOp.GreaterOrEqual => a >= b,
+        CompareOp.Equal => a == b,
+        _ => a != b,
+    };
+
     /// <summary>Rebuilds a tree through the simplifying constructors.</summary>
     public static Expr Simplify(Expr e) => e switch
     {
         Unary u => Apply(u.Op, Simplify(u.Operand)),
         Binary b => Apply(b.Op, Simplify(b.Left), Simplify(b.Right)),
+        Compare c => Comparison(c.Op, Simplify(c.Left), Simplify(c.Right)),
+        Logical l => Logic(l.Op, Simplify(l.Left), l.Right is null ? null : Simplify(l.Right)),
+        Conditional c => If(Simplify(c.Condition), Simplify(c.Then), Simplify(c.Else)),
         _ => e,
     };
 
@@ -185,6 +248,9 @@ internal static class Algebra
         Sym s => bind(s),
         Unary u => new Unary(u.Op, Substitute(u.Operand, bind)),
         Binary b => new Binary(b.Op, Substitute(b.Left, bind), Substitute(b.Right, bind)),
+        Compare c => new Compare(c.Op, Substitute(c.Left, bind), Substitute(c.Right, bind)),
+        Logical l => new Logical(l.Op, Substitute(l.Left, bind), l.Right is null ? null : Substitute(l.Right, bind)),
+        Conditional c => new Conditional(Substitute(c.Condition, bind), Substitute(c.Then, bind), Substitute(c.Else, bind)),
         _ => e,
     };
 
@@ -195,8 +261,10 @@ internal static class Algebra
     {
         switch (e)
         {
-            case Const:
-                return Expr.Zero;
+            case Const or Compare or Logical:
+                return Expr.Zero; // conditions are piecewise constant
+            case Conditional c:
+                return If(c.Condition, Differentiate(c.Then, kind, index), Differentiate(c.Else, kind, index));
             case Sym s:
                 return s.Kind == kind && s.Index == index ? Expr.One : Expr.Zero;
             case Unary u:
@@ -264,7 +332,7 @@ internal static class Algebra
         }
     }
 
-    /// <summary>Visits every node, parents before children.</summary>
+    /// <summary>Visits every node, parents before children (left to right).</summary>
     public static IEnumerable<Expr> Nodes(Expr e)
     {
         var stack = new Stack<Expr>();
@@ -273,21 +341,50 @@ internal static class Algebra
         {
             var n = stack.Pop();
             yield return n;
-            switch (n)
+            foreach (var child in Children(n).Reverse())
             {
-                case Unary u:
-                    stack.Push(u.Operand);
-                    break;
-                case Binary b:
-                    stack.Push(b.Right);
-                    stack.Push(b.Left);
-                    break;
+                stack.Push(child);
             }
+        }
+    }
+
+    /// <summary>The direct operands of a node (none for constants and symbols).</summary>
+    public static IEnumerable<Expr> Children(Expr e)
+    {
+        switch (e)
+        {
+            case Unary u:
+                yield return u.Operand;
+                break;
+            case Binary b:
+                yield return b.Left;
+                yield return b.Right;
+                break;
+            case Compare c:
+                yield return c.Left;
+                yield return c.Right;
+                break;
+            case Logical l:
+                yield return l.Left;
+                if (l.Right is not null)
+                {
+                    yield return l.Right;
+                }
+
+                break;
+            case Conditional c:
+                yield return c.Condition;
+                yield return c.Then;
+                yield return c.Else;
+                break;
         }
     }
 
     /// <summary>True when the expression contains no symbol, so that it folds to a constant.</summary>
     public static bool IsConstant(Expr e) => !Nodes(e).OfType<Sym>().Any();
+
+    /// <summary>True when the expression refers to a symbol of the given kind.</summary>
+    public static bool Uses(Expr e, SymbolKind kind) => Nodes(e).OfType<Sym>().Any(s => s.Kind == kind);
 
     public static bool IsZero(Expr e) => e is Const { Value: 0.0 };
 

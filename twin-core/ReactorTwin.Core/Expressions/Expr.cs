@@ -38,6 +38,37 @@ internal enum SymbolKind
 
     /// <summary>A component of the parameter vector θ.</summary>
     Parameter,
+
+    /// <summary>
+    /// The time t (hours). Compiled code reads it from the argument vector after θ (<see cref="Sym.Index"/> is its
+    /// slot there); it is never a differentiation variable.
+    /// </summary>
+    Time,
+
+    /// <summary>
+    /// A named input u_i(t) (a feed rate, a temperature): read from the argument vector after θ and t
+    /// (<see cref="Sym.Index"/> is its slot there); never a differentiation variable.
+    /// </summary>
+    Input,
+}
+
+/// <summary>Comparison operators; a comparison has the value 1 when it holds and 0 otherwise.</summary>
+internal enum CompareOp
+{
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    Equal,
+    NotEqual,
+}
+
+/// <summary>Logical operators on conditions (operands are true when non-zero; the value is 1 or 0).</summary>
+internal enum LogicalOp
+{
+    And,
+    Or,
+    Not,
 }
 
 /// <summary>
@@ -72,7 +103,7 @@ internal sealed record Const(double Value) : Expr
     internal override int Precedence => 10;
 }
 
-/// <summary>A named symbol: a species, a cell phase or a parameter.</summary>
+/// <summary>A named symbol: a species, a cell phase, a parameter, the time or an input.</summary>
 internal sealed record Sym(string Name, SymbolKind Kind = SymbolKind.Unbound, int Index = -1) : Expr
 {
     public override string ToFormula() => Name;
@@ -120,4 +151,45 @@ internal sealed record Binary(BinaryOp Op, Expr Left, Expr Right) : Expr
         BinaryOp.Multiply or BinaryOp.Divide => 2,
         _ => 4,
     };
+}
+
+/// <summary>A comparison: 1 when it holds, 0 otherwise (its derivative is 0 wherever it is defined).</summary>
+internal sealed record Compare(CompareOp Op, Expr Left, Expr Right) : Expr
+{
+    public override string ToFormula() => Left.Wrap(1) + Op switch
+    {
+        CompareOp.Less => " < ",
+        CompareOp.LessOrEqual => " <= ",
+        CompareOp.Greater => " > ",
+        CompareOp.GreaterOrEqual => " >= ",
+        CompareOp.Equal => " == ",
+        _ => " != ",
+    } + Right.Wrap(1);
+
+    internal override int Precedence => 0;
+}
+
+/// <summary><c>and</c>, <c>or</c> (two operands) and <c>not</c> (<see cref="Right"/> null) of conditions.</summary>
+internal sealed record Logical(LogicalOp Op, Expr Left, Expr? Right = null) : Expr
+{
+    public override string ToFormula() => Op switch
+    {
+        LogicalOp.And => "and(" + Left.ToFormula() + ", " + Right!.ToFormula() + ")",
+        LogicalOp.Or => "or(" + Left.ToFormula() + ", " + Right!.ToFormula() + ")",
+        _ => "not(" + Left.ToFormula() + ")",
+    };
+
+    internal override int Precedence => 10;
+}
+
+/// <summary>
+/// <c>if(condition, then, else)</c>: <see cref="Then"/> where the condition holds (is non-zero), else
+/// <see cref="Else"/>. Its derivative is the derivative of the branch taken (exact wherever the condition does not
+/// switch); <c>min</c>, <c>max</c>, <c>abs</c> and <c>piecewise</c> are written with it.
+/// </summary>
+internal sealed record Conditional(Expr Condition, Expr Then, Expr Else) : Expr
+{
+    public override string ToFormula() => "if(" + Condition.ToFormula() + ", " + Then.ToFormula() + ", " + Else.ToFormula() + ")";
+
+    internal override int Precedence => 10;
 }

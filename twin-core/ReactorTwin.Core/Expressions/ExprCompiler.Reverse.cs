@@ -70,6 +70,22 @@ internal static partial class ExprCompiler
 
                     break;
                 }
+
+                case Conditional cond:
+                    needed[index[cond.Condition]] = true; // the reverse sweep routes the adjoint by it
+                    foreach (var child in Algebra.Children(cond))
+                    {
+                        uses[index[child]]++;
+                    }
+
+                    break;
+                case Compare or Logical:
+                    foreach (var child in Algebra.Children(nodes[i]))
+                    {
+                        uses[index[child]]++;
+                    }
+
+                    break;
             }
         }
 
@@ -83,9 +99,12 @@ internal static partial class ExprCompiler
             {
                 Const c => LinqExpr.Constant(c.Value),
                 Sym { Kind: SymbolKind.State } sym => LinqExpr.ArrayIndex(z, LinqExpr.Constant(sym.Index)),
-                Sym { Kind: SymbolKind.Parameter } sym => LinqExpr.ArrayIndex(p, LinqExpr.Constant(sym.Index)),
+                Sym { Kind: SymbolKind.Parameter or SymbolKind.Time or SymbolKind.Input } sym => LinqExpr.ArrayIndex(p, LinqExpr.Constant(sym.Index)),
                 Unary u => UnaryValue(u.Op, value[index[u.Operand]]),
                 Binary b => BinaryValue(b, value[index[b.Left]], value[index[b.Right]]),
+                Compare c => Indicator(CompareTest(c.Op, value[index[c.Left]], value[index[c.Right]])),
+                Logical l => Indicator(LogicalTest(l, value, index)),
+                Conditional c => LinqExpr.Condition(Truth(value[index[c.Condition]]), value[index[c.Then]], value[index[c.Else]]),
                 _ => throw new InvalidOperationException(e.GetType().Name),
             };
             if (e is Const or Sym || !(needed[i] || uses[i] > 1))
@@ -114,8 +133,15 @@ internal static partial class ExprCompiler
             {
                 case Const:
                     return;
+                case Compare or Logical:
+                    return; // piecewise constant
                 case Sym sym:
                 {
+                    if (sym.Kind is not (SymbolKind.State or SymbolKind.Parameter))
+                    {
+                        return; // time and inputs are not differentiation variables
+                    }
+
                     bool inRange = sym.Kind == SymbolKind.State ? sym.Index < stateCount : sym.Index < parameterCount;
                     if (inRange)
                     {
@@ -188,6 +214,14 @@ internal static partial class ExprCompiler
                     break;
                 }
 
+                case Conditional cond:
+                {
+                    var test = Truth(value[index[cond.Condition]]);
+                    Accumulate(index[cond.Then], LinqExpr.Condition(test, a, LinqExpr.Constant(0.0)));
+                    Accumulate(index[cond.Else], LinqExpr.Condition(test, LinqExpr.Constant(0.0), a));
+                    break;
+                }
+
                 case Binary b:
                 {
                     int l = index[b.Left], r = index[b.Right];
@@ -235,6 +269,17 @@ internal static partial class ExprCompiler
         return LinqExpr.Lambda<VectorFunction>(LinqExpr.Block(locals, body), z, p, o).Compile();
     }
 
+    private static System.Linq.Expressions.ConditionalExpression Indicator(LinqExpr test) => LinqExpr.Condition(test, LinqExpr.Constant(1.0), LinqExpr.Constant(0.0));
+
+    private static System.Linq.Expressions.BinaryExpression Truth(LinqExpr value) => LinqExpr.NotEqual(value, LinqExpr.Constant(0.0));
+
+    private static LinqExpr LogicalTest(Logical l, LinqExpr[] value, Dictionary<Expr, int> index) => l.Op switch
+    {
+        LogicalOp.Not => LinqExpr.Not(Truth(value[index[l.Left]])),
+        LogicalOp.And => LinqExpr.AndAlso(Truth(value[index[l.Left]]), Truth(value[index[l.Right!]])),
+        _ => LinqExpr.OrElse(Truth(value[index[l.Left]]), Truth(value[index[l.Right!]])),
+    };
+
     private static void Order(Expr e, Dictionary<Expr, int> index, List<Expr> nodes)
     {
         if (index.ContainsKey(e))
@@ -242,15 +287,9 @@ internal static partial class ExprCompiler
             return;
         }
 
-        switch (e)
+        foreach (var child in Algebra.Children(e))
         {
-            case Unary u:
-                Order(u.Operand, index, nodes);
-                break;
-            case Binary b:
-                Order(b.Left, index, nodes);
-                Order(b.Right, index, nodes);
-                break;
+            Order(child, index, nodes);
         }
 
         index[e] = nodes.Count;

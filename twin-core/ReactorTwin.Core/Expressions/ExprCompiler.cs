@@ -8,7 +8,7 @@ namespace ReactorTwin.Core.Expressions;
 /// The three arrays are caller-owned workspaces; the delegate never allocates.
 /// </summary>
 /// <param name="state">State vector z (species, then cell phases).</param>
-/// <param name="parameters">Parameter vector θ on its natural scale.</param>
+/// <param name="parameters">The argument vector: θ on its natural scale, then (for formulas that use them) the time and the inputs.</param>
 /// <param name="output">Receives one value per compiled expression.</param>
 internal delegate void VectorFunction(double[] state, double[] parameters, double[] output);
 
@@ -50,6 +50,17 @@ internal static partial class ExprCompiler
         return LinqExpr.Lambda<VectorFunction>(block, z, p, o).Compile();
     }
 
+    /// <summary>A comparison of two doubles as a Boolean expression.</summary>
+    internal static LinqExpr CompareTest(CompareOp op, LinqExpr l, LinqExpr r) => op switch
+    {
+        CompareOp.Less => LinqExpr.LessThan(l, r),
+        CompareOp.LessOrEqual => LinqExpr.LessThanOrEqual(l, r),
+        CompareOp.Greater => LinqExpr.GreaterThan(l, r),
+        CompareOp.GreaterOrEqual => LinqExpr.GreaterThanOrEqual(l, r),
+        CompareOp.Equal => LinqExpr.Equal(l, r),
+        _ => LinqExpr.NotEqual(l, r),
+    };
+
     private static void Count(Expr e, Dictionary<Expr, int> counts)
     {
         if (e is Const or Sym)
@@ -64,21 +75,16 @@ internal static partial class ExprCompiler
             return; // children already counted through the first occurrence
         }
 
-        switch (e)
+        foreach (var child in Algebra.Children(e))
         {
-            case Unary u:
-                Count(u.Operand, counts);
-                break;
-            case Binary b:
-                Count(b.Left, counts);
-                Count(b.Right, counts);
-                break;
+            Count(child, counts);
         }
     }
 
     private sealed class Emitter(ParamExpr z, ParamExpr p, Dictionary<Expr, int> counts)
     {
         private readonly Dictionary<Expr, ParamExpr> _assigned = [];
+        private readonly List<Expr> _assignedOrder = [];
 
         public List<ParamExpr> Locals { get; } = [];
 
@@ -95,11 +101,39 @@ internal static partial class ExprCompiler
                 var v = LinqExpr.Variable(typeof(double), "t" + Locals.Count);
                 Locals.Add(v);
                 _assigned[e] = v;
+                _assignedOrder.Add(e);
                 return LinqExpr.Assign(v, raw);
             }
 
             return raw;
         }
+
+        /// <summary>
+        /// Emits code that may not run (a branch of a conditional, the right operand of a short-circuit operator):
+        /// shared values first computed inside it are not reused after it, where they might be unassigned.
+        /// </summary>
+        private LinqExpr Scoped(Func<LinqExpr> emit)
+        {
+            int mark = _assignedOrder.Count;
+            var code = emit();
+            for (int i = _assignedOrder.Count - 1; i >= mark; i--)
+            {
+                _assigned.Remove(_assignedOrder[i]);
+                _assignedOrder.RemoveAt(i);
+            }
+
+            return code;
+        }
+
+        /// <summary>A condition as a Boolean expression (a non-comparison is true when non-zero).</summary>
+        private LinqExpr EmitTest(Expr e) => e switch
+        {
+            Compare c => CompareTest(c.Op, Emit(c.Left), Emit(c.Right)),
+            Logical { Op: LogicalOp.Not } l => LinqExpr.Not(EmitTest(l.Left)),
+            Logical { Op: LogicalOp.And } l => LinqExpr.AndAlso(EmitTest(l.Left), Scoped(() => EmitTest(l.Right!))),
+            Logical l => LinqExpr.OrElse(EmitTest(l.Left), Scoped(() => EmitTest(l.Right!))),
+            _ => LinqExpr.NotEqual(Emit(e), LinqExpr.Constant(0.0)),
+        };
 
         private LinqExpr EmitRaw(Expr e)
         {
@@ -111,9 +145,17 @@ internal static partial class ExprCompiler
                     return s.Kind switch
                     {
                         SymbolKind.State => LinqExpr.ArrayIndex(z, LinqExpr.Constant(s.Index)),
-                        SymbolKind.Parameter => LinqExpr.ArrayIndex(p, LinqExpr.Constant(s.Index)),
+                        SymbolKind.Parameter or SymbolKind.Time or SymbolKind.Input => LinqExpr.ArrayIndex(p, LinqExpr.Constant(s.Index)),
                         _ => throw new InvalidOperationException($"symbol '{s.Name}' is not bound"),
                     };
+                case Compare or Logical:
+                    return LinqExpr.Condition(EmitTest(e), LinqExpr.Constant(1.0), LinqExpr.Constant(0.0));
+                case Conditional c:
+                {
+                    var test = EmitTest(c.Condition);
+                    return LinqExpr.Condition(test, Scoped(() => Emit(c.Then)), Scoped(() => Emit(c.Else)));
+                }
+
                 case Unary u:
                 {
                     var a = Emit(u.Operand);

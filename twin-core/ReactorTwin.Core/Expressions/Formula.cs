@@ -2,7 +2,8 @@ namespace ReactorTwin.Core.Expressions;
 
 /// <summary>
 /// A parsed formula of the model language (<c>+ - * / ^</c>, <c>exp</c>, <c>log</c>, <c>sqrt</c>, <c>pow</c>,
-/// <c>mm</c>, <c>hill</c>; see docs/model-format.md) evaluated by name lookup: for formulas that are not rate laws,
+/// <c>mm</c>, <c>hill</c>, <c>min</c>, <c>max</c>, <c>abs</c>, comparisons, <c>if</c>, <c>piecewise</c>, <c>and</c>,
+/// <c>or</c>, <c>not</c>; see docs/model-format.md) evaluated by name lookup (the time is the name <c>t</c>): for formulas that are not rate laws,
 /// such as observables, noise models and initial assignments of imported models. Evaluation walks the tree
 /// (no compilation), so it is meant for setup and per-measurement work, not for an integrator's inner loop.
 /// Immutable and thread-safe.
@@ -73,6 +74,11 @@ public sealed class Formula
             BinaryOp.Power => Math.Pow(Eval(b.Left, valueOf), Eval(b.Right, valueOf)),
             _ => throw new InvalidOperationException(b.Op.ToString()),
         },
+        Compare c => Algebra.Holds(c.Op, Eval(c.Left, valueOf), Eval(c.Right, valueOf)) ? 1.0 : 0.0,
+        Logical { Op: LogicalOp.Not } l => Eval(l.Left, valueOf) != 0.0 ? 0.0 : 1.0,
+        Logical { Op: LogicalOp.And } l => Eval(l.Left, valueOf) != 0.0 && Eval(l.Right!, valueOf) != 0.0 ? 1.0 : 0.0,
+        Logical l => Eval(l.Left, valueOf) != 0.0 || Eval(l.Right!, valueOf) != 0.0 ? 1.0 : 0.0,
+        Conditional c => Eval(c.Condition, valueOf) != 0.0 ? Eval(c.Then, valueOf) : Eval(c.Else, valueOf),
         _ => throw new InvalidOperationException(e.GetType().Name),
     };
 }

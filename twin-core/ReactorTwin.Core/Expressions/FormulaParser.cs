@@ -3,17 +3,23 @@ using System.Globalization;
 namespace ReactorTwin.Core.Expressions;
 
 /// <summary>
-/// Recursive-descent parser of rate-law formulas.
-/// Grammar (usual precedence, <c>^</c> right-associative and binding tighter than unary minus):
+/// Recursive-descent parser of model formulas.
+/// Grammar (usual precedence, <c>^</c> right-associative and binding tighter than unary minus; comparisons bind
+/// looser than arithmetic, <c>&amp;&amp;</c> tighter than <c>||</c>):
 /// <code>
+/// cond    := and ('||' and)*
+/// and     := compare ('&amp;&amp;' compare)*
+/// compare := expr (('&lt;' | '&lt;=' | '&gt;' | '&gt;=' | '==' | '!=') expr)?
 /// expr    := term (('+' | '-') term)*
 /// term    := unary (('*' | '/') unary)*
-/// unary   := ('-' | '+') unary | power
+/// unary   := ('-' | '+' | '!') unary | power
 /// power   := primary ('^' unary)?
-/// primary := number | name | name '(' expr (',' expr)* ')' | '(' expr ')'
+/// primary := number | name | name '(' cond (',' cond)* ')' | '(' cond ')'
 /// </code>
 /// Functions: <c>exp</c>, <c>log</c> (natural), <c>sqrt</c>, <c>pow(a, b)</c>, <c>hill(x, K, n)</c> = xⁿ/(Kⁿ+xⁿ),
-/// <c>mm(x, K)</c> = x/(K+x).
+/// <c>mm(x, K)</c> = x/(K+x), <c>min</c> and <c>max</c> (two or more arguments), <c>abs</c>,
+/// <c>if(condition, then, else)</c>, <c>piecewise(v1, c1, v2, c2, …, otherwise)</c> (the first value whose
+/// condition holds), <c>and</c>, <c>or</c>, <c>not</c>. A comparison is 1 where it holds and 0 elsewhere.
 /// </summary>
 internal sealed class FormulaParser
 {
@@ -34,7 +40,7 @@ internal sealed class FormulaParser
             throw new FormulaException(text, 0, "the formula is empty");
         }
 
-        var e = p.ParseExpr();
+        var e = p.ParseCondition();
         p.SkipSpace();
         if (p._pos < text.Length)
         {
@@ -60,6 +66,89 @@ internal sealed class FormulaParser
         if (_pos < _text.Length && _text[_pos] == c)
         {
             _pos++;
+            return true;
+        }
+
+        return false;
+    }
+
+    private Expr ParseCondition()
+    {
+        var left = ParseAnd();
+        while (AcceptPair('|', '|'))
+        {
+            left = new Logical(LogicalOp.Or, left, ParseAnd());
+        }
+
+        return left;
+    }
+
+    private Expr ParseAnd()
+    {
+        var left = ParseCompare();
+        while (AcceptPair('&', '&'))
+        {
+            left = new Logical(LogicalOp.And, left, ParseCompare());
+        }
+
+        return left;
+    }
+
+    private Expr ParseCompare()
+    {
+        var left = ParseExpr();
+        SkipSpace();
+        CompareOp? op = null;
+        if (AcceptPair('<', '='))
+        {
+            op = CompareOp.LessOrEqual;
+        }
+        else if (AcceptPair('>', '='))
+        {
+            op = CompareOp.GreaterOrEqual;
+        }
+        else if (AcceptPair('=', '='))
+        {
+            op = CompareOp.Equal;
+        }
+        else if (AcceptPair('!', '='))
+        {
+            op = CompareOp.NotEqual;
+        }
+        else if (Accept('<'))
+        {
+            op = CompareOp.Less;
+        }
+        else if (Accept('>'))
+        {
+            op = CompareOp.Greater;
+        }
+        else if (_pos < _text.Length && _text[_pos] == '=')
+        {
+            throw Error("'=' is not an operator; write '==' to compare");
+        }
+
+        if (op is null)
+        {
+            return left;
+        }
+
+        var right = ParseExpr();
+        SkipSpace();
+        if (_pos < _text.Length && _text[_pos] is '<' or '>' or '=')
+        {
+            throw Error("comparisons cannot be chained; combine them with && or and(…)");
+        }
+
+        return new Compare(op.Value, left, right);
+    }
+
+    private bool AcceptPair(char first, char second)
+    {
+        SkipSpace();
+        if (_pos + 1 < _text.Length && _text[_pos] == first && _text[_pos + 1] == second)
+        {
+            _pos += 2;
             return true;
         }
 
@@ -114,6 +203,13 @@ internal sealed class FormulaParser
             return operand is Const c ? new Const(-c.Value) : new Unary(UnaryOp.Negate, operand);
         }
 
+        SkipSpace();
+        if (_pos + 1 < _text.Length && _text[_pos] == '!' && _text[_pos + 1] != '=')
+        {
+            _pos++;
+            return new Logical(LogicalOp.Not, ParseUnary());
+        }
+
         return Accept('+') ? ParseUnary() : ParsePower();
     }
 
@@ -135,7 +231,7 @@ internal sealed class FormulaParser
         if (c == '(')
         {
             _pos++;
-            var inner = ParseExpr();
+            var inner = ParseCondition();
             if (!Accept(')'))
             {
                 throw Error("missing ')'");
@@ -211,10 +307,10 @@ internal sealed class FormulaParser
 
     private Expr ParseCall(string name, int nameStart)
     {
-        var args = new List<Expr> { ParseExpr() };
+        var args = new List<Expr> { ParseCondition() };
         while (Accept(','))
         {
-            args.Add(ParseExpr());
+            args.Add(ParseCondition());
         }
 
         if (!Accept(')'))
@@ -222,23 +318,32 @@ internal sealed class FormulaParser
             throw Error($"missing ')' after the arguments of {name}");
         }
 
-        int expected = name switch
+        (int min, int max) = name switch
         {
-            "exp" or "log" or "ln" or "sqrt" => 1,
-            "pow" or "mm" => 2,
-            "hill" => 3,
-            _ => -1,
+            "exp" or "log" or "ln" or "sqrt" or "abs" or "not" => (1, 1),
+            "pow" or "mm" => (2, 2),
+            "hill" or "if" => (3, 3),
+            "min" or "max" or "and" or "or" => (2, int.MaxValue),
+            "piecewise" => (2, int.MaxValue),
+            _ => (-1, -1),
         };
-        if (expected < 0)
+        if (min < 0)
         {
             _pos = nameStart;
-            throw Error($"unknown function '{name}' (known: exp, log, sqrt, pow, mm, hill)");
+            throw Error($"unknown function '{name}' (known: {KnownFunctions})");
         }
 
-        if (args.Count != expected)
+        if (args.Count < min || args.Count > max)
         {
             _pos = nameStart;
-            throw Error($"{name} takes {expected} argument(s), not {args.Count}");
+            string count = min == max ? $"{min}" : $"at least {min}";
+            throw Error($"{name} takes {count} argument(s), not {args.Count}");
+        }
+
+        if (name == "piecewise" && args.Count % 2 == 0)
+        {
+            _pos = nameStart;
+            throw Error("piecewise(v1, c1, v2, c2, …, otherwise) needs a final value for when no condition holds");
         }
 
         return name switch
@@ -248,9 +353,34 @@ internal sealed class FormulaParser
             "sqrt" => new Unary(UnaryOp.Sqrt, args[0]),
             "pow" => new Binary(BinaryOp.Power, args[0], args[1]),
             "mm" => new Binary(BinaryOp.Divide, args[0], new Binary(BinaryOp.Add, args[1], args[0])),
-            _ => Hill(args[0], args[1], args[2]),
+            "hill" => Hill(args[0], args[1], args[2]),
+            "abs" => new Conditional(new Compare(CompareOp.GreaterOrEqual, args[0], Expr.Zero), args[0], new Unary(UnaryOp.Negate, args[0])),
+            "not" => new Logical(LogicalOp.Not, args[0]),
+            "if" => new Conditional(args[0], args[1], args[2]),
+            "min" => Fold(args, (a, b) => new Conditional(new Compare(CompareOp.LessOrEqual, a, b), a, b)),
+            "max" => Fold(args, (a, b) => new Conditional(new Compare(CompareOp.GreaterOrEqual, a, b), a, b)),
+            "and" => Fold(args, (a, b) => new Logical(LogicalOp.And, a, b)),
+            "or" => Fold(args, (a, b) => new Logical(LogicalOp.Or, a, b)),
+            _ => Piecewise(args, 0),
         };
     }
+
+    /// <summary>The function names the parser knows, for messages.</summary>
+    internal const string KnownFunctions = "exp, log, sqrt, pow, mm, hill, min, max, abs, if, piecewise, and, or, not";
+
+    private static Expr Fold(List<Expr> args, Func<Expr, Expr, Expr> combine)
+    {
+        var e = args[0];
+        for (int i = 1; i < args.Count; i++)
+        {
+            e = combine(e, args[i]);
+        }
+
+        return e;
+    }
+
+    private static Expr Piecewise(List<Expr> args, int from) =>
+        from == args.Count - 1 ? args[from] : new Conditional(args[from + 1], args[from], Piecewise(args, from + 2));
 
     private static Binary Hill(Expr x, Expr k, Expr n)
     {

@@ -28,7 +28,8 @@ public sealed class EulerMaruyamaLikelihood
     private readonly int[] _grad;
     private readonly double _omega;
     private readonly int _n, _ns, _r, _p;
-    private readonly double[] _z, _theta, _rates, _jp, _sigma, _d, _alpha, _u, _coef;
+    private readonly double[] _z, _rates, _jp, _sigma, _d, _alpha, _u, _coef;
+    private readonly ModelArguments _args;
 
     // Orthonormal basis of range(N) (species rows): _q[i * _k + j], and reduced columns m_r = Qᵀ n_r: _mr[r * _k + j].
     private readonly double[] _q, _mr;
@@ -46,12 +47,17 @@ public sealed class EulerMaruyamaLikelihood
         _m = model.Compiled;
         _grad = [.. gradientParameters];
         _omega = systemSize ?? model.SystemSize;
+        if (model.Compiled.HasParameterStoichiometry)
+        {
+            throw new NotSupportedException($"model '{model.Name}' has stoichiometric coefficients that depend on parameters; the Euler–Maruyama likelihood needs numeric ones (use the Kalman–LNA or ODE likelihood)");
+        }
+
         _n = _m.StateDimension;
         _ns = _m.SpeciesCount;
         _r = _m.ChannelCount;
         _p = _m.ParameterCount;
         _z = new double[_n];
-        _theta = new double[_p];
+        _args = new ModelArguments(model);
         _rates = new double[_r];
         _jp = new double[_r * _p];
         (_q, _k) = RangeBasis(_m, _ns, _r);
@@ -140,7 +146,7 @@ public sealed class EulerMaruyamaLikelihood
             throw new ArgumentException($"the result holds {result.Gradient.Length} gradient values; {_grad.Length} are needed", nameof(result));
         }
 
-        parameters.CopyTo(_theta);
+        _args.SetParameters(parameters);
         int ns = _ns, r = _r, p = _p;
         double ll = 0;
         int count = 0;
@@ -163,8 +169,9 @@ public sealed class EulerMaruyamaLikelihood
 
                 double dt = obs.TimeHours - tPrev;
                 prev.AsSpan().CopyTo(_z);
-                _m.Rates(_z, _theta, _rates);
-                _m.RateParameterJacobian(_z, _theta, _jp);
+                _args.At(tPrev);
+                _m.Rates(_z, _args.Values, _rates);
+                _m.RateParameterJacobian(_z, _args.Values, _jp);
 
                 // Reduced increment Qᵀ(d − μ) and covariance QᵀΣQ = Σ_r a_r Δt/Ω m_r m_rᵀ.
                 int k = _k;

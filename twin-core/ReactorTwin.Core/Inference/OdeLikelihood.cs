@@ -72,12 +72,12 @@ public sealed class OdeLikelihood
         ArgumentNullException.ThrowIfNull(noise);
         LikelihoodArguments.Check(data, Model, result, _q);
 
-        if (parameters.Length != _system.Parameters.Length)
+        if (parameters.Length != Model.Parameters.Count)
         {
-            throw new ArgumentException($"{parameters.Length} parameters given, the model has {_system.Parameters.Length}", nameof(parameters));
+            throw new ArgumentException($"{parameters.Length} parameters given, the model has {Model.Parameters.Count}", nameof(parameters));
         }
 
-        parameters.CopyTo(_system.Parameters);
+        _system.Arguments.SetParameters(parameters);
         int dim = _system.Dimension, n = _n;
         double ll = 0;
         int count = 0;
@@ -159,7 +159,7 @@ internal sealed class MeanSensitivitySystem : IImplicitStageSystem
         _n = _m.StateDimension;
         _p = _m.ParameterCount;
         _sens = sensitivityParameters;
-        Parameters = new double[_p];
+        Arguments = new ModelArguments(model);
         _f = new double[_n * _n];
         _fp = new double[_n * _p];
         (_patternRow, _patternCol) = _m.DriftStateJacobianRowsAndColumns();
@@ -167,8 +167,8 @@ internal sealed class MeanSensitivitySystem : IImplicitStageSystem
         Dimension = _n * (1 + sensitivityParameters.Length);
     }
 
-    /// <summary>θ (natural scale, all model parameters).</summary>
-    public double[] Parameters { get; }
+    /// <summary>θ (natural scale, all model parameters), t and the inputs.</summary>
+    public ModelArguments Arguments { get; }
 
     public int Dimension { get; }
 
@@ -177,7 +177,8 @@ internal sealed class MeanSensitivitySystem : IImplicitStageSystem
     public void Evaluate(double t, double[] y, double[] dy)
     {
         int n = _n, p = _p;
-        double[] theta = Parameters;
+        Arguments.At(t);
+        double[] theta = Arguments.Values;
         _m.Drift(y, theta, dy);
         if (_sens.Length == 0)
         {
@@ -205,7 +206,8 @@ internal sealed class MeanSensitivitySystem : IImplicitStageSystem
     public bool SolveStage(double t, double hGamma, double[] v, double[] y, double[] k, in NewtonTolerance tolerance)
     {
         int n = _n, p = _p;
-        double[] theta = Parameters;
+        Arguments.At(t);
+        double[] theta = Arguments.Values;
         if (!_stage.SolveMean(hGamma, v, y, theta, tolerance))
         {
             return false;
@@ -242,5 +244,9 @@ internal sealed class MeanSensitivitySystem : IImplicitStageSystem
         return true;
     }
 
-    public double SpectralRadius(double t, double[] y) => _stage.SpectralRadius(y, Parameters);
+    public double SpectralRadius(double t, double[] y)
+    {
+        Arguments.At(t);
+        return _stage.SpectralRadius(y, Arguments.Values);
+    }
 }

@@ -28,10 +28,10 @@ internal sealed class LnaKernels
         _adjoint = new Lazy<VectorFunction>(adjoint, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>z = [η | Ψ] (length n + N), parameters [θ | 1/Ω] (length p + 1) ↦ output [b | dΨ/dt] (length n + N).</summary>
+    /// <summary>z = [η | Ψ] (length n + N), parameters [θ | t | u | 1/Ω] (the model's argument vector, then 1/Ω) ↦ output [b | dΨ/dt] (length n + N).</summary>
     public void Moments(double[] z, double[] parameters, double[] output) => _moments(z, parameters, output);
 
-    /// <summary>z = [η | Ψ | λ] (length 2(n + N)), parameters [θ | 1/Ω] ↦ output [∂L/∂η | ∂L/∂Ψ | ∂L/∂θ] (length n + N + p).</summary>
+    /// <summary>z = [η | Ψ | λ] (length 2(n + N)), parameters [θ | t | u | 1/Ω] ↦ output [∂L/∂η | ∂L/∂Ψ | ∂L/∂θ] (length n + N + p).</summary>
     public void Adjoint(double[] z, double[] parameters, double[] output) => _adjoint.Value(z, parameters, output);
 
     /// <summary>Derives and compiles the kernels of a model (the system size enters as the parameter after θ).</summary>
@@ -44,7 +44,7 @@ internal sealed class LnaKernels
 
     private static Expr[] MomentExpressions(CompiledModel m)
     {
-        var invOmega = new Sym("inverseSystemSize", SymbolKind.Parameter, m.ParameterCount);
+        var invOmega = new Sym("inverseSystemSize", SymbolKind.Parameter, m.ArgumentCount);
         int n = m.StateDimension, ns = m.SpeciesCount, r = m.ChannelCount;
         var packing = new PackedSymmetric(n);
         int np = packing.Count;
@@ -65,7 +65,7 @@ internal sealed class LnaKernels
         }
 
         var clamped = new Expr[r];
-        var st = m.Stoichiometry;
+        var st = m.StoichiometryExpressions;
         for (int c = 0; c < r; c++)
         {
             clamped[c] = Algebra.Apply(UnaryOp.PositivePart, m.RateExpressions[c]);
@@ -91,10 +91,10 @@ internal sealed class LnaKernels
             {
                 for (int c = 0; c < r; c++)
                 {
-                    double w = st[(i * r) + c] * st[(j * r) + c];
-                    if (w != 0.0 && m.IsStochasticChannel(c))
+                    var w = Algebra.Mul(st[(i * r) + c], st[(j * r) + c]);
+                    if (!Algebra.IsZero(w) && m.IsStochasticChannel(c))
                     {
-                        sum = Algebra.Add(sum, Algebra.Mul(new Const(w), Algebra.Mul(invOmega, clamped[c])));
+                        sum = Algebra.Add(sum, Algebra.Mul(w, Algebra.Mul(invOmega, clamped[c])));
                     }
                 }
             }

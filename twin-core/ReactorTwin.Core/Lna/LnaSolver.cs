@@ -163,7 +163,7 @@ public sealed class LnaSolver
     /// <exception cref="LnaException">A transposed stage matrix was singular.</exception>
     internal void ReverseSteps(OdeTape tape, int first, int end, ReadOnlySpan<double> parameters, double[] yBar, double[] thetaBar)
     {
-        parameters.CopyTo(_system.Parameters);
+        _system.SetParameters(parameters);
         for (int i = end - 1; i >= first; i--)
         {
             if (!_adaptive!.ReverseStep(_system, tape[i], tape.Start(i), tape.Stages(i), _n, yBar, thetaBar))
@@ -208,7 +208,7 @@ public sealed class LnaSolver
             return;
         }
 
-        parameters.CopyTo(_system.Parameters);
+        _system.SetParameters(parameters);
         Pack(state);
         if (_adaptive is not null)
         {

@@ -17,6 +17,7 @@ internal sealed partial class LnaSystem : IOdeAdjointSystem
     {
         int d = _block;
         RequireValueOnly();
+        Arguments.At(t);
         y.AsSpan(0, d).CopyTo(_adjointIn);
         lambda.AsSpan(0, d).CopyTo(_adjointIn.AsSpan(d, d));
         _kernels.Adjoint(_adjointIn, Parameters, _adjointOut);
@@ -35,6 +36,7 @@ internal sealed partial class LnaSystem : IOdeAdjointSystem
     {
         int n = _n, d = _block;
         RequireValueOnly();
+        Arguments.At(t);
         _m.DriftStateJacobian(y, Parameters, _f);
         if (!_packed.FactorStageMatrix(_f, hGamma))
         {

@@ -29,6 +29,7 @@ internal sealed partial class LnaSystem
     public bool SolveStage(double t, double hGamma, double[] v, double[] y, double[] k, in NewtonTolerance tolerance)
     {
         int n = _n, np = _np, p = _p;
+        Arguments.At(t);
         double[] theta = Parameters;
         if (!_stage.SolveMean(hGamma, v, y, theta, tolerance))
         {
@@ -81,7 +82,11 @@ internal sealed partial class LnaSystem
     }
 
     /// <summary>ρ of the system's Jacobian: 2ρ(F), the covariance block's eigenvalues being λ_i + λ_j.</summary>
-    public double SpectralRadius(double t, double[] y) => 2.0 * _stage.SpectralRadius(y, Parameters);
+    public double SpectralRadius(double t, double[] y)
+    {
+        Arguments.At(t);
+        return 2.0 * _stage.SpectralRadius(y, Parameters);
+    }
 
     /// <summary>y[off..off+N) = (I − hγL_F)⁻¹ (v + hγ·scratch), k = (y − v)/(hγ).</summary>
     private void SolveCovarianceBlock(double[] v, double[] y, double[] k, int off, double hGamma, double inv)

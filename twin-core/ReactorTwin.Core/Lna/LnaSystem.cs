@@ -31,9 +31,10 @@ internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
     private readonly PackedSymmetric _packed;
     private readonly LnaKernels _kernels;
 
-    // Per stochastic channel: the packed species entries of s_r s_rᵀ (index and value), flattened.
-    private readonly int[] _noiseStart, _noiseIndex;
-    private readonly double[] _noiseValue;
+    // Per stochastic channel: the packed species entries of s_r s_rᵀ (index, value and the rows i, j), flattened;
+    // values and their derivatives by the sensitivity parameters follow θ when the stoichiometry depends on it.
+    private readonly int[] _noiseStart, _noiseIndex, _noiseChannel, _noiseRows;
+    private readonly double[] _noiseValue, _noiseDerivative, _stoich, _stoichJp;
 
     public LnaSystem(ReactionNetwork model, int[] sensitivityParameters, double systemSize)
     {
@@ -48,8 +49,8 @@ internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
         _packed = new PackedSymmetric(_n);
         _np = _packed.Count;
         _block = _n + _np;
-        Parameters = new double[_p + 1];
-        Parameters[_p] = _invOmega;
+        Arguments = new ModelArguments(model, extra: 1);
+        Parameters[_m.ArgumentCount] = _invOmega;
         _rates = new double[_r];
         _rateJz = new double[_r * _n];
         _rateJp = new double[_r * _p];
@@ -81,42 +82,35 @@ internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
             _h2ForSensitivity[k] = [.. list];
         }
 
-        var start = new List<int>();
-        var index = new List<int>();
-        var value = new List<double>();
-        var st = _m.Stoichiometry;
-        for (int c = 0; c < _r; c++)
+        (_noiseStart, _noiseIndex, _noiseChannel, _noiseRows) = NoisePattern(_m);
+        _noiseValue = new double[_noiseIndex.Length];
+        _noiseDerivative = new double[_q * _noiseIndex.Length];
+        _stoich = new double[_n * _r];
+        _stoichJp = _m.HasParameterStoichiometry ? new double[_n * _r * _p] : [];
+        if (!_m.HasParameterStoichiometry)
         {
-            start.Add(index.Count);
-            if (!_m.IsStochasticChannel(c))
-            {
-                continue;
-            }
-
-            for (int i = 0; i < _m.SpeciesCount; i++)
-            {
-                for (int j = 0; j <= i; j++)
-                {
-                    double v = st[(i * _r) + c] * st[(j * _r) + c];
-                    if (v != 0.0)
-                    {
-                        index.Add(PackedSymmetric.Index(i, j));
-                        value.Add(v);
-                    }
-                }
-            }
+            UpdateNoise();
         }
 
-        start.Add(index.Count);
-        _noiseStart = [.. start];
-        _noiseIndex = [.. index];
-        _noiseValue = [.. value];
         Dimension = _block * (1 + _q);
         InitializeImplicit();
     }
 
-    /// <summary>θ used by <see cref="Evaluate"/> (natural scale, all p model parameters), then 1/Ω (read by the kernels).</summary>
-    public double[] Parameters { get; }
+    /// <summary>θ, t and the inputs (the model's argument vector) used by <see cref="Evaluate"/>, then 1/Ω (read by the kernels).</summary>
+    public ModelArguments Arguments { get; }
+
+    /// <summary>The argument vector itself (<see cref="Arguments"/>).</summary>
+    public double[] Parameters => Arguments.Values;
+
+    /// <summary>Sets θ (all p model parameters, natural scale) and what follows from it.</summary>
+    public void SetParameters(ReadOnlySpan<double> theta)
+    {
+        Arguments.SetParameters(theta);
+        if (_m.HasParameterStoichiometry)
+        {
+            UpdateNoise();
+        }
+    }
 
     /// <summary>p, the number of model parameters (Parameters holds one more: 1/Ω).</summary>
     public int ParameterCount => _p;
@@ -157,6 +151,7 @@ internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
     public void Evaluate(double t, double[] y, double[] dy)
     {
         int n = _n;
+        Arguments.At(t);
         double[] theta = Parameters;
 
         // Mean and covariance by the generated kernel (y starts with [η | Ψ], which it reads as its state).
@@ -261,6 +256,82 @@ internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
         }
 
         AddNoise(_ak, target, clampNegative: false);
+        if (_m.HasParameterStoichiometry)
+        {
+            // + Σ_r max(a_r, 0) ∂(s_r s_rᵀ)/∂θ_k / Ω
+            var derivative = _noiseDerivative.AsSpan(k * _noiseIndex.Length, _noiseIndex.Length);
+            for (int e = 0; e < derivative.Length; e++)
+            {
+                target[_noiseIndex[e]] += Math.Max(_rates[_noiseChannel[e]], 0.0) * _invOmega * derivative[e];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The structurally non-zero packed species entries (i, j) of s_r s_rᵀ per stochastic channel: start offsets per
+    /// channel, packed index, channel and the rows (i·n + j) of each entry.
+    /// </summary>
+    private static (int[] Start, int[] Index, int[] Channel, int[] Rows) NoisePattern(CompiledModel m)
+    {
+        var start = new List<int>();
+        var index = new List<int>();
+        var channel = new List<int>();
+        var rows = new List<int>();
+        var st = m.StoichiometryExpressions;
+        int r = m.ChannelCount, n = m.StateDimension;
+        for (int c = 0; c < r; c++)
+        {
+            start.Add(index.Count);
+            if (!m.IsStochasticChannel(c))
+            {
+                continue;
+            }
+
+            for (int i = 0; i < m.SpeciesCount; i++)
+            {
+                for (int j = 0; j <= i; j++)
+                {
+                    if (!Expressions.Algebra.IsZero(st[(i * r) + c]) && !Expressions.Algebra.IsZero(st[(j * r) + c]))
+                    {
+                        index.Add(PackedSymmetric.Index(i, j));
+                        channel.Add(c);
+                        rows.Add((i * n) + j);
+                    }
+                }
+            }
+        }
+
+        start.Add(index.Count);
+        return ([.. start], [.. index], [.. channel], [.. rows]);
+    }
+
+    /// <summary>Values of s_r s_rᵀ at the current θ and, for a θ-dependent stoichiometry, their derivatives by the sensitivity parameters.</summary>
+    private void UpdateNoise()
+    {
+        int r = _r, n = _n, p = _p;
+        _m.EvaluateStoichiometry(Parameters, _stoich);
+        bool derivatives = _m.HasParameterStoichiometry && _q > 0;
+        if (derivatives)
+        {
+            _m.StoichiometryParameterJacobian(Parameters, _stoichJp);
+        }
+
+        for (int e = 0; e < _noiseIndex.Length; e++)
+        {
+            int c = _noiseChannel[e], i = _noiseRows[e] / n, j = _noiseRows[e] % n;
+            int si = (i * r) + c, sj = (j * r) + c;
+            _noiseValue[e] = _stoich[si] * _stoich[sj];
+            if (!derivatives)
+            {
+                continue;
+            }
+
+            for (int k = 0; k < _q; k++)
+            {
+                int pk = _sens[k];
+                _noiseDerivative[(k * _noiseIndex.Length) + e] = (_stoichJp[(si * p) + pk] * _stoich[sj]) + (_stoich[si] * _stoichJp[(sj * p) + pk]);
+            }
+        }
     }
 
     /// <summary>result += A·B for n × n matrices where A is non-zero only on the drift-Jacobian pattern.</summary>

@@ -5,7 +5,8 @@ namespace ReactorTwin.Core.Models;
 /// <summary>
 /// The rate laws of a <see cref="ReactionNetwork"/> compiled to delegates, with exact derivatives obtained by
 /// symbolic differentiation of the expression trees (no finite differences anywhere).
-/// <para>Notation (seed 001 eq. 2–3, 12): z = [s; X] ∈ ℝⁿ the state, θ ∈ ℝᵖ the parameters on their natural scale,
+/// <para>Notation (seed 001 eq. 2–3, 12): z = [s; X] ∈ ℝⁿ the state, θ ∈ ℝᵖ the parameters on their natural scale
+/// (followed in the argument vector by the time t and the inputs u, <see cref="ArgumentCount"/>),
 /// a(z; θ) ∈ ℝᴿ the channel rates (propensities per unit volume, Σ_i X_i ν(s; α_i) for per-phase reactions;
 /// phase transitions are channels with rate β·X_from), S ∈ ℝⁿˣᴿ the full stoichiometry (species rows are the N of
 /// the seed) and the drift b(z; θ) = S a(z; θ).</para>
@@ -14,34 +15,53 @@ namespace ReactorTwin.Core.Models;
 /// </summary>
 public sealed class CompiledModel
 {
-    private readonly double[] _stoichiometry;
+    private readonly double[]? _stoichiometry;
     private readonly VectorFunction _rates;
     private readonly VectorFunction _rateStateJacobian;
     private readonly VectorFunction _rateParameterJacobian;
     private readonly VectorFunction _drift;
     private readonly VectorFunction _driftStateJacobian;
     private readonly VectorFunction _driftParameterJacobian;
+    private readonly VectorFunction? _stoichiometryValues;
     private readonly bool[] _noisy;
     private readonly int[] _driftJacobianPattern;
 
-    internal CompiledModel(int speciesCount, int phaseCount, int parameterCount, IReadOnlyList<string> channelNames, double[] stoichiometry, Expr[] rates)
+    /// <summary>The sizes of a compiled model.</summary>
+    internal readonly record struct Shape(int Species, int Phases, int Parameters, int Inputs);
+
+    internal CompiledModel(Shape shape, IReadOnlyList<string> channelNames, Expr[] stoichiometry, Expr[] rates, bool[] deterministic)
     {
-        SpeciesCount = speciesCount;
-        PhaseCount = phaseCount;
-        ParameterCount = parameterCount;
+        SpeciesCount = shape.Species;
+        PhaseCount = shape.Phases;
+        ParameterCount = shape.Parameters;
+        InputCount = shape.Inputs;
         ChannelNames = channelNames;
-        _stoichiometry = stoichiometry;
+        StoichiometryExpressions = stoichiometry;
         RateExpressions = rates;
         int n = StateDimension;
         int m = ChannelCount;
+        int speciesCount = shape.Species;
+        int parameterCount = shape.Parameters;
+
+        HasParameterStoichiometry = stoichiometry.Any(e => e is not Const);
+        if (HasParameterStoichiometry)
+        {
+            _stoichiometryValues = ExprCompiler.Compile(stoichiometry);
+        }
+        else
+        {
+            _stoichiometry = [.. stoichiometry.Select(e => ((Const)e).Value)];
+        }
 
         _noisy = new bool[m];
         for (int r = 0; r < m; r++)
         {
             for (int i = 0; i < speciesCount; i++)
             {
-                _noisy[r] |= stoichiometry[(i * m) + r] != 0.0;
+                _noisy[r] |= !Algebra.IsZero(stoichiometry[(i * m) + r]);
             }
+
+            _noisy[r] &= !deterministic[r];
         }
 
         var drift = new Expr[n];
@@ -50,10 +70,10 @@ public sealed class CompiledModel
             Expr sum = Expr.Zero;
             for (int r = 0; r < m; r++)
             {
-                double c = stoichiometry[(i * m) + r];
-                if (c != 0.0)
+                var c = stoichiometry[(i * m) + r];
+                if (!Algebra.IsZero(c))
                 {
-                    sum = Algebra.Add(sum, Algebra.Mul(new Const(c), rates[r]));
+                    sum = Algebra.Add(sum, Algebra.Mul(c, rates[r]));
                 }
             }
 
@@ -61,6 +81,7 @@ public sealed class CompiledModel
         }
 
         DriftExpressions = drift;
+        IsTimeDependent = rates.Any(e => Algebra.Uses(e, SymbolKind.Time) || Algebra.Uses(e, SymbolKind.Input));
         _rates = ExprCompiler.Compile(rates);
         _rateStateJacobian = ExprCompiler.Compile(Jacobian(rates, SymbolKind.State, n));
         _rateParameterJacobian = ExprCompiler.Compile(Jacobian(rates, SymbolKind.Parameter, parameterCount));
@@ -83,14 +104,73 @@ public sealed class CompiledModel
     /// <summary>p, the length of θ.</summary>
     public int ParameterCount { get; }
 
+    /// <summary>Number of the model's inputs u.</summary>
+    public int InputCount { get; }
+
+    /// <summary>
+    /// Length of the argument vector every method here reads as <c>parameters</c>: θ (p values), then the time t
+    /// (slot <see cref="TimeSlot"/>), then the inputs u (slots <see cref="InputSlot"/>). A caller of a model whose
+    /// formulas use neither t nor inputs (<see cref="IsTimeDependent"/> false) may pass θ alone.
+    /// </summary>
+    public int ArgumentCount => ParameterCount + 1 + InputCount;
+
+    /// <summary>Slot of the time t in the argument vector (= p).</summary>
+    public int TimeSlot => ParameterCount;
+
+    /// <summary>Slot of input i in the argument vector.</summary>
+    public int InputSlot(int input) => ParameterCount + 1 + input;
+
+    /// <summary>True when some rate uses the time t or an input, so that the drift is not autonomous.</summary>
+    public bool IsTimeDependent { get; }
+
+    /// <summary>True when some stoichiometric coefficient is a formula of parameters (see <see cref="EvaluateStoichiometry"/>).</summary>
+    public bool HasParameterStoichiometry { get; }
+
     /// <summary>R, the number of channels: reactions, then one per phase transition.</summary>
     public int ChannelCount => ChannelNames.Count;
 
     /// <summary>Channel names: reaction names, then <c>from-&gt;to</c> for transitions.</summary>
     public IReadOnlyList<string> ChannelNames { get; }
 
-    /// <summary>The full stoichiometry S (n × R, row-major): S[i·R + r] is the change of z_i per unit extent of channel r.</summary>
-    public ReadOnlySpan<double> Stoichiometry => _stoichiometry;
+    /// <summary>
+    /// The full stoichiometry S (n × R, row-major): S[i·R + r] is the change of z_i per unit extent of channel r.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Some coefficient depends on parameters: use <see cref="EvaluateStoichiometry"/>.</exception>
+    public ReadOnlySpan<double> Stoichiometry => _stoichiometry
+        ?? throw new InvalidOperationException("the stoichiometry of this model depends on parameters; evaluate it with EvaluateStoichiometry");
+
+    /// <summary>S(θ) (n × R, row-major) into <paramref name="stoichiometry"/>; <paramref name="parameters"/> as for <see cref="Rates"/>.</summary>
+    public void EvaluateStoichiometry(double[] parameters, double[] stoichiometry)
+    {
+        if (_stoichiometry is not null)
+        {
+            _stoichiometry.AsSpan().CopyTo(stoichiometry);
+        }
+        else
+        {
+            _stoichiometryValues!(parameters, parameters, stoichiometry);
+        }
+    }
+
+    private VectorFunction? _stoichiometryParameterJacobian;
+
+    /// <summary>
+    /// ∂S/∂θ ((n·R) × p, row-major: entry (i·R + r)·p + k is ∂S_ir/∂θ_k) into <paramref name="jacobian"/>; zero for a
+    /// model with numeric stoichiometry. Compiled on first use.
+    /// </summary>
+    public void StoichiometryParameterJacobian(double[] parameters, double[] jacobian)
+    {
+        if (!HasParameterStoichiometry)
+        {
+            Array.Clear(jacobian, 0, StoichiometryExpressions.Count * ParameterCount);
+            return;
+        }
+
+        var f = LazyInitializer.EnsureInitialized(ref _stoichiometryParameterJacobian, () => ExprCompiler.Compile(Jacobian([.. StoichiometryExpressions], SymbolKind.Parameter, ParameterCount)));
+        f(parameters, parameters, jacobian);
+    }
+
+    internal IReadOnlyList<Expr> StoichiometryExpressions { get; }
 
     internal IReadOnlyList<Expr> RateExpressions { get; }
 
@@ -99,11 +179,15 @@ public sealed class CompiledModel
     /// <summary>
     /// True when channel r changes at least one species, so that it is a stochastic event (SSA) and contributes
     /// N diag(a) Nᵀ / Ω to the diffusion (seed 001 eq. 3). Channels that only move cells between phases or
-    /// grow them are deterministic (cell densities follow eq. 1).
+    /// grow them are deterministic (cell densities follow eq. 1), as are dilution and feed (docs/model-format.md).
     /// </summary>
     public bool IsStochasticChannel(int r) => _noisy[r];
 
-    /// <summary>Channel rates a(z; θ), written to <paramref name="rates"/> (length R).</summary>
+    /// <summary>
+    /// Channel rates a(z; θ, t, u), written to <paramref name="rates"/> (length R). <paramref name="parameters"/> is the
+    /// argument vector (<see cref="ArgumentCount"/>: θ, t, u; θ alone for a model that uses neither t nor inputs); so
+    /// for every method below.
+    /// </summary>
     public void Rates(double[] state, double[] parameters, double[] rates) => _rates(state, parameters, rates);
 
     /// <summary>∂a/∂z (R × n, row-major) into <paramref name="jacobian"/>.</summary>

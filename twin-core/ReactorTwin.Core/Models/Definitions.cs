@@ -47,21 +47,58 @@ public sealed record Parameter(
 }
 
 /// <summary>
-/// A reaction channel r: a stoichiometry column N_{·r} and a rate law a_r(z; θ), the propensity per unit volume
-/// (seed 001 eq. 2–3). The rate is either one formula (<paramref name="Rate"/>) or a per-phase specific rate
-/// ν_r(s; α_i) for each phase i, in which case a_r = Σ_i X_i ν_r(s; α_i) (seed 001 section 2.3).
+/// A reaction channel r: a stoichiometry column N_{·r} and a rate law a_r(z; θ, t, u), the propensity per unit
+/// volume (seed 001 eq. 2–3). The rate is either one formula (<paramref name="Rate"/>) or a per-phase specific rate
+/// ν_r(s; α_i) for each phase i, in which case a_r = Σ_i X_i ν_r(s; α_i) (seed 001 section 2.3). A rate that is a
+/// difference (a reversible net rate such as <c>k1*A - k2*B</c>) is split into a forward and a backward channel
+/// for the stochastic methods (docs/model-format.md).
 /// </summary>
 /// <param name="Name">Identifier of the reaction.</param>
 /// <param name="Stoichiometry">Net change of each species or cell phase per unit of reaction extent; other components are 0.</param>
 /// <param name="Rate">Formula of the total rate a_r, or null when <paramref name="PerPhaseRates"/> is given.</param>
 /// <param name="PerPhaseRates">Specific rate per cell phase (formula per phase name), or null.</param>
 /// <param name="Description">Free text.</param>
+/// <param name="StoichiometryFormulas">
+/// Coefficients given as formulas of parameters (a yield: <c>"-1/Yxs"</c>), per species or cell phase; a component
+/// appears here or in <paramref name="Stoichiometry"/>, not both. Null for none.
+/// </param>
 public sealed record Reaction(
     string Name,
     IReadOnlyDictionary<string, double> Stoichiometry,
     string? Rate,
     IReadOnlyDictionary<string, string>? PerPhaseRates = null,
-    string? Description = null);
+    string? Description = null,
+    IReadOnlyDictionary<string, string>? StoichiometryFormulas = null)
+{
+    /// <summary>
+    /// Whether the rate is a reversible net rate to split into forward and backward channels: null (default) splits a
+    /// rate written as a difference, false keeps it one channel whose propensity is max(a, 0) (a net rate by design),
+    /// true states that it is reversible (a rate that cannot be split is then an error).
+    /// </summary>
+    public bool? Reversible { get; init; }
+}
+
+/// <summary>How an input's value between two given points is formed.</summary>
+public enum InputInterpolation
+{
+    /// <summary>Each value holds until the next one (a setpoint, a pump rate): piecewise constant.</summary>
+    Constant,
+
+    /// <summary>Straight lines between the given points, the last value held after them.</summary>
+    Linear,
+}
+
+/// <summary>
+/// A named input u(t) of the process that formulas may use: a feed rate, a temperature or pH setpoint. Its values
+/// come from the data of a batch (an input series), from setpoints set live, or, when neither gives any, from
+/// <paramref name="Value"/>. Inputs are known, not estimated.
+/// </summary>
+/// <param name="Name">Identifier used in formulas.</param>
+/// <param name="Unit">Unit (for example <c>L/h</c>).</param>
+/// <param name="Value">Value when nothing else gives one (finite).</param>
+/// <param name="Interpolation">How a series of values is read between its points.</param>
+/// <param name="Description">Free text.</param>
+public sealed record ModelInput(string Name, string Unit, double Value, InputInterpolation Interpolation = InputInterpolation.Constant, string? Description = null);
 
 /// <summary>
 /// A metabolic phase shift X_from → X_to with first-order flux <c>Rate · X_from</c> (seed 001 eq. 1, the β terms).

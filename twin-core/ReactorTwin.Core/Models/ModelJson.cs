@@ -125,6 +125,23 @@ public static class ModelJson
             }
 
             w.WriteEndArray();
+            if (model.Inputs.Count > 0)
+            {
+                w.WriteStartArray("inputs");
+                foreach (var u in model.Inputs)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", u.Name);
+                    w.WriteString("unit", u.Unit);
+                    w.WriteNumber("value", u.Value);
+                    w.WriteString("interpolation", u.Interpolation == InputInterpolation.Linear ? "linear" : "constant");
+                    WriteOptional(w, "description", u.Description);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
             w.WriteStartArray("reactions");
             foreach (var r in model.Reactions)
             {
@@ -134,6 +151,11 @@ public static class ModelJson
                 foreach (var (k, v) in r.Stoichiometry)
                 {
                     w.WriteNumber(k, v);
+                }
+
+                foreach (var (k, v) in r.StoichiometryFormulas ?? new Dictionary<string, string>())
+                {
+                    w.WriteString(k, v);
                 }
 
                 w.WriteEndObject();
@@ -150,6 +172,11 @@ public static class ModelJson
                     }
 
                     w.WriteEndObject();
+                }
+
+                if (r.Reversible is bool reversible)
+                {
+                    w.WriteBoolean("reversible", reversible);
                 }
 
                 WriteOptional(w, "description", r.Description);
@@ -313,7 +340,7 @@ public static class ModelJson
                 return new ModelDraft(string.Empty, null, 1, [], [], [], [], []);
             }
 
-            CheckKnown(root, "$", "$schema", "name", "description", "timeUnit", "systemSize", "species", "cellPhases", "parameters", "reactions", "transitions");
+            CheckKnown(root, "$", "$schema", "name", "description", "timeUnit", "systemSize", "species", "cellPhases", "parameters", "inputs", "reactions", "transitions");
             string name = String(root, "$", "name", required: true) ?? string.Empty;
             string? description = String(root, "$", "description", required: false);
             string? timeUnit = String(root, "$", "timeUnit", required: false);
@@ -343,9 +370,26 @@ public static class ModelJson
                 var prior = e.TryGetProperty("prior", out var pe) ? Prior(pe, $"{p}.prior") : null;
                 return new Parameter(String(e, p, "name", true) ?? string.Empty, value, lower, upper, logScale, Bool(e, p, "estimate") ?? true, String(e, p, "unit", false) ?? string.Empty, String(e, p, "description", false), prior);
             });
+            var inputs = Array(root, "$", "inputs", required: false, (e, p) =>
+            {
+                CheckKnown(e, p, "name", "unit", "value", "interpolation", "description");
+                string? interpolation = String(e, p, "interpolation", false);
+                var kind = InputInterpolation.Constant;
+                if (interpolation == "linear")
+                {
+                    kind = InputInterpolation.Linear;
+                }
+                else if (interpolation is not null && interpolation != "constant")
+                {
+                    Err($"{p}.interpolation", $"unknown interpolation '{interpolation}' (constant: each value holds until the next; linear: straight lines between the points)");
+                }
+
+                return new ModelInput(String(e, p, "name", true) ?? string.Empty, String(e, p, "unit", false) ?? string.Empty, Number(e, p, "value", false) ?? 0.0, kind, String(e, p, "description", false));
+            });
             var reactions = Array(root, "$", "reactions", required: true, (e, p) =>
             {
-                CheckKnown(e, p, "name", "stoichiometry", "rate", "perPhaseRates", "description");
+                CheckKnown(e, p, "name", "stoichiometry", "rate", "perPhaseRates", "reversible", "description");
+                var formulas = new Dictionary<string, string>(StringComparer.Ordinal);
                 var stoich = Map(e, p, "stoichiometry", required: true, (v, vp) =>
                 {
                     if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d))
@@ -353,9 +397,16 @@ public static class ModelJson
                         return d;
                     }
 
-                    Err(vp, $"a stoichiometric coefficient must be a number, not {Describe(v.ValueKind)}");
+                    if (v.ValueKind == JsonValueKind.String)
+                    {
+                        formulas[vp[(vp.LastIndexOf('.') + 1)..]] = v.GetString()!;
+                        return double.NaN;
+                    }
+
+                    Err(vp, $"a stoichiometric coefficient must be a number or a formula of parameters (\"-1/Yxs\"), not {Describe(v.ValueKind)}");
                     return double.NaN;
                 });
+                stoich = stoich?.Where(kv => !formulas.ContainsKey(kv.Key)).ToDictionary(StringComparer.Ordinal);
                 var perPhase = Map(e, p, "perPhaseRates", required: false, (v, vp) =>
                 {
                     if (v.ValueKind == JsonValueKind.String)
@@ -367,14 +418,17 @@ public static class ModelJson
                     return "0";
                 });
                 string? rate = String(e, p, "rate", required: false);
-                return new Reaction(String(e, p, "name", true) ?? string.Empty, stoich ?? new Dictionary<string, double>(), rate, perPhase, String(e, p, "description", false));
+                return new Reaction(String(e, p, "name", true) ?? string.Empty, stoich ?? new Dictionary<string, double>(), rate, perPhase, String(e, p, "description", false), formulas.Count > 0 ? formulas : null)
+                {
+                    Reversible = Bool(e, p, "reversible"),
+                };
             });
             var transitions = Array(root, "$", "transitions", required: false, (e, p) =>
             {
                 CheckKnown(e, p, "from", "to", "rate");
                 return new PhaseTransition(String(e, p, "from", true) ?? string.Empty, String(e, p, "to", true) ?? string.Empty, String(e, p, "rate", true) ?? "0");
             });
-            return new ModelDraft(name, description, omega, species, phases, parameters, reactions, transitions);
+            return new ModelDraft(name, description, omega, species, phases, parameters, reactions, transitions) { Inputs = inputs };
         }
 
         private void CheckKnown(JsonElement obj, string path, params string[] known)

@@ -6,9 +6,12 @@ namespace ReactorTwin.Core.Models;
 /// The single set of rules every model passes (C# builder and JSON alike): names, values, bounds,
 /// stoichiometry, formulas. Collects all problems before throwing.
 /// </summary>
-internal static class ModelValidator
+internal static partial class ModelValidator
 {
-    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "exp", "log", "ln", "sqrt", "pow", "mm", "hill" };
+    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
+    {
+        "exp", "log", "ln", "sqrt", "pow", "mm", "hill", "min", "max", "abs", "if", "piecewise", "and", "or", "not", FormulaBinder.TimeName,
+    };
 
     public static ReactionNetwork Build(ModelDraft d, string source, Func<string, int>? lineOf)
     {
@@ -33,9 +36,13 @@ internal static class ModelValidator
             {
                 Err(path, $"'{name}' is not a valid name (letters, digits and '_', not starting with a digit)");
             }
+            else if (name == FormulaBinder.TimeName)
+            {
+                Err(path, "'t' is the time in formulas and cannot name a species, phase, parameter or input");
+            }
             else if (Reserved.Contains(name))
             {
-                Err(path, $"'{name}' is a function name and cannot name a species, phase or parameter");
+                Err(path, $"'{name}' is a function name and cannot name a species, phase, parameter or input");
             }
             else if (!seen.TryAdd(name, path))
             {
@@ -111,6 +118,16 @@ internal static class ModelValidator
             }
         }
 
+        for (int i = 0; i < d.Inputs.Count; i++)
+        {
+            var u = d.Inputs[i];
+            CheckName(u.Name, $"$.inputs[{i}].name");
+            if (!double.IsFinite(u.Value))
+            {
+                Err($"$.inputs[{i}].value", $"the value of input '{u.Name}' must be finite, not {u.Value}");
+            }
+        }
+
         var stateIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < d.Species.Count; i++)
         {
@@ -128,181 +145,21 @@ internal static class ModelValidator
             paramIndex.TryAdd(d.Parameters[k].Name ?? string.Empty, k);
         }
 
-        int n = d.Species.Count + d.Phases.Count;
-        int channels = d.Reactions.Count + d.Transitions.Count;
-        var stoich = new double[n * channels];
-        var rates = new Expr?[channels];
-        var reactionNames = new HashSet<string>(StringComparer.Ordinal);
-
-        Expr? Bind(string? formula, string path)
+        var inputIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < d.Inputs.Count; k++)
         {
-            if (formula is null)
-            {
-                Err(path, "a rate formula is required");
-                return null;
-            }
-
-            Expr parsed;
-            try
-            {
-                parsed = FormulaParser.Parse(formula);
-            }
-            catch (FormulaException ex)
-            {
-                Err(path, ex.Message);
-                return null;
-            }
-
-            bool ok = true;
-            var bound = Algebra.Substitute(parsed, s =>
-            {
-                if (stateIndex.TryGetValue(s.Name, out int zi))
-                {
-                    return new Sym(s.Name, SymbolKind.State, zi);
-                }
-
-                if (paramIndex.TryGetValue(s.Name, out int pi))
-                {
-                    return new Sym(s.Name, SymbolKind.Parameter, pi);
-                }
-
-                ok = false;
-                Err(path, $"unknown name '{s.Name}' in \"{formula}\": it is not a species, cell phase or parameter of this model");
-                return s;
-            });
-            if (!ok)
-            {
-                return null;
-            }
-
-            foreach (var node in Algebra.Nodes(bound))
-            {
-                if (node is Binary { Op: BinaryOp.Divide } div && Algebra.IsConstant(div.Right) &&
-                    Algebra.Simplify(div.Right) is Const { Value: 0.0 })
-                {
-                    Err(path, $"division by a constant zero in \"{formula}\" ({div.ToFormula()})");
-                    return null;
-                }
-            }
-
-            return Algebra.Simplify(bound);
+            inputIndex.TryAdd(d.Inputs[k].Name ?? string.Empty, k);
         }
 
-        for (int r = 0; r < d.Reactions.Count; r++)
-        {
-            var rx = d.Reactions[r];
-            string at = $"$.reactions[{r}]";
-            if (string.IsNullOrEmpty(rx.Name) || !IsIdentifier(rx.Name))
-            {
-                Err(at + ".name", $"'{rx.Name}' is not a valid reaction name");
-            }
-            else if (!reactionNames.Add(rx.Name))
-            {
-                Err(at + ".name", $"the reaction name '{rx.Name}' is used twice");
-            }
-
-            if (rx.Stoichiometry is null || rx.Stoichiometry.Count == 0)
-            {
-                Err(at + ".stoichiometry", $"reaction '{rx.Name}' changes nothing: its stoichiometry is empty");
-            }
-            else
-            {
-                foreach (var (component, coefficient) in rx.Stoichiometry)
-                {
-                    string sp = $"{at}.stoichiometry.{component}";
-                    if (!stateIndex.TryGetValue(component, out int zi))
-                    {
-                        Err(sp, $"reaction '{rx.Name}' names '{component}', which is not a species or cell phase of this model");
-                    }
-                    else if (!double.IsFinite(coefficient) || coefficient == 0.0)
-                    {
-                        Err(sp, $"the stoichiometric coefficient of '{component}' in reaction '{rx.Name}' must be finite and non-zero, not {coefficient}");
-                    }
-                    else
-                    {
-                        stoich[(zi * channels) + r] = coefficient;
-                    }
-                }
-            }
-
-            bool hasRate = rx.Rate is not null;
-            bool hasPerPhase = rx.PerPhaseRates is { Count: > 0 };
-            if (hasRate == hasPerPhase)
-            {
-                Err(at, $"reaction '{rx.Name}' needs exactly one of 'rate' and 'perPhaseRates'");
-                continue;
-            }
-
-            if (hasRate)
-            {
-                rates[r] = Bind(rx.Rate, at + ".rate");
-                continue;
-            }
-
-            Expr? total = Expr.Zero;
-            foreach (var (phase, formula) in rx.PerPhaseRates!)
-            {
-                string pp = $"{at}.perPhaseRates.{phase}";
-                int pj = d.Phases.ToList().FindIndex(p => p.Name == phase);
-                var specific = Bind(formula, pp);
-                if (pj < 0)
-                {
-                    Err(pp, $"reaction '{rx.Name}' gives a rate for '{phase}', which is not a cell phase of this model");
-                    total = null;
-                }
-                else if (specific is null)
-                {
-                    total = null;
-                }
-                else if (total is not null)
-                {
-                    var x = new Sym(phase, SymbolKind.State, d.Species.Count + pj);
-                    total = Algebra.Add(total, Algebra.Mul(x, specific));
-                }
-            }
-
-            rates[r] = total;
-        }
-
-        for (int t = 0; t < d.Transitions.Count; t++)
-        {
-            var tr = d.Transitions[t];
-            string at = $"$.transitions[{t}]";
-            int c = d.Reactions.Count + t;
-            int from = d.Phases.ToList().FindIndex(p => p.Name == tr.From);
-            int to = d.Phases.ToList().FindIndex(p => p.Name == tr.To);
-            if (from < 0)
-            {
-                Err(at + ".from", $"'{tr.From}' is not a cell phase of this model");
-            }
-
-            if (to < 0)
-            {
-                Err(at + ".to", $"'{tr.To}' is not a cell phase of this model");
-            }
-
-            if (from >= 0 && from == to)
-            {
-                Err(at + ".to", $"a transition must go to another phase, not from '{tr.From}' to itself");
-            }
-
-            var rate = Bind(tr.Rate, at + ".rate");
-            if (from >= 0 && to >= 0 && from != to && rate is not null)
-            {
-                stoich[((d.Species.Count + from) * channels) + c] = -1.0;
-                stoich[((d.Species.Count + to) * channels) + c] = 1.0;
-                rates[c] = Algebra.Mul(rate, new Sym(tr.From, SymbolKind.State, d.Species.Count + from));
-            }
-        }
-
+        var binder = new FormulaBinder(stateIndex, paramIndex, inputIndex, Err);
+        var channels = Channels(d, stateIndex, binder, Err);
         if (errors.Count > 0)
         {
             throw new ModelDefinitionException(errors);
         }
 
-        var channelNames = d.Reactions.Select(r => r.Name).Concat(d.Transitions.Select(t => $"{t.From}->{t.To}")).ToArray();
-        var compiled = new CompiledModel(d.Species.Count, d.Phases.Count, d.Parameters.Count, channelNames, stoich, rates!);
-        return new ReactionNetwork(d.Name, d.Description, d.SystemSize, d.Species, d.Phases, d.Parameters, d.Reactions, d.Transitions, compiled);
+        var compiled = Compile(d, channels);
+        return new ReactionNetwork(d, compiled);
     }
 
     internal static bool IsIdentifier(string s)

@@ -12,32 +12,29 @@ public sealed class ReactionNetwork
     private readonly Dictionary<string, int> _stateIndex;
     private readonly Dictionary<string, int> _parameterIndex;
 
-    internal ReactionNetwork(
-        string name,
-        string? description,
-        double systemSize,
-        IReadOnlyList<Species> species,
-        IReadOnlyList<CellPhase> phases,
-        IReadOnlyList<Parameter> parameters,
-        IReadOnlyList<Reaction> reactions,
-        IReadOnlyList<PhaseTransition> transitions,
-        CompiledModel compiled)
+    private readonly Dictionary<string, int> _inputIndex;
+    private readonly ModelDraft _draft;
+
+    internal ReactionNetwork(ModelDraft draft, CompiledModel compiled)
     {
-        Name = name;
-        Description = description;
-        SystemSize = systemSize;
-        Species = species;
-        CellPhases = phases;
-        Parameters = parameters;
-        Reactions = reactions;
-        Transitions = transitions;
+        _draft = draft;
+        Name = draft.Name;
+        Description = draft.Description;
+        SystemSize = draft.SystemSize;
+        Species = draft.Species;
+        CellPhases = draft.Phases;
+        Parameters = draft.Parameters;
+        Reactions = draft.Reactions;
+        Transitions = draft.Transitions;
+        Inputs = draft.Inputs;
         Compiled = compiled;
-        var names = new List<string>(species.Count + phases.Count);
-        names.AddRange(species.Select(s => s.Name));
-        names.AddRange(phases.Select(p => p.Name));
+        var names = new List<string>(Species.Count + CellPhases.Count);
+        names.AddRange(Species.Select(s => s.Name));
+        names.AddRange(CellPhases.Select(p => p.Name));
         StateNames = names;
         _stateIndex = names.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.Ordinal);
-        _parameterIndex = parameters.Select((p, i) => (p.Name, i)).ToDictionary(t => t.Name, t => t.i, StringComparer.Ordinal);
+        _parameterIndex = Parameters.Select((p, i) => (p.Name, i)).ToDictionary(t => t.Name, t => t.i, StringComparer.Ordinal);
+        _inputIndex = Inputs.Select((u, i) => (u.Name, i)).ToDictionary(t => t.Name, t => t.i, StringComparer.Ordinal);
     }
 
     /// <summary>Model name (for example <c>cho</c>).</summary>
@@ -67,6 +64,9 @@ public sealed class ReactionNetwork
     /// <summary>Phase transitions.</summary>
     public IReadOnlyList<PhaseTransition> Transitions { get; }
 
+    /// <summary>The inputs u (feed rates, setpoints) formulas may use, in the order of their argument slots.</summary>
+    public IReadOnlyList<ModelInput> Inputs { get; }
+
     /// <summary>Names of the state components: species, then cell phases.</summary>
     public IReadOnlyList<string> StateNames { get; }
 
@@ -87,6 +87,12 @@ public sealed class ReactionNetwork
 
     /// <summary>Index of a parameter in θ, or −1.</summary>
     public int IndexOfParameter(string name) => _parameterIndex.TryGetValue(name, out int i) ? i : -1;
+
+    /// <summary>Index of an input in <see cref="Inputs"/>, or −1.</summary>
+    public int IndexOfInput(string name) => _inputIndex.TryGetValue(name, out int i) ? i : -1;
+
+    /// <summary>The unit of state component i (a species', a cell phase's).</summary>
+    public string StateUnit(int index) => index < Species.Count ? Species[index].Unit : CellPhases[index - Species.Count].Unit;
 
     /// <summary>The default initial state z₀ from the definitions (new array).</summary>
     public double[] DefaultInitialState()
@@ -119,6 +125,6 @@ public sealed class ReactionNetwork
             throw new ArgumentOutOfRangeException(nameof(systemSize), systemSize, "The system size Ω must be finite and > 0.");
         }
 
-        return new ReactionNetwork(Name, Description, systemSize, Species, CellPhases, Parameters, Reactions, Transitions, Compiled);
+        return new ReactionNetwork(_draft with { SystemSize = systemSize }, Compiled);
     }
 }

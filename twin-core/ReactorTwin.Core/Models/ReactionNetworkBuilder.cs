@@ -21,6 +21,7 @@ public sealed class ReactionNetworkBuilder
     private readonly List<Parameter> _parameters = [];
     private readonly List<Reaction> _reactions = [];
     private readonly List<PhaseTransition> _transitions = [];
+    private readonly List<ModelInput> _inputs = [];
     private string? _description;
     private double _systemSize = 1.0;
 
@@ -76,6 +77,36 @@ public sealed class ReactionNetworkBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a reaction whose stoichiometric coefficients are formulas of parameters, such as a yield:
+    /// <c>AddReaction("growth", "mu*X", ("X", "1"), ("S", "-1/Yxs"))</c>.
+    /// </summary>
+    public ReactionNetworkBuilder AddReaction(string name, string rate, params (string Component, string Coefficient)[] stoichiometry)
+    {
+        var formulas = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (component, coefficient) in stoichiometry)
+        {
+            formulas[component] = coefficient;
+        }
+
+        _reactions.Add(new Reaction(name, new Dictionary<string, double>(), rate, null, null, formulas));
+        return this;
+    }
+
+    /// <summary>Adds a reaction (see <see cref="Reaction"/>).</summary>
+    public ReactionNetworkBuilder AddReaction(Reaction reaction)
+    {
+        _reactions.Add(reaction);
+        return this;
+    }
+
+    /// <summary>Adds an input (see <see cref="ModelInput"/>).</summary>
+    public ReactionNetworkBuilder AddInput(string name, string unit, double value = 0.0, InputInterpolation interpolation = InputInterpolation.Constant)
+    {
+        _inputs.Add(new ModelInput(name, unit, value, interpolation));
+        return this;
+    }
+
     /// <summary>Adds a reaction whose rate is Σ_i X_i ν(s; α_i) over the listed phases (seed 001 eq. 2).</summary>
     public ReactionNetworkBuilder AddPerPhaseReaction(
         string name,
@@ -98,7 +129,7 @@ public sealed class ReactionNetworkBuilder
     /// <param name="source">Name used in error messages (default <c>&lt;code&gt;</c>).</param>
     /// <exception cref="ModelDefinitionException">The definition has one or more problems.</exception>
     public ReactionNetwork Build(string source = "<code>") =>
-        ModelValidator.Build(new ModelDraft(_name, _description, _systemSize, _species, _phases, _parameters, _reactions, _transitions), source, null);
+        ModelValidator.Build(new ModelDraft(_name, _description, _systemSize, [.. _species], [.. _phases], [.. _parameters], [.. _reactions], [.. _transitions]) { Inputs = [.. _inputs] }, source, null);
 }
 
 /// <summary>Unvalidated model parts, as written by a builder or read from JSON.</summary>
@@ -110,4 +141,8 @@ internal sealed record ModelDraft(
     IReadOnlyList<CellPhase> Phases,
     IReadOnlyList<Parameter> Parameters,
     IReadOnlyList<Reaction> Reactions,
-    IReadOnlyList<PhaseTransition> Transitions);
+    IReadOnlyList<PhaseTransition> Transitions)
+{
+    /// <summary>The inputs formulas may use.</summary>
+    public IReadOnlyList<ModelInput> Inputs { get; init; } = [];
+}

@@ -15,7 +15,8 @@ namespace ReactorTwin.Core.Simulation;
 public sealed class ChemicalLangevinSimulator
 {
     private readonly ReactionNetwork _model;
-    private readonly double[] _z, _theta, _rates;
+    private readonly double[] _z, _rates, _stoich;
+    private readonly ModelArguments _args;
     private readonly double _omega;
 
     /// <summary>Creates the simulator.</summary>
@@ -35,8 +36,9 @@ public sealed class ChemicalLangevinSimulator
         _model = model;
         StepHours = stepHours;
         _z = new double[model.StateDimension];
-        _theta = new double[model.Parameters.Count];
+        _args = new ModelArguments(model);
         _rates = new double[model.Compiled.ChannelCount];
+        _stoich = new double[model.StateDimension * model.Compiled.ChannelCount];
     }
 
     /// <summary>The Euler–Maruyama step Δt (hours).</summary>
@@ -52,10 +54,11 @@ public sealed class ChemicalLangevinSimulator
     public void Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, GaussianSource random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        SimulationInputs.CheckAndLoad(_model, initialState, parameters, times, output, _z, _theta);
+        SimulationInputs.CheckAndLoad(_model, initialState, parameters, times, output, _z, _args);
         var cm = _model.Compiled;
         int n = cm.StateDimension, ns = cm.SpeciesCount, m = cm.ChannelCount;
-        var stoich = cm.Stoichiometry;
+        cm.EvaluateStoichiometry(_args.Values, _stoich);
+        var stoich = _stoich;
         double t = 0;
         for (int j = 0; j < times.Length; j++)
         {
@@ -68,7 +71,8 @@ public sealed class ChemicalLangevinSimulator
                     dt = target - t;
                 }
 
-                cm.Rates(_z, _theta, _rates);
+                _args.At(t);
+                cm.Rates(_z, _args.Values, _rates);
                 double scale = Math.Sqrt(dt / _omega);
                 for (int r = 0; r < m; r++)
                 {

@@ -16,7 +16,8 @@ namespace ReactorTwin.Core.Simulation;
 public sealed class GillespieSimulator
 {
     private readonly ReactionNetwork _model;
-    private readonly double[] _z, _zMid, _theta, _rates, _counts;
+    private readonly double[] _z, _zMid, _rates, _counts, _stoich;
+    private readonly ModelArguments _args;
     private readonly double _omega;
     private readonly bool _hybrid;
 
@@ -42,9 +43,10 @@ public sealed class GillespieSimulator
         _z = new double[model.StateDimension];
         _zMid = new double[model.StateDimension];
         _counts = new double[model.SpeciesCount];
-        _theta = new double[model.Parameters.Count];
+        _args = new ModelArguments(model);
         _rates = new double[model.Compiled.ChannelCount];
-        _hybrid = model.CellPhases.Count > 0;
+        _stoich = new double[model.StateDimension * model.Compiled.ChannelCount];
+        _hybrid = model.Compiled.PhaseCount > 0 || model.Compiled.IsTimeDependent;
     }
 
     /// <summary>Longest deterministic advance of cell densities between events (h); unused without cell phases.</summary>
@@ -66,10 +68,11 @@ public sealed class GillespieSimulator
     public void Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        SimulationInputs.CheckAndLoad(_model, initialState, parameters, times, output, _z, _theta);
+        SimulationInputs.CheckAndLoad(_model, initialState, parameters, times, output, _z, _args);
         var cm = _model.Compiled;
         int n = cm.StateDimension, ns = cm.SpeciesCount, m = cm.ChannelCount;
-        var stoich = cm.Stoichiometry;
+        cm.EvaluateStoichiometry(_args.Values, _stoich);
+        var stoich = _stoich;
 
         // Species are tracked as molecule numbers c·Ω so that integer jumps stay exact (no drift from
         // accumulating 1/Ω); z holds c = count/Ω for the rate laws and the output.
@@ -84,7 +87,8 @@ public sealed class GillespieSimulator
         while (outIndex < times.Length)
         {
             double tOut = times[outIndex];
-            cm.Rates(_z, _theta, _rates);
+            _args.At(t);
+            cm.Rates(_z, _args.Values, _rates);
             double a0 = 0;
             for (int r = 0; r < m; r++)
             {
@@ -106,7 +110,7 @@ public sealed class GillespieSimulator
                 // No event before the limit: by memorylessness the event clock restarts there.
                 if (_hybrid)
                 {
-                    AdvanceCells(cm, limit, ns, n, m);
+                    AdvanceCells(cm, t, limit, ns, n, m);
                 }
 
                 t = limit == tOut - t ? tOut : t + limit;
@@ -119,10 +123,10 @@ public sealed class GillespieSimulator
                 continue;
             }
 
-            t += tau;
+            double tEvent = t + tau;
             if (++events > MaxEvents)
             {
-                throw new SimulationException($"the SSA of model '{_model.Name}' fired more than {MaxEvents} events before t = {t:G6} h (Ω = {_omega}); use the CLE or a smaller Ω");
+                throw new SimulationException($"the SSA of model '{_model.Name}' fired more than {MaxEvents} events before t = {tEvent:G6} h (Ω = {_omega}); use the CLE or a smaller Ω");
             }
 
             // Choose the channel with probability Ω a_r / a0 (rates at the start of the wait).
@@ -150,8 +154,10 @@ public sealed class GillespieSimulator
 
             if (_hybrid)
             {
-                AdvanceCells(cm, tau, ns, n, m); // overwrites _rates, so only after the channel is chosen
+                AdvanceCells(cm, t, tau, ns, n, m); // overwrites _rates, so only after the channel is chosen
             }
+
+            t = tEvent;
 
             for (int i = 0; i < ns; i++)
             {
@@ -167,12 +173,13 @@ public sealed class GillespieSimulator
         LastEventCount = events;
     }
 
-    /// <summary>Midpoint step of the cell-density ODE over <paramref name="dt"/> with the species held fixed.</summary>
-    private void AdvanceCells(CompiledModel cm, double dt, int ns, int n, int m)
+    /// <summary>Midpoint step of the cell-density ODE over <paramref name="dt"/> from <paramref name="t"/> with the species held fixed.</summary>
+    private void AdvanceCells(CompiledModel cm, double t, double dt, int ns, int n, int m)
     {
-        var stoich = cm.Stoichiometry;
+        var stoich = _stoich;
         _z.AsSpan().CopyTo(_zMid);
-        cm.Rates(_z, _theta, _rates);
+        _args.At(t);
+        cm.Rates(_z, _args.Values, _rates);
         for (int i = ns; i < n; i++)
         {
             double d = 0;
@@ -184,7 +191,8 @@ public sealed class GillespieSimulator
             _zMid[i] = _z[i] + (0.5 * dt * d);
         }
 
-        cm.Rates(_zMid, _theta, _rates);
+        _args.At(t + (0.5 * dt));
+        cm.Rates(_zMid, _args.Values, _rates);
         for (int i = ns; i < n; i++)
         {
             double d = 0;

@@ -24,7 +24,7 @@ public sealed class MeanOdeSimulator
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _solver = new OdeSolver(model.StateDimension, options);
-        _system = new DriftSystem(model.Compiled, new double[model.Parameters.Count]);
+        _system = new DriftSystem(model.Compiled, new ModelArguments(model));
     }
 
     /// <summary>
@@ -40,7 +40,7 @@ public sealed class MeanOdeSimulator
     public OdeSolveResult Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output)
     {
         SimulationInputs.Check(_model, initialState, parameters, times, output);
-        parameters.CopyTo(_system.Parameters);
+        _system.Arguments.SetParameters(parameters);
         var result = _solver.Solve(_system, 0.0, initialState, times, output);
         if (!result.Succeeded)
         {
@@ -50,17 +50,25 @@ public sealed class MeanOdeSimulator
         return result;
     }
 
-    /// <summary>The model drift as an ODE system with its exact Jacobian (parameters held in a reusable array).</summary>
-    internal sealed class DriftSystem(CompiledModel model, double[] parameters) : IOdeJacobian
+    /// <summary>The model drift as an ODE system with its exact Jacobian (θ, t and the inputs in a reusable argument vector).</summary>
+    internal sealed class DriftSystem(CompiledModel model, ModelArguments arguments) : IOdeJacobian
     {
-        public double[] Parameters { get; } = parameters;
+        public ModelArguments Arguments { get; } = arguments;
 
         public int Dimension => model.StateDimension;
 
         public int NonNegativeComponents => model.StateDimension;
 
-        public void Evaluate(double t, double[] y, double[] dydt) => model.Drift(y, Parameters, dydt);
+        public void Evaluate(double t, double[] y, double[] dydt)
+        {
+            Arguments.At(t);
+            model.Drift(y, Arguments.Values, dydt);
+        }
 
-        public void Jacobian(double t, double[] y, double[] jacobian) => model.DriftStateJacobian(y, Parameters, jacobian);
+        public void Jacobian(double t, double[] y, double[] jacobian)
+        {
+            Arguments.At(t);
+            model.DriftStateJacobian(y, Arguments.Values, jacobian);
+        }
     }
 }

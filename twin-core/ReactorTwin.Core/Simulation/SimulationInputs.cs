@@ -57,11 +57,11 @@ internal static class SimulationInputs
     }
 
     /// <summary>Checks the arguments, then copies z(0) and θ into the simulator's workspaces.</summary>
-    public static void CheckAndLoad(ReactionNetwork model, ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, double[] state, double[] theta)
+    public static void CheckAndLoad(ReactionNetwork model, ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, double[] state, ModelArguments arguments)
     {
         Check(model, initialState, parameters, times, output);
         initialState.CopyTo(state);
-        parameters.CopyTo(theta);
+        arguments.SetParameters(parameters);
     }
 
     /// <summary>The system size to simulate at: the override if given, else the model's; must be finite and &gt; 0.</summary>
