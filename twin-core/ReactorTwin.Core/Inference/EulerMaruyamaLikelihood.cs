@@ -169,6 +169,7 @@ public sealed class EulerMaruyamaLikelihood
 
                 double dt = obs.TimeHours - tPrev;
                 prev.AsSpan().CopyTo(_z);
+                _args.SetSegment(batch.Inputs, tPrev, tPrev);
                 _args.At(tPrev);
                 _m.Rates(_z, _args.Values, _rates);
                 _m.RateParameterJacobian(_z, _args.Values, _jp);

@@ -45,7 +45,7 @@ public sealed partial class KalmanLnaLikelihood
                 _priors = new double[times.Count * (n + nn)];
             }
 
-            BeginBatch(batch.InitialState);
+            BeginBatch(batch.InitialState, batch.Inputs);
             _tape.Clear();
             _lna.Record(_tape);
             try

@@ -43,7 +43,8 @@ public sealed partial class KalmanLnaLikelihood
         ArgumentNullException.ThrowIfNull(gradientParameters);
         var lnaOptions = options ?? new LnaOptions();
         _gradientParameters = [.. gradientParameters];
-        UsesAdjoint = _gradientParameters.Length > 0 && lnaOptions.Gradient == LnaGradientMethod.Adjoint && lnaOptions.Integrator == LnaIntegrator.Adaptive;
+        UsesAdjoint = _gradientParameters.Length > 0 && lnaOptions.Gradient == LnaGradientMethod.Adjoint && lnaOptions.Integrator == LnaIntegrator.Adaptive
+            && model.Inputs.Count == 0 && model.Events.Count == 0;
         _lna = new LnaSolver(model, UsesAdjoint ? [] : gradientParameters, lnaOptions);
         _state = _lna.CreateState();
         _n = model.StateDimension;
@@ -105,7 +106,7 @@ public sealed partial class KalmanLnaLikelihood
         for (int bi = 0; bi < batches.Count; bi++)
         {
             var batch = batches[bi];
-            BeginBatch(batch.InitialState);
+            BeginBatch(batch.InitialState, batch.Inputs);
             var times = batch.Times;
             for (int j = 0; j < times.Count; j++)
             {
@@ -130,12 +131,19 @@ public sealed partial class KalmanLnaLikelihood
     public LnaState Current => _state;
 
     /// <summary>Starts filtering a batch from a known initial state at t = 0 (incremental use).</summary>
-    public void BeginBatch(ReadOnlySpan<double> initialState)
+    public void BeginBatch(ReadOnlySpan<double> initialState) => BeginBatch(initialState, null);
+
+    /// <summary>Starts filtering a batch from a known initial state at t = 0 with the batch's inputs (null: the model's values).</summary>
+    public void BeginBatch(ReadOnlySpan<double> initialState, InputSchedule? inputs)
     {
         _state.Reset(initialState);
         CurrentTime = 0;
         _resume = false;
+        Inputs = inputs;
     }
+
+    /// <summary>The inputs of the batch begun last (null: the model's values); the runtime replaces them when a setpoint changes.</summary>
+    public InputSchedule? Inputs { get; set; }
 
     /// <summary>
     /// Incremental use: predicts from <see cref="CurrentTime"/> to the observation time with the LNA and conditions
@@ -165,7 +173,7 @@ public sealed partial class KalmanLnaLikelihood
 
         // Within a batch each prediction continues the previous one from the updated state: the integrator keeps its
         // step size and method across the update instead of starting afresh.
-        _lna.Propagate(_state, parameters, CurrentTime, observation.TimeHours, _resume);
+        _lna.Propagate(_state, parameters, CurrentTime, observation.TimeHours, _resume, Inputs);
         _resume = true;
         CurrentTime = observation.TimeHours;
         if (beforeUpdate >= 0)
@@ -184,7 +192,7 @@ public sealed partial class KalmanLnaLikelihood
     {
         ArgumentNullException.ThrowIfNull(destination);
         destination.CopyFrom(_state);
-        _lna.Propagate(destination, parameters, CurrentTime, Math.Max(timeHours, CurrentTime));
+        _lna.Propagate(destination, parameters, CurrentTime, Math.Max(timeHours, CurrentTime), inputs: Inputs);
     }
 
     /// <summary>Conditions the current state on one observation time; returns its log-likelihood term.</summary>

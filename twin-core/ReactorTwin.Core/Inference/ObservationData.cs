@@ -3,7 +3,7 @@ using ReactorTwin.Core.Models;
 
 namespace ReactorTwin.Core.Inference;
 
-/// <summary>One row of long-format data: batch, time (h), species or cell-phase name, value.</summary>
+/// <summary>One row of long-format data: batch, time (h), name (a species, cell phase or input), value.</summary>
 /// <param name="Batch">Batch (trajectory) identifier.</param>
 /// <param name="TimeHours">Time since the batch started (h), ≥ 0.</param>
 /// <param name="Name">Species or cell-phase name.</param>
@@ -25,7 +25,11 @@ public sealed record ObservationTime(double TimeHours, int[] Components, double[
 /// <param name="InitialState">z(0).</param>
 /// <param name="InitiallyMeasured">Components whose initial value came from the data.</param>
 /// <param name="Times">Observation times &gt; 0.</param>
-public sealed record Batch(string Id, double[] InitialState, int[] InitiallyMeasured, IReadOnlyList<ObservationTime> Times);
+public sealed record Batch(string Id, double[] InitialState, int[] InitiallyMeasured, IReadOnlyList<ObservationTime> Times)
+{
+    /// <summary>The batch's inputs (feed rates, setpoints) over time, or null when every input keeps the model's value.</summary>
+    public InputSchedule? Inputs { get; init; }
+}
 
 /// <summary>A problem in a data set, located by source, line and field.</summary>
 /// <param name="Source">File name or other source.</param>
@@ -120,6 +124,37 @@ public sealed class ObservationSet
         return new ObservationSet(model, batches);
     }
 
+    /// <summary>The input series of one batch from its rows (null when it has none).</summary>
+    private static InputSchedule? Inputs(ReactionNetwork model, List<DataRow>? rows, string source, List<DataError> errors)
+    {
+        if (rows is null)
+        {
+            return null;
+        }
+
+        var schedule = InputSchedule.Constant(model);
+        foreach (var series in rows.GroupBy(r => r.Name, StringComparer.Ordinal))
+        {
+            var points = series.OrderBy(r => r.TimeHours).ToList();
+            bool ok = true;
+            for (int k = 1; k < points.Count; k++)
+            {
+                if (points[k].TimeHours == points[k - 1].TimeHours)
+                {
+                    errors.Add(new DataError(source, points[k].Line, "time_h", $"batch {points[k].Batch}: input {points[k].Name} at {points[k].TimeHours.ToString(CultureInfo.InvariantCulture)} h is already given on line {points[k - 1].Line}"));
+                    ok = false;
+                }
+            }
+
+            if (ok)
+            {
+                schedule = schedule.With(series.Key, [.. points.Select(r => r.TimeHours)], [.. points.Select(r => r.Value)]);
+            }
+        }
+
+        return schedule;
+    }
+
     /// <summary>
     /// Groups long-format rows into batches and validates them: every name must be a species or cell phase of
     /// the model, values and times finite, times ≥ 0 and non-decreasing within a batch in file order, no
@@ -138,12 +173,25 @@ public sealed class ObservationSet
         var order = new List<string>();
         var byBatch = new Dictionary<string, List<DataRow>>(StringComparer.Ordinal);
         var lastTime = new Dictionary<string, (double Time, int Line)>(StringComparer.Ordinal);
+        var inputRows = new Dictionary<string, List<DataRow>>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
             bool ok = true;
-            if (model.IndexOfState(row.Name) < 0)
+            bool isInput = model.IndexOfInput(row.Name) >= 0;
+            if (isInput && double.IsFinite(row.TimeHours) && double.IsFinite(row.Value))
             {
-                errors.Add(new DataError(source, row.Line, "species", $"'{row.Name}' is not a species or cell phase of model '{model.Name}' ({string.Join(", ", model.StateNames)})"));
+                if (!inputRows.TryGetValue(row.Batch, out var series))
+                {
+                    inputRows[row.Batch] = series = [];
+                }
+
+                series.Add(row);
+                continue;
+            }
+
+            if (!isInput && model.IndexOfState(row.Name) < 0)
+            {
+                errors.Add(new DataError(source, row.Line, "species", $"'{row.Name}' is not a species, cell phase or input of model '{model.Name}' ({string.Join(", ", model.StateNames.Concat(model.Inputs.Select(u => u.Name)))})"));
                 ok = false;
             }
 
@@ -228,7 +276,13 @@ public sealed class ObservationSet
                 }
             }
 
-            batches.Add(new Batch(id, z0, [.. initial], times));
+            batches.Add(new Batch(id, z0, [.. initial], times) { Inputs = Inputs(model, inputRows.GetValueOrDefault(id), source, errors) });
+        }
+
+        foreach (string id in inputRows.Keys.Where(k => !byBatch.ContainsKey(k)))
+        {
+            var first = inputRows[id][0];
+            errors.Add(new DataError(source, first.Line, "batch", $"batch {id} gives input values ({first.Name}) but no measurement"));
         }
 
         if (errors.Count > 0)

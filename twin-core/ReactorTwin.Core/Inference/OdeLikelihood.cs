@@ -1,6 +1,7 @@
 using ReactorTwin.Core.Lna;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Core.Numerics;
+using ReactorTwin.Core.Simulation;
 
 namespace ReactorTwin.Core.Inference;
 
@@ -23,7 +24,7 @@ namespace ReactorTwin.Core.Inference;
 public sealed class OdeLikelihood
 {
     private readonly MeanSensitivitySystem _system;
-    private readonly OdeSolver _solver;
+    private readonly TrajectoryDriver _driver;
     private readonly int _n, _q;
     private readonly double[] _y0;
     private double[] _times = new double[8];
@@ -50,7 +51,7 @@ public sealed class OdeLikelihood
             options = options with { ErrorControlComponents = _n };
         }
 
-        _solver = new OdeSolver(_system.Dimension, options);
+        _driver = new TrajectoryDriver(model, new OdeSolver(_system.Dimension, options));
         _y0 = new double[_system.Dimension];
         _out = new double[_times.Length * _system.Dimension];
     }
@@ -106,7 +107,7 @@ public sealed class OdeLikelihood
 
             Array.Clear(_y0);
             batch.InitialState.AsSpan().CopyTo(_y0);
-            var solved = _solver.Solve(_system, 0.0, _y0, _times.AsSpan(0, m), _out.AsSpan(0, m * dim));
+            var solved = _driver.Solve(_system, batch.Inputs, 0.0, _y0, _times.AsSpan(0, m), _out.AsSpan(0, m * dim));
             if (!solved.Succeeded)
             {
                 throw new LnaException($"the mean ODE of model '{Model.Name}' failed in batch '{batch.Id}': {solved.Exit} at t = {solved.ReachedTime:G6} h");
@@ -145,8 +146,11 @@ public sealed class OdeLikelihood
 /// I − hγF(η), one linear solve per sensitivity: (I − hγF) η_k = v_k + hγ ∂b/∂θ_k — the exact stage solution, so the
 /// sensitivities are the derivatives of the discrete solution. Allocation-free.
 /// </summary>
-internal sealed class MeanSensitivitySystem : IImplicitStageSystem
+internal sealed class MeanSensitivitySystem : IImplicitStageSystem, IModelSystem, IOdeRootSystem
 {
+    private readonly CompiledEvents _events;
+    private readonly EventJump _jump;
+
     private readonly CompiledModel _m;
     private readonly int _n, _p;
     private readonly int[] _sens, _patternRow, _patternCol;
@@ -165,6 +169,22 @@ internal sealed class MeanSensitivitySystem : IImplicitStageSystem
         (_patternRow, _patternCol) = _m.DriftStateJacobianRowsAndColumns();
         _stage = new DriftStageSolver(_m);
         Dimension = _n * (1 + sensitivityParameters.Length);
+        _events = model.CompiledEvents;
+        _jump = new EventJump(model);
+    }
+
+    public int RootCount => _events.RootCount;
+
+    public void Roots(double t, double[] y, double[] roots)
+    {
+        Arguments.At(t);
+        _events.Roots(y, Arguments.Values, roots);
+    }
+
+    public void ApplyEvent(int index, double t, double[] y, bool triggered)
+    {
+        Arguments.At(t);
+        _jump.Apply(index, Arguments, y, triggered, _sens, _n, _n);
     }
 
     /// <summary>θ (natural scale, all model parameters), t and the inputs.</summary>

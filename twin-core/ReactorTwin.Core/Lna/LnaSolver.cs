@@ -68,6 +68,7 @@ public sealed class LnaSolver
 {
     private readonly LnaSystem _system;
     private readonly OdeSolver? _adaptive;
+    private readonly Simulation.TrajectoryDriver? _driver;
     private readonly double[] _y, _yOut, _k, _check;
     private readonly double[] _times = new double[1];
     private readonly int _n, _q, _np;
@@ -111,6 +112,11 @@ public sealed class LnaSolver
                 ? Options.Tolerances
                 : Options.Tolerances with { ErrorControlComponents = _n + _np };
             _adaptive = new OdeSolver(_system.Dimension, tolerances);
+            _driver = new Simulation.TrajectoryDriver(model, _adaptive);
+        }
+        else if (model.Inputs.Count > 0 || model.Events.Count > 0)
+        {
+            throw new NotSupportedException($"model '{model.Name}' has inputs or events, which the fixed-step Euler form of the LNA does not handle; use the adaptive integrator");
         }
     }
 
@@ -184,8 +190,9 @@ public sealed class LnaSolver
     /// True when this propagation continues the previous one of this solver after a jump of the state (a Kalman
     /// update): the integrator starts with the step size and method it ended with instead of choosing them afresh.
     /// </param>
+    /// <param name="inputs">The batch's inputs (null: the model's values); the integration stops at their points and at the model's events, which apply at [t0, t1).</param>
     /// <exception cref="LnaException">Integration failed or the covariance lost positive semi-definiteness.</exception>
-    public void Propagate(LnaState state, ReadOnlySpan<double> parameters, double t0, double t1, bool resume = false)
+    public void Propagate(LnaState state, ReadOnlySpan<double> parameters, double t0, double t1, bool resume = false, InputSchedule? inputs = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.StateDimension != _n || state.SensitivityCount != _q)
@@ -213,7 +220,7 @@ public sealed class LnaSolver
         if (_adaptive is not null)
         {
             _times[0] = t1;
-            var result = _adaptive.Solve(_system, t0, _y, _times, _yOut, resume);
+            var result = _driver!.Solve(_system, inputs, t0, _y, _times, _yOut, resume);
             AcceptedSteps += result.AcceptedSteps;
             Evaluations += result.Evaluations;
             ImplicitSteps += result.ImplicitSteps;

@@ -36,8 +36,11 @@ internal sealed partial class LnaSystem : IImplicitStageSystem, IOdeErrorScale
     private readonly int[] _noiseStart, _noiseIndex, _noiseChannel, _noiseRows;
     private readonly double[] _noiseValue, _noiseDerivative, _stoich, _stoichJp;
 
+    private readonly ReactionNetwork _model;
+
     public LnaSystem(ReactionNetwork model, int[] sensitivityParameters, double systemSize)
     {
+        _model = model;
         _m = model.Compiled;
         _n = _m.StateDimension;
         _r = _m.ChannelCount;

@@ -107,3 +107,21 @@ public sealed record ModelInput(string Name, string Unit, double Value, InputInt
 /// <param name="To">Destination phase name.</param>
 /// <param name="Rate">Formula of the per-cell transition rate (1/h), typically a parameter such as <c>beta0</c>.</param>
 public sealed record PhaseTransition(string From, string To, string Rate);
+
+/// <summary>
+/// A discrete change of the state during a batch: a bolus feed, a pulse, a sampling withdrawal, an induction. It
+/// fires at the given <paramref name="Times"/>, or when <paramref name="Trigger"/> (one comparison such as
+/// <c>"S &lt; 0.1"</c> or <c>"t &gt;= tFeed"</c>) becomes true; then every assignment sets its state component to
+/// the value of its formula, all formulas evaluated with the values just before the event.
+/// </summary>
+/// <param name="Name">Identifier of the event.</param>
+/// <param name="Times">Times (h) at which it fires, or null for a condition trigger.</param>
+/// <param name="Trigger">The condition, or null for a time event.</param>
+/// <param name="Assignments">Per state component, the formula of its new value (for example <c>"S + 5"</c>).</param>
+/// <param name="Description">Free text.</param>
+public sealed record ModelEvent(
+    string Name,
+    IReadOnlyList<double>? Times,
+    string? Trigger,
+    IReadOnlyDictionary<string, string> Assignments,
+    string? Description = null);

@@ -69,6 +69,9 @@ internal sealed class ModelArguments
         }
     }
 
+    /// <summary>du_i/dt in the current segment (0 for a constant input).</summary>
+    public double Slope(int i) => _slope[i];
+
     /// <summary>The value of input i at t in the current segment.</summary>
     public double Input(int i, double t) => _level[i] + (_slope[i] * (t - _segmentStart));
 

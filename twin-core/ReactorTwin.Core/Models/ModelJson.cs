@@ -195,10 +195,49 @@ public static class ModelJson
             }
 
             w.WriteEndArray();
+            WriteEvents(w, model.Events);
             w.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    private static void WriteEvents(Utf8JsonWriter w, IReadOnlyList<ModelEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        w.WriteStartArray("events");
+        foreach (var e in events)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", e.Name);
+            if (e.Times is not null)
+            {
+                w.WriteStartArray("at");
+                foreach (double t in e.Times)
+                {
+                    w.WriteNumberValue(t);
+                }
+
+                w.WriteEndArray();
+            }
+
+            WriteOptional(w, "trigger", e.Trigger);
+            w.WriteStartObject("assign");
+            foreach (var (k, v) in e.Assignments)
+            {
+                w.WriteString(k, v);
+            }
+
+            w.WriteEndObject();
+            WriteOptional(w, "description", e.Description);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WritePrior(Utf8JsonWriter w, PriorSpec prior)
@@ -340,7 +379,7 @@ public static class ModelJson
                 return new ModelDraft(string.Empty, null, 1, [], [], [], [], []);
             }
 
-            CheckKnown(root, "$", "$schema", "name", "description", "timeUnit", "systemSize", "species", "cellPhases", "parameters", "inputs", "reactions", "transitions");
+            CheckKnown(root, "$", "$schema", "name", "description", "timeUnit", "systemSize", "species", "cellPhases", "parameters", "inputs", "reactions", "transitions", "events");
             string name = String(root, "$", "name", required: true) ?? string.Empty;
             string? description = String(root, "$", "description", required: false);
             string? timeUnit = String(root, "$", "timeUnit", required: false);
@@ -428,7 +467,45 @@ public static class ModelJson
                 CheckKnown(e, p, "from", "to", "rate");
                 return new PhaseTransition(String(e, p, "from", true) ?? string.Empty, String(e, p, "to", true) ?? string.Empty, String(e, p, "rate", true) ?? "0");
             });
-            return new ModelDraft(name, description, omega, species, phases, parameters, reactions, transitions) { Inputs = inputs };
+            var events = Array(root, "$", "events", required: false, (e, p) =>
+            {
+                CheckKnown(e, p, "name", "at", "trigger", "assign", "description");
+                List<double>? times = null;
+                if (e.TryGetProperty("at", out var at))
+                {
+                    times = [];
+                    if (at.ValueKind == JsonValueKind.Number)
+                    {
+                        times.Add(at.GetDouble());
+                    }
+                    else if (at.ValueKind == JsonValueKind.Array && at.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number))
+                    {
+                        times.AddRange(at.EnumerateArray().Select(x => x.GetDouble()));
+                    }
+                    else
+                    {
+                        Err($"{p}.at", $"'at' must be a time in hours or an array of them, not {Describe(at.ValueKind)}");
+                    }
+                }
+
+                var assign = Map(e, p, "assign", required: true, (v, vp) =>
+                {
+                    if (v.ValueKind == JsonValueKind.String)
+                    {
+                        return v.GetString()!;
+                    }
+
+                    if (v.ValueKind == JsonValueKind.Number)
+                    {
+                        return v.GetDouble().ToString("R", CultureInfo.InvariantCulture);
+                    }
+
+                    Err(vp, $"an assignment must be a formula or a number, not {Describe(v.ValueKind)}");
+                    return "0";
+                });
+                return new ModelEvent(String(e, p, "name", true) ?? string.Empty, times, String(e, p, "trigger", false), assign ?? new Dictionary<string, string>(), String(e, p, "description", false));
+            });
+            return new ModelDraft(name, description, omega, species, phases, parameters, reactions, transitions) { Inputs = inputs, Events = events };
         }
 
         private void CheckKnown(JsonElement obj, string path, params string[] known)

@@ -153,13 +153,14 @@ internal static partial class ModelValidator
 
         var binder = new FormulaBinder(stateIndex, paramIndex, inputIndex, Err);
         var channels = Channels(d, stateIndex, binder, Err);
+        var events = Events(d, stateIndex, binder, Err);
         if (errors.Count > 0)
         {
             throw new ModelDefinitionException(errors);
         }
 
         var compiled = Compile(d, channels);
-        return new ReactionNetwork(d, compiled);
+        return new ReactionNetwork(d, compiled, events);
     }
 
     internal static bool IsIdentifier(string s)

@@ -15,9 +15,10 @@ public sealed class ReactionNetwork
     private readonly Dictionary<string, int> _inputIndex;
     private readonly ModelDraft _draft;
 
-    internal ReactionNetwork(ModelDraft draft, CompiledModel compiled)
+    internal ReactionNetwork(ModelDraft draft, CompiledModel compiled, CompiledEvents events)
     {
         _draft = draft;
+        CompiledEvents = events;
         Name = draft.Name;
         Description = draft.Description;
         SystemSize = draft.SystemSize;
@@ -27,6 +28,7 @@ public sealed class ReactionNetwork
         Reactions = draft.Reactions;
         Transitions = draft.Transitions;
         Inputs = draft.Inputs;
+        Events = draft.Events;
         Compiled = compiled;
         var names = new List<string>(Species.Count + CellPhases.Count);
         names.AddRange(Species.Select(s => s.Name));
@@ -67,6 +69,9 @@ public sealed class ReactionNetwork
     /// <summary>The inputs u (feed rates, setpoints) formulas may use, in the order of their argument slots.</summary>
     public IReadOnlyList<ModelInput> Inputs { get; }
 
+    /// <summary>The events (bolus feeds, withdrawals, switches), in the order they apply when due together.</summary>
+    public IReadOnlyList<ModelEvent> Events { get; }
+
     /// <summary>Names of the state components: species, then cell phases.</summary>
     public IReadOnlyList<string> StateNames { get; }
 
@@ -78,6 +83,9 @@ public sealed class ReactionNetwork
 
     /// <summary>The compiled rate laws, drift and exact derivatives.</summary>
     public CompiledModel Compiled { get; }
+
+    /// <summary>The compiled events.</summary>
+    internal CompiledEvents CompiledEvents { get; }
 
     /// <summary>Starts a C# definition of a model.</summary>
     public static ReactionNetworkBuilder CreateBuilder(string name) => new(name);
@@ -125,6 +133,6 @@ public sealed class ReactionNetwork
             throw new ArgumentOutOfRangeException(nameof(systemSize), systemSize, "The system size Ω must be finite and > 0.");
         }
 
-        return new ReactionNetwork(_draft with { SystemSize = systemSize }, Compiled);
+        return new ReactionNetwork(_draft with { SystemSize = systemSize }, Compiled, CompiledEvents);
     }
 }

@@ -22,6 +22,7 @@ public sealed class ReactionNetworkBuilder
     private readonly List<Reaction> _reactions = [];
     private readonly List<PhaseTransition> _transitions = [];
     private readonly List<ModelInput> _inputs = [];
+    private readonly List<ModelEvent> _events = [];
     private string? _description;
     private double _systemSize = 1.0;
 
@@ -107,6 +108,31 @@ public sealed class ReactionNetworkBuilder
         return this;
     }
 
+    /// <summary>Adds an event at fixed times: <c>AddEvent("bolus", [10, 20], ("S", "S + 5"))</c>.</summary>
+    public ReactionNetworkBuilder AddEvent(string name, IReadOnlyList<double> times, params (string Component, string Value)[] assignments)
+    {
+        _events.Add(new ModelEvent(name, times, null, ToMap(assignments)));
+        return this;
+    }
+
+    /// <summary>Adds an event that fires when <paramref name="trigger"/> becomes true: <c>AddEvent("refeed", "S &lt; 0.1", ("S", "S + 5"))</c>.</summary>
+    public ReactionNetworkBuilder AddEvent(string name, string trigger, params (string Component, string Value)[] assignments)
+    {
+        _events.Add(new ModelEvent(name, null, trigger, ToMap(assignments)));
+        return this;
+    }
+
+    private static Dictionary<string, string> ToMap((string Component, string Value)[] pairs)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (component, value) in pairs)
+        {
+            map[component] = value;
+        }
+
+        return map;
+    }
+
     /// <summary>Adds a reaction whose rate is Σ_i X_i ν(s; α_i) over the listed phases (seed 001 eq. 2).</summary>
     public ReactionNetworkBuilder AddPerPhaseReaction(
         string name,
@@ -129,7 +155,7 @@ public sealed class ReactionNetworkBuilder
     /// <param name="source">Name used in error messages (default <c>&lt;code&gt;</c>).</param>
     /// <exception cref="ModelDefinitionException">The definition has one or more problems.</exception>
     public ReactionNetwork Build(string source = "<code>") =>
-        ModelValidator.Build(new ModelDraft(_name, _description, _systemSize, [.. _species], [.. _phases], [.. _parameters], [.. _reactions], [.. _transitions]) { Inputs = [.. _inputs] }, source, null);
+        ModelValidator.Build(new ModelDraft(_name, _description, _systemSize, [.. _species], [.. _phases], [.. _parameters], [.. _reactions], [.. _transitions]) { Inputs = [.. _inputs], Events = [.. _events] }, source, null);
 }
 
 /// <summary>Unvalidated model parts, as written by a builder or read from JSON.</summary>
@@ -145,4 +171,7 @@ internal sealed record ModelDraft(
 {
     /// <summary>The inputs formulas may use.</summary>
     public IReadOnlyList<ModelInput> Inputs { get; init; } = [];
+
+    /// <summary>The events.</summary>
+    public IReadOnlyList<ModelEvent> Events { get; init; } = [];
 }

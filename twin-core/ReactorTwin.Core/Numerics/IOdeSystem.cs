@@ -89,6 +89,28 @@ public enum OdeExitCondition
 
     /// <summary>The solution or its derivative became NaN or infinite.</summary>
     NonFiniteState,
+
+    /// <summary>
+    /// A root function of an <see cref="IOdeRootSystem"/> crossed zero upwards at <see cref="OdeSolveResult.ReachedTime"/>
+    /// (function <see cref="OdeSolveResult.Root"/>); the outputs before it are written, the state there is
+    /// <see cref="OdeSolver.CurrentState"/>. Not a failure: the caller handles the event and continues.
+    /// </summary>
+    RootFound,
+}
+
+/// <summary>
+/// An ODE system with root functions g_j(t, y) (event triggers): <see cref="OdeSolver.Solve"/> stops at the first
+/// time one of them crosses zero upwards, from below zero at a step's start to ≥ 0 at its end, located on the
+/// step's continuous extension to the floating-point resolution of t. A function already ≥ 0 where a solve starts
+/// must fall below zero before it can trigger.
+/// </summary>
+public interface IOdeRootSystem : IOdeSystem
+{
+    /// <summary>Number of root functions (0 for none).</summary>
+    int RootCount { get; }
+
+    /// <summary>Writes g_j(t, y) for every j into <paramref name="roots"/> (length <see cref="RootCount"/>).</summary>
+    void Roots(double t, double[] y, double[] roots);
 }
 
 /// <summary>Outcome of an ODE solve: exit condition and work counters.</summary>
@@ -113,4 +135,10 @@ public readonly record struct OdeSolveResult(OdeExitCondition Exit, int Accepted
 
     /// <summary>The method in use when the solve ended.</summary>
     public OdeMethod FinalMethod { get; init; }
+
+    /// <summary>With <see cref="OdeExitCondition.RootFound"/>: the index of the root function that crossed zero.</summary>
+    public int Root { get; init; }
+
+    /// <summary>Output rows written (all of them on success; those before the root or failure otherwise).</summary>
+    public int OutputsWritten { get; init; }
 }

@@ -150,7 +150,7 @@ public sealed partial class OdeSolver
     {
         output[(outIndex * n)..].Fill(double.NaN); // rows not reached (the caller sized output ≥ times × n)
         _lastStep = 0;
-        return counters.Result(exit, t, method);
+        return counters.Result(exit, t, method) with { OutputsWritten = outIndex };
     }
 
     private static bool AllFinite(double[] v)

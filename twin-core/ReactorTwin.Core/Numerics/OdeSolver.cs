@@ -108,7 +108,7 @@ public sealed partial class OdeSolver
 
         if (outIndex == outputTimes.Length)
         {
-            return counters.Result(OdeExitCondition.Converged, t, _lastMethod);
+            return counters.Result(OdeExitCondition.Converged, t, _lastMethod) with { OutputsWritten = outIndex };
         }
 
         var stage = ImplicitSupport(system);
@@ -128,6 +128,7 @@ public sealed partial class OdeSolver
             return Fail(OdeExitCondition.NonFiniteState, output, outIndex, n, ref counters, t, method);
         }
 
+        var roots = BeginRoots(system, t);
         double tEnd = outputTimes[^1];
         if (h == 0)
         {
@@ -255,6 +256,11 @@ public sealed partial class OdeSolver
 
             _observer?.Accepted(method, t, hTry, _y, _k, clipped);
             double tNew = hits ? tEnd : t + hTry;
+            if (roots is not null && FindRoot(roots, method, t, hTry, tNew, out double tRoot, out int root))
+            {
+                return StopAtRoot(method, t, hTry, tRoot, root, outputTimes, output, ref outIndex, nonNegative, ref counters);
+            }
+
             while (outIndex < outputTimes.Length && outputTimes[outIndex] <= tNew)
             {
                 var row = output.Slice(outIndex * n, n);
@@ -321,7 +327,7 @@ public sealed partial class OdeSolver
             {
                 _lastStep = h;
                 _lastMethod = method;
-                return counters.Result(OdeExitCondition.Converged, t, method);
+                return counters.Result(OdeExitCondition.Converged, t, method) with { OutputsWritten = outIndex };
             }
         }
     }

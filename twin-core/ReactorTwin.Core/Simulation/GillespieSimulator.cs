@@ -18,6 +18,7 @@ public sealed class GillespieSimulator
     private readonly ReactionNetwork _model;
     private readonly double[] _z, _zMid, _rates, _counts, _stoich;
     private readonly ModelArguments _args;
+    private readonly StochasticEvents _events;
     private readonly double _omega;
     private readonly bool _hybrid;
 
@@ -44,6 +45,7 @@ public sealed class GillespieSimulator
         _zMid = new double[model.StateDimension];
         _counts = new double[model.SpeciesCount];
         _args = new ModelArguments(model);
+        _events = new StochasticEvents(model);
         _rates = new double[model.Compiled.ChannelCount];
         _stoich = new double[model.StateDimension * model.Compiled.ChannelCount];
         _hybrid = model.Compiled.PhaseCount > 0 || model.Compiled.IsTimeDependent;
@@ -55,7 +57,7 @@ public sealed class GillespieSimulator
     /// <summary>Event budget per path.</summary>
     public long MaxEvents { get; }
 
-    /// <summary>Number of reaction events fired by the last <see cref="Simulate"/>.</summary>
+    /// <summary>Number of reaction events fired by the last simulation.</summary>
     public long LastEventCount { get; private set; }
 
     /// <summary>Simulates one path from t = 0 and writes z at each output time (row-major, times × state).</summary>
@@ -65,7 +67,17 @@ public sealed class GillespieSimulator
     /// <param name="output">times.Length × StateDimension values.</param>
     /// <param name="random">Seeded uniform source.</param>
     /// <exception cref="SimulationException">The event budget ran out.</exception>
-    public void Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, Random random)
+    public void Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, Random random) =>
+        Simulate(initialState, parameters, times, output, random, null);
+
+    /// <summary>
+    /// Simulates one path with the inputs of <paramref name="inputs"/> (null: the model's values). Waiting times stop at
+    /// every input point and event time (by memorylessness the event clock restarts there); an event at a time applies
+    /// after the output at that time; a triggered event fires right after the reaction or deterministic advance that
+    /// made its condition true.
+    /// </summary>
+    /// <inheritdoc cref="Simulate(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Random)"/>
+    public void Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, Random random, InputSchedule? inputs)
     {
         ArgumentNullException.ThrowIfNull(random);
         SimulationInputs.CheckAndLoad(_model, initialState, parameters, times, output, _z, _args);
@@ -81,12 +93,24 @@ public sealed class GillespieSimulator
             _counts[i] = _z[i] * _omega;
         }
 
-        double t = 0;
+        double t = 0, segmentEnd = 0, last = times[^1];
         long events = 0;
         int outIndex = 0;
+        _events.Begin(_args, 0, _z);
         while (outIndex < times.Length)
         {
             double tOut = times[outIndex];
+            if (t >= segmentEnd && t < tOut)
+            {
+                if (_events.ApplyDue(_args, t, _z))
+                {
+                    SyncCounts(ns);
+                }
+
+                segmentEnd = _events.NextStop(t, inputs);
+                _args.SetSegment(inputs, t, Math.Min(segmentEnd, last));
+            }
+
             _args.At(t);
             cm.Rates(_z, _args.Values, _rates);
             double a0 = 0;
@@ -99,7 +123,8 @@ public sealed class GillespieSimulator
             }
 
             double tau = a0 > 0 ? -Math.Log(1.0 - random.NextDouble()) / a0 : double.PositiveInfinity;
-            double limit = tOut - t;
+            double end = Math.Min(tOut, segmentEnd);
+            double limit = end - t;
             if (_hybrid)
             {
                 limit = Math.Min(limit, MaxDeterministicStepHours);
@@ -113,7 +138,12 @@ public sealed class GillespieSimulator
                     AdvanceCells(cm, t, limit, ns, n, m);
                 }
 
-                t = limit == tOut - t ? tOut : t + limit;
+                t = limit == end - t ? end : t + limit;
+                if (_hybrid && _events.FireTriggered(_args, t, _z))
+                {
+                    SyncCounts(ns);
+                }
+
                 while (outIndex < times.Length && times[outIndex] <= t)
                 {
                     _z.AsSpan().CopyTo(output.Slice(outIndex * n, n));
@@ -168,9 +198,23 @@ public sealed class GillespieSimulator
                     _z[i] = _counts[i] / _omega;
                 }
             }
+
+            if (_events.FireTriggered(_args, t, _z))
+            {
+                SyncCounts(ns);
+            }
         }
 
         LastEventCount = events;
+    }
+
+    /// <summary>Molecule counts from the concentrations after an event changed them.</summary>
+    private void SyncCounts(int ns)
+    {
+        for (int i = 0; i < ns; i++)
+        {
+            _counts[i] = _z[i] * _omega;
+        }
     }
 
     /// <summary>Midpoint step of the cell-density ODE over <paramref name="dt"/> from <paramref name="t"/> with the species held fixed.</summary>

@@ -13,7 +13,7 @@ namespace ReactorTwin.Core.Simulation;
 public sealed class MeanOdeSimulator
 {
     private readonly ReactionNetwork _model;
-    private readonly OdeSolver _solver;
+    private readonly TrajectoryDriver _driver;
     private readonly DriftSystem _system;
 
     /// <summary>Creates the simulator.</summary>
@@ -23,8 +23,8 @@ public sealed class MeanOdeSimulator
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
-        _solver = new OdeSolver(model.StateDimension, options);
-        _system = new DriftSystem(model.Compiled, new ModelArguments(model));
+        _driver = new TrajectoryDriver(model, new OdeSolver(model.StateDimension, options));
+        _system = new DriftSystem(model, new ModelArguments(model));
     }
 
     /// <summary>
@@ -37,11 +37,19 @@ public sealed class MeanOdeSimulator
     /// <param name="output">times.Length × StateDimension values.</param>
     /// <returns>Integrator counters (steps, evaluations, how many steps were implicit).</returns>
     /// <exception cref="SimulationException">The integrator failed (non-finite state or step budget).</exception>
-    public OdeSolveResult Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output)
+    public OdeSolveResult Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output) =>
+        Simulate(initialState, parameters, times, output, null);
+
+    /// <summary>
+    /// Solves with the inputs of <paramref name="inputs"/> (null: the model's values), stopping at every input
+    /// point and event; an output at an event's time shows the state just before it.
+    /// </summary>
+    /// <inheritdoc cref="Simulate(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double})"/>
+    public OdeSolveResult Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, InputSchedule? inputs)
     {
         SimulationInputs.Check(_model, initialState, parameters, times, output);
         _system.Arguments.SetParameters(parameters);
-        var result = _solver.Solve(_system, 0.0, initialState, times, output);
+        var result = _driver.Solve(_system, inputs, 0.0, initialState, times, output);
         if (!result.Succeeded)
         {
             throw new SimulationException($"the mean ODE of model '{_model.Name}' failed at t = {result.ReachedTime:G6} h: {result.Exit} after {result.AcceptedSteps} steps");
@@ -50,10 +58,27 @@ public sealed class MeanOdeSimulator
         return result;
     }
 
-    /// <summary>The model drift as an ODE system with its exact Jacobian (θ, t and the inputs in a reusable argument vector).</summary>
-    internal sealed class DriftSystem(CompiledModel model, ModelArguments arguments) : IOdeJacobian
+    /// <summary>The model drift as an ODE system with its exact Jacobian (θ, t and the inputs in a reusable argument vector), events and their triggers.</summary>
+    internal sealed class DriftSystem(ReactionNetwork network, ModelArguments arguments) : IOdeJacobian, IModelSystem, IOdeRootSystem
     {
+        private readonly CompiledModel model = network.Compiled;
+        private readonly EventJump _jump = new(network);
+
         public ModelArguments Arguments { get; } = arguments;
+
+        public int RootCount => network.CompiledEvents.RootCount;
+
+        public void Roots(double t, double[] y, double[] roots)
+        {
+            Arguments.At(t);
+            network.CompiledEvents.Roots(y, Arguments.Values, roots);
+        }
+
+        public void ApplyEvent(int index, double t, double[] y, bool triggered)
+        {
+            Arguments.At(t);
+            _jump.Apply(index, Arguments, y, triggered, [], 0, 0);
+        }
 
         public int Dimension => model.StateDimension;
 
