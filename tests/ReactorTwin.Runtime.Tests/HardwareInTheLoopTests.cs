@@ -201,11 +201,19 @@ public sealed class HardwareInTheLoopTests : IDisposable
         using var loop2 = new EventLoopScheduler();
         await using var twin2 = Client(broker.Port, "ack-twin");
         using var engine2 = new ReactorPipeline(Options(), new MqttMessageBus(twin2), journal, loop2);
+        var rejections2 = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var watch2 = engine2.Events.Subscribe(e =>
+        {
+            if (e.Kind is "rejection" or "error")
+            {
+                rejections2.Enqueue(e.Detail);
+            }
+        });
         engine2.Start();
         await twin2.StartAsync();
         int total = reactor.ReadingsSent.Values.Sum();
         // Redelivery right after CONNACK, then one SQLite commit per reading: well under a second idle.
-        await Eventually.WaitUntil(() => journal.Count("ack") == total, TimeSpan.FromSeconds(30), () => $"journal {journal.Count("ack")} of {total}");
+        await Eventually.WaitUntil(() => journal.Count("ack") == total, TimeSpan.FromSeconds(30), () => $"journal {journal.Count("ack")} of {total}; rejected: {string.Join(" | ", rejections2)}; duplicates {engine2.Duplicates}");
         Assert.Equal((long)total, engine2.Accepted);
         stuck.Set();
     }
