@@ -110,51 +110,106 @@ public sealed partial class StreamingPosterior
 
     /// <summary>
     /// The posterior predictive of the running batch's state at <paramref name="timeHours"/> under the online posterior
-    /// by the delta method: mean η(t; θ̂), covariance Ψ(t; θ̂) + S Σ Sᵀ with S = ∂η(t)/∂û from the forward sensitivities
-    /// carried through the filter and the prediction.
+    /// N(û, Σ), by third-degree spherical cubature over the parameters (as <see cref="ParameterEnsemble"/>, seed 000's
+    /// LNA moments per point): 2q points u_j = û ± √q L e_j (Σ = L Lᵀ), each starting from the filtered state moved to
+    /// first order to its parameters, η + (∂η/∂u)(u_j − û) (clipped at 0, a concentration), with the filtered Ψ, and
+    /// predicted by the LNA under θ(u_j); the result is the mixture's moments, mean (1/2q) Σ η_j and covariance
+    /// (1/2q) Σ [Ψ_j + (η_j − η̄)(η_j − η̄)ᵀ]. Unlike the delta method it follows a forecast that saturates (a
+    /// substrate running out) and the parameters' effect on the intrinsic noise. No allocation.
     /// </summary>
     private void PredictOnline(double timeHours, LnaState destination)
     {
-        _filter.Predict(_theta, timeHours, destination);
+        EnsureCubature();
         int n = _space.Model.StateDimension, q = _space.Dimension;
-        var sigma = _online!.Covariance;
-        var sens = destination.MeanSensitivity;
-        var cov = destination.Covariance;
-        for (int k = 0; k < q; k++)
+        _online!.Covariance.CopyTo(_cholesky);
+        if (!Numerics.SmallDense.TryCholesky(_cholesky, q))
         {
-            // ∂η/∂u_k = ∂η/∂θ_k · θ_k on log scale: rescale the prediction's sensitivity rows in place (they are a copy).
-            double factor = _space.IsLogScale(k) ? _theta[_space.Indices[k]] : 1.0;
+            _filter.Predict(_theta, timeHours, destination); // Σ numerically singular: no parameter spread to add
+            return;
+        }
+
+        var current = _filter.Current;
+        double radius = Math.Sqrt(q);
+        Array.Clear(_mixtureMean);
+        Array.Clear(_mixtureSecond);
+        for (int p = 0; p < 2 * q; p++)
+        {
+            int column = p % q;
+            double sign = p < q ? radius : -radius;
+            for (int a = 0; a < q; a++)
+            {
+                double d = a >= column ? sign * _cholesky[(a * q) + column] : 0.0;
+                _pointU[a] = Estimate[a] + d;
+                _pointStepU[a] = d;
+            }
+
+            _space.ToNatural(_pointU, _pointTheta);
+            current.Mean.AsSpan().CopyTo(_pointInitial);
+            for (int k = 0; k < q; k++)
+            {
+                double dk = _pointStepU[k] * (_space.IsLogScale(k) ? _theta[_space.Indices[k]] : 1.0);
+                for (int i = 0; i < n; i++)
+                {
+                    _pointInitial[i] += current.MeanSensitivity[(k * n) + i] * dk;
+                }
+            }
+
             for (int i = 0; i < n; i++)
             {
-                sens[(k * n) + i] *= factor;
+                _pointInitial[i] = Math.Max(_pointInitial[i], 0.0);
             }
+
+            _pointInitial.AsSpan().CopyTo(_pointState.Mean);
+            current.Covariance.AsSpan().CopyTo(_pointState.Covariance);
+            _pointSolver!.Propagate(_pointState, _pointTheta, _filter.CurrentTime, Math.Max(timeHours, _filter.CurrentTime));
+            for (int i = 0; i < n; i++)
+            {
+                _mixtureMean[i] += _pointState.Mean[i];
+                for (int j = 0; j < n; j++)
+                {
+                    _mixtureSecond[(i * n) + j] += _pointState.Covariance[(i * n) + j] + (_pointState.Mean[i] * _pointState.Mean[j]);
+                }
+            }
+        }
+
+        _filter.Predict(_theta, timeHours, destination); // shape, and the sensitivities at the estimate
+        double w = 1.0 / (2 * q);
+        for (int i = 0; i < n; i++)
+        {
+            destination.Mean[i] = _mixtureMean[i] * w;
         }
 
         for (int i = 0; i < n; i++)
         {
-            for (int j = 0; j <= i; j++)
+            for (int j = 0; j < n; j++)
             {
-                double add = 0;
-                for (int a = 0; a < q; a++)
-                {
-                    double sa = sens[(a * n) + i];
-                    if (sa == 0)
-                    {
-                        continue;
-                    }
-
-                    for (int b = 0; b < q; b++)
-                    {
-                        add += sa * sigma[(a * q) + b] * sens[(b * n) + j];
-                    }
-                }
-
-                cov[(i * n) + j] += add;
-                if (j != i)
-                {
-                    cov[(j * n) + i] += add;
-                }
+                destination.Covariance[(i * n) + j] = (_mixtureSecond[(i * n) + j] * w) - (destination.Mean[i] * destination.Mean[j]);
             }
         }
+
+        Numerics.SmallDense.Symmetrize(destination.Covariance, n);
+    }
+
+    private LnaSolver? _pointSolver;
+    private LnaState _pointState = null!;
+    private double[] _cholesky = [], _pointU = [], _pointStepU = [], _pointTheta = [], _pointInitial = [], _mixtureMean = [], _mixtureSecond = [];
+
+    private void EnsureCubature()
+    {
+        if (_pointSolver is not null)
+        {
+            return;
+        }
+
+        int n = _space.Model.StateDimension, q = _space.Dimension;
+        _pointSolver = new LnaSolver(_space.Model, []);
+        _pointState = _pointSolver.CreateState();
+        _cholesky = new double[q * q];
+        _pointU = new double[q];
+        _pointStepU = new double[q];
+        _pointTheta = new double[_space.Model.Parameters.Count];
+        _pointInitial = new double[n];
+        _mixtureMean = new double[n];
+        _mixtureSecond = new double[n * n];
     }
 }
