@@ -199,7 +199,7 @@ public sealed partial class KalmanLnaLikelihood
             throw new ArgumentException($"time {timeHours:G6} h is earlier than the filter time {CurrentTime:G6} h", nameof(timeHours));
         }
 
-        _lna.Propagate(_state, parameters, CurrentTime, timeHours, _resume);
+        _lna.Propagate(_state, parameters, CurrentTime, timeHours, _resume, Inputs);
         _resume = true;
         CurrentTime = timeHours;
     }
