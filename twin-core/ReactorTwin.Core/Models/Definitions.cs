@@ -125,3 +125,36 @@ public sealed record ModelEvent(
     string? Trigger,
     IReadOnlyDictionary<string, string> Assignments,
     string? Description = null);
+
+/// <summary>The distribution of a measurement around its prediction.</summary>
+public enum NoiseDistribution
+{
+    /// <summary>y = μ + ε, ε ~ N(0, σ²).</summary>
+    Normal,
+
+    /// <summary>log y = log μ + ε, ε ~ N(0, σ²): σ is the SD of log y (≈ a relative SD for small σ); y and μ must be &gt; 0.</summary>
+    LogNormal,
+}
+
+/// <summary>
+/// How a measured value scatters around its prediction μ. The SD σ is <paramref name="Formula"/> when given (a formula
+/// of the parameters, states, inputs, t and the observable's own name, which stands for μ: <c>"sigma_a + sigma_b*OD600"</c>
+/// with estimable noise parameters), else √(<paramref name="Absolute"/>² + (<paramref name="Relative"/>·y)²) with y the
+/// measured value. For <see cref="NoiseDistribution.LogNormal"/> σ is on the log scale and Relative must be 0.
+/// </summary>
+/// <param name="Distribution">Normal or log-normal.</param>
+/// <param name="Absolute">Absolute SD (measured units; log units for log-normal), ≥ 0.</param>
+/// <param name="Relative">SD as a fraction of the measured value (normal only), ≥ 0.</param>
+/// <param name="Formula">A formula for σ, or null.</param>
+public sealed record NoiseModel(NoiseDistribution Distribution = NoiseDistribution.Normal, double Absolute = 0, double Relative = 0, string? Formula = null);
+
+/// <summary>
+/// What an instrument measures, as a formula of the states, inputs, parameters and t (<c>OD600 = 2.6*X</c>), with the
+/// noise of its measurements. Data name observables like states.
+/// </summary>
+/// <param name="Name">Identifier used in data files.</param>
+/// <param name="Formula">The predicted value μ.</param>
+/// <param name="Unit">Unit of the measured value.</param>
+/// <param name="Noise">Its noise model, or null to give it with the data (the command line's --noise).</param>
+/// <param name="Description">Free text.</param>
+public sealed record Observable(string Name, string Formula, string Unit = "", NoiseModel? Noise = null, string? Description = null);

@@ -10,7 +10,7 @@ namespace ReactorTwin.Core.Models;
 /// problem at once as a <see cref="ModelDefinitionException"/> whose errors name the source, the JSON path and
 /// the line; it never throws anything else for bad content.
 /// </summary>
-public static class ModelJson
+public static partial class ModelJson
 {
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -196,6 +196,7 @@ public static class ModelJson
 
             w.WriteEndArray();
             WriteEvents(w, model.Events);
+            WriteObservables(w, model.Observables);
             w.WriteEndObject();
         }
 
@@ -365,7 +366,7 @@ public static class ModelJson
     }
 
     /// <summary>Turns a JSON document into a <see cref="ModelDraft"/>, recording structural problems.</summary>
-    private sealed class DraftReader(string source, Func<string, int> lineOf)
+    private sealed partial class DraftReader(string source, Func<string, int> lineOf)
     {
         public List<ModelError> Errors { get; } = [];
 
@@ -379,7 +380,7 @@ public static class ModelJson
                 return new ModelDraft(string.Empty, null, 1, [], [], [], [], []);
             }
 
-            CheckKnown(root, "$", "$schema", "name", "description", "timeUnit", "systemSize", "species", "cellPhases", "parameters", "inputs", "reactions", "transitions", "events");
+            CheckKnown(root, "$", "$schema", "name", "description", "timeUnit", "systemSize", "species", "cellPhases", "parameters", "inputs", "reactions", "transitions", "events", "observables");
             string name = String(root, "$", "name", required: true) ?? string.Empty;
             string? description = String(root, "$", "description", required: false);
             string? timeUnit = String(root, "$", "timeUnit", required: false);
@@ -505,7 +506,8 @@ public static class ModelJson
                 });
                 return new ModelEvent(String(e, p, "name", true) ?? string.Empty, times, String(e, p, "trigger", false), assign ?? new Dictionary<string, string>(), String(e, p, "description", false));
             });
-            return new ModelDraft(name, description, omega, species, phases, parameters, reactions, transitions) { Inputs = inputs, Events = events };
+            var observables = Array(root, "$", "observables", required: false, ReadObservable);
+            return new ModelDraft(name, description, omega, species, phases, parameters, reactions, transitions) { Inputs = inputs, Events = events, Observables = observables };
         }
 
         private void CheckKnown(JsonElement obj, string path, params string[] known)

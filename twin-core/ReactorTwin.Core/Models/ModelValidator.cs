@@ -128,6 +128,11 @@ internal static partial class ModelValidator
             }
         }
 
+        for (int i = 0; i < d.Observables.Count; i++)
+        {
+            CheckName(d.Observables[i].Name, $"$.observables[{i}].name");
+        }
+
         var stateIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < d.Species.Count; i++)
         {
@@ -154,13 +159,14 @@ internal static partial class ModelValidator
         var binder = new FormulaBinder(stateIndex, paramIndex, inputIndex, Err);
         var channels = Channels(d, stateIndex, binder, Err);
         var events = Events(d, stateIndex, binder, Err);
+        var observables = Observables(d, stateIndex.Count, binder, Err);
         if (errors.Count > 0)
         {
             throw new ModelDefinitionException(errors);
         }
 
         var compiled = Compile(d, channels);
-        return new ReactionNetwork(d, compiled, events);
+        return new ReactionNetwork(d, compiled, events, observables);
     }
 
     internal static bool IsIdentifier(string s)

@@ -15,10 +15,14 @@ public sealed class ReactionNetwork
     private readonly Dictionary<string, int> _inputIndex;
     private readonly ModelDraft _draft;
 
-    internal ReactionNetwork(ModelDraft draft, CompiledModel compiled, CompiledEvents events)
+    private readonly Dictionary<string, int> _channelIndex;
+
+    internal ReactionNetwork(ModelDraft draft, CompiledModel compiled, CompiledEvents events, CompiledObservables observables)
     {
         _draft = draft;
         CompiledEvents = events;
+        CompiledObservables = observables;
+        Observables = draft.Observables;
         Name = draft.Name;
         Description = draft.Description;
         SystemSize = draft.SystemSize;
@@ -37,6 +41,8 @@ public sealed class ReactionNetwork
         _stateIndex = names.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.Ordinal);
         _parameterIndex = Parameters.Select((p, i) => (p.Name, i)).ToDictionary(t => t.Name, t => t.i, StringComparer.Ordinal);
         _inputIndex = Inputs.Select((u, i) => (u.Name, i)).ToDictionary(t => t.Name, t => t.i, StringComparer.Ordinal);
+        ChannelNames = [.. names, .. Observables.Select(o => o.Name)];
+        _channelIndex = ChannelNames.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
     }
 
     /// <summary>Model name (for example <c>cho</c>).</summary>
@@ -87,6 +93,23 @@ public sealed class ReactionNetwork
     /// <summary>The compiled events.</summary>
     internal CompiledEvents CompiledEvents { get; }
 
+    /// <summary>What instruments measure, with their noise (see <see cref="Observable"/>).</summary>
+    public IReadOnlyList<Observable> Observables { get; }
+
+    /// <summary>The compiled observables and noise formulas.</summary>
+    public CompiledObservables CompiledObservables { get; }
+
+    /// <summary>
+    /// Names of the measurement channels data may give: the state components (0..n−1), then the observables.
+    /// </summary>
+    public IReadOnlyList<string> ChannelNames { get; }
+
+    /// <summary>Index of a state component or observable among <see cref="ChannelNames"/>, or −1.</summary>
+    public int IndexOfChannel(string name) => _channelIndex.TryGetValue(name, out int i) ? i : -1;
+
+    /// <summary>The unit of measurement channel c (a state's or an observable's).</summary>
+    public string ChannelUnit(int channel) => channel < StateDimension ? StateUnit(channel) : Observables[channel - StateDimension].Unit;
+
     /// <summary>Starts a C# definition of a model.</summary>
     public static ReactionNetworkBuilder CreateBuilder(string name) => new(name);
 
@@ -133,6 +156,6 @@ public sealed class ReactionNetwork
             throw new ArgumentOutOfRangeException(nameof(systemSize), systemSize, "The system size Ω must be finite and > 0.");
         }
 
-        return new ReactionNetwork(_draft with { SystemSize = systemSize }, Compiled, CompiledEvents);
+        return new ReactionNetwork(_draft with { SystemSize = systemSize }, Compiled, CompiledEvents, CompiledObservables);
     }
 }

@@ -23,6 +23,7 @@ public sealed class ReactionNetworkBuilder
     private readonly List<PhaseTransition> _transitions = [];
     private readonly List<ModelInput> _inputs = [];
     private readonly List<ModelEvent> _events = [];
+    private readonly List<Observable> _observables = [];
     private string? _description;
     private double _systemSize = 1.0;
 
@@ -108,6 +109,13 @@ public sealed class ReactionNetworkBuilder
         return this;
     }
 
+    /// <summary>Adds an observable: <c>AddObservable("OD600", "2.6*X", new NoiseModel(Relative: 0.05))</c>.</summary>
+    public ReactionNetworkBuilder AddObservable(string name, string formula, NoiseModel? noise = null, string unit = "")
+    {
+        _observables.Add(new Observable(name, formula, unit, noise));
+        return this;
+    }
+
     /// <summary>Adds an event at fixed times: <c>AddEvent("bolus", [10, 20], ("S", "S + 5"))</c>.</summary>
     public ReactionNetworkBuilder AddEvent(string name, IReadOnlyList<double> times, params (string Component, string Value)[] assignments)
     {
@@ -155,7 +163,7 @@ public sealed class ReactionNetworkBuilder
     /// <param name="source">Name used in error messages (default <c>&lt;code&gt;</c>).</param>
     /// <exception cref="ModelDefinitionException">The definition has one or more problems.</exception>
     public ReactionNetwork Build(string source = "<code>") =>
-        ModelValidator.Build(new ModelDraft(_name, _description, _systemSize, [.. _species], [.. _phases], [.. _parameters], [.. _reactions], [.. _transitions]) { Inputs = [.. _inputs], Events = [.. _events] }, source, null);
+        ModelValidator.Build(new ModelDraft(_name, _description, _systemSize, [.. _species], [.. _phases], [.. _parameters], [.. _reactions], [.. _transitions]) { Inputs = [.. _inputs], Events = [.. _events], Observables = [.. _observables] }, source, null);
 }
 
 /// <summary>Unvalidated model parts, as written by a builder or read from JSON.</summary>
@@ -174,4 +182,7 @@ internal sealed record ModelDraft(
 
     /// <summary>The events.</summary>
     public IReadOnlyList<ModelEvent> Events { get; init; } = [];
+
+    /// <summary>The observables.</summary>
+    public IReadOnlyList<Observable> Observables { get; init; } = [];
 }
