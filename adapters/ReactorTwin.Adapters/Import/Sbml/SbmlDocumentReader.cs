@@ -98,7 +98,7 @@ internal static class SbmlDocumentReader
         }
 
         var reactions = List(model, "listOfReactions", "reaction").Select(r => Try(() => Reaction(r, level))).OfType<SbmlReaction>().ToList();
-        var events = List(model, "listOfEvents", "event").Select(e => new SbmlEvent(Id(e), Line(e))).ToList();
+        var events = List(model, "listOfEvents", "event").Select(e => Try(() => Event(e, level))).OfType<SbmlEvent>().ToList();
         if (problems.Count > 0)
         {
             throw new SbmlImportException(source, problems);
@@ -194,6 +194,26 @@ internal static class SbmlDocumentReader
 
         _ = level;
         return new SbmlReaction(id, Refs("listOfReactants"), Refs("listOfProducts"), MathMlReader.ReadMath(math, where), locals, Line(r));
+    }
+
+    private static SbmlEvent Event(XElement e, int level)
+    {
+        string id = Id(e);
+        string where = $"event '{id}'";
+        if (Child(e, "delay") is { } delay)
+        {
+            throw new SbmlReadException(Line(delay), where, "delayed events are not supported (remove the <delay>, or model the delay with a time trigger)");
+        }
+
+        if (Child(e, "priority") is { } priority)
+        {
+            throw new SbmlReadException(Line(priority), where, "event priorities are not supported (simultaneous events are applied in file order)");
+        }
+
+        var trigger = Child(e, "trigger") ?? throw new SbmlReadException(Line(e), where, "it has no <trigger>");
+        var math = Child(trigger, "math") ?? throw new SbmlReadException(Line(trigger), where, "its trigger has no <math>");
+        var assignments = List(e, "listOfEventAssignments", "eventAssignment").Select(a => Assignment(a, "variable", $"{where}: assignment")).ToList();
+        return new SbmlEvent(id, MathMlReader.ReadMath(math, where, logic: true), level == 2 || Bool(trigger, "initialValue", true), assignments, Line(e));
     }
 
     private static XElement? Child(XElement e, string name) => e.Elements().FirstOrDefault(c => c.Name.LocalName == name);
