@@ -85,6 +85,8 @@ internal static class MathMlReader
         {
             case "ci":
                 return new MathApply("call", args, head.Value.Trim());
+            case "csymbol":
+                throw Unsupported(head, where, $"the symbol '{head.Attribute("definitionURL")?.Value}' (delay and rateOf are not supported)");
             case "plus" or "times":
                 return new MathApply(op, args);
             case "minus":

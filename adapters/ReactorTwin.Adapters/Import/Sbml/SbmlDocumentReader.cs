@@ -48,6 +48,11 @@ internal static class SbmlDocumentReader
             throw new SbmlImportException(source, [.. problems, new SbmlProblem(Line(root), "sbml", "the file has no <model>")]);
         }
 
+        if (model.Attribute("conversionFactor") is { } factor)
+        {
+            problems.Add(new SbmlProblem(Line(model), $"model '{model.Attribute("id")?.Value}'", $"conversion factors are not supported (conversionFactor=\"{factor.Value}\")"));
+        }
+
         T? Try<T>(Func<T> read)
             where T : class
         {
@@ -180,6 +185,11 @@ internal static class SbmlDocumentReader
                 throw new SbmlReadException(Line(sr), where, "stoichiometryMath is not supported (give a number)");
             }
 
+            if (level == 3 && sr.Attribute("constant")?.Value is "false" or "0")
+            {
+                throw new SbmlReadException(Line(sr), where, $"a stoichiometry that changes (constant=\"false\") is not supported (species '{sr.Attribute("species")?.Value}': set constant=\"true\")");
+            }
+
             double st = Number(sr, "stoichiometry");
             return new SbmlSpeciesReference(sr.Attribute("species")?.Value ?? string.Empty, double.IsNaN(st) ? 1.0 : st);
         })];
@@ -192,7 +202,6 @@ internal static class SbmlDocumentReader
             locals[Id(p)] = Number(p, "value");
         }
 
-        _ = level;
         return new SbmlReaction(id, Refs("listOfReactants"), Refs("listOfProducts"), MathMlReader.ReadMath(math, where), locals, Line(r));
     }
 
