@@ -91,6 +91,16 @@ public sealed class PetabProblem
     /// <summary>The parameters to estimate, in table order.</summary>
     public IReadOnlyList<PetabParameter> Estimated => [.. Parameters.Where(p => p.Estimate)];
 
+    /// <summary>The same problem with another parameter table of the same rows (for example other nominal values).</summary>
+    /// <exception cref="ArgumentException">The rows' ids differ.</exception>
+    public PetabProblem WithParameters(IReadOnlyList<PetabParameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return parameters.Select(p => p.Id).SequenceEqual(Parameters.Select(p => p.Id), StringComparer.Ordinal)
+            ? new PetabProblem(Path, Model, parameters, Conditions, Observables, Measurements)
+            : throw new ArgumentException("the parameter table must keep its rows (same ids, same order)", nameof(parameters));
+    }
+
     /// <summary>Reads a PEtab v1 problem from its YAML file.</summary>
     /// <exception cref="PetabException">A file is missing or a table is malformed or inconsistent.</exception>
     /// <exception cref="SbmlImportException">The SBML model cannot be imported.</exception>
