@@ -252,7 +252,7 @@ public sealed class PetabProblem
             double time = Number(t.Required(row, "time"), t.Source, row.Line, "time");
             if (!double.IsFinite(time) || time < 0)
             {
-                throw new PetabException($"{t.Source}:{row.Line}: time: {time} must be finite and ≥ 0 (steady-state measurements are not supported)");
+                throw new PetabException($"{t.Source}:{row.Line}: time: '{t.Required(row, "time")}' must be finite and ≥ 0 (steady-state measurements, time inf, are not supported)");
             }
 
             static string[] Split(string cell) => cell.Length == 0 ? [] : [.. cell.Split(';').Select(s => s.Trim())];
