@@ -29,6 +29,7 @@ public sealed class PetabProblemTests : IDisposable
         { "_measurements.tsv", "obs_a\tc0\t10\t0.1", "obs_a\tc0\t10\tabc", "_measurements.tsv:3: measurement: 'abc' is not a number" },
         { "_parameters.tsv", "k1\tlin\t0\t10\t0.8\t1", "k1\tln\t0\t10\t0.8\t1", "_parameters.tsv:4: parameterScale: 'ln' is not lin, log or log10" },
         { "_parameters.tsv", "k1\tlin\t0\t10\t0.8\t1", "k1\tlin\t0\t10\t0.8\tyes", "_parameters.tsv:4: estimate: 'yes' is not 0 or 1" },
+        { "_parameters.tsv", "estimate\n", "estimate\tobjectivePriorType\n", "_parameters.tsv:2: objectivePriorType: 'normal': priors are not supported" },
         { "_observables.tsv", "obs_a\tA\t0.5", "obs_a\tA\tsigma_a", "observable 'obs_a': noiseFormula names 'sigma_a', which is not a state or parameter of the model" },
         { "_observables.tsv", "obs_a\tA\t0.5", "obs_a\tobservableParameter1_obs_a * A\t0.5", "measurement line 2: observable 'obs_a' needs 1 observableParameters, the measurement gives 0" },
         { "_observables.tsv", "obs_a\tA\t0.5", "obs_a\tA +\t0.5", "_observables.tsv:2: observableFormula:" },
@@ -49,6 +50,11 @@ public sealed class PetabProblemTests : IDisposable
         {
             File.WriteAllText(path, "conditionName\tk1\nc0\t3\n"); // no conditionId column
             message = "_conditions.tsv:1: the required column 'conditionId' is missing";
+        }
+
+        if (replacement.EndsWith("objectivePriorType\n", StringComparison.Ordinal))
+        {
+            File.WriteAllText(path, File.ReadAllText(path).Replace("a0\tlin\t0\t10\t1.0\t1", "a0\tlin\t0\t10\t1.0\t1\tnormal", StringComparison.Ordinal));
         }
 
         var ex = Assert.Throws<PetabException>(() => PetabProblem.Load(Yaml));

@@ -172,6 +172,11 @@ public sealed class PetabProblem
                 throw new PetabException($"{t.Source}:{row.Line}: estimate: '{estimate}' is not 0 or 1");
             }
 
+            if (t.Cell(row.Cells, "objectivePriorType") is { Length: > 0 } prior)
+            {
+                throw new PetabException($"{t.Source}:{row.Line}: objectivePriorType: '{prior}': priors are not supported (the fit is maximum likelihood); remove the column");
+            }
+
             list.Add(new PetabParameter(t.Required(row, "parameterId"), Scale(t.Cell(row.Cells, "parameterScale"), t.Source, row.Line, "parameterScale"),
                 N("lowerBound"), N("upperBound"), N("nominalValue"), estimate == "1"));
         }

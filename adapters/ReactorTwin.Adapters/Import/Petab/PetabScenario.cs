@@ -4,32 +4,13 @@ namespace ReactorTwin.Adapters.Import.Petab;
 /// One simulation of a PEtab problem: a simulation condition, optionally after pre-equilibration under another, with
 /// the measurements it serves and their distinct times in increasing order.
 /// </summary>
-internal sealed class PetabScenario
+/// <param name="Preequilibration">preequilibrationConditionId, or "".</param>
+/// <param name="Condition">simulationConditionId.</param>
+/// <param name="Measurements">Indices into the measurement table.</param>
+/// <param name="Times">Distinct measurement times, increasing.</param>
+/// <param name="TimeIndex">For each of <paramref name="Measurements"/>, its index in <paramref name="Times"/>.</param>
+internal sealed record PetabScenario(string Preequilibration, string Condition, int[] Measurements, double[] Times, int[] TimeIndex)
 {
-    private PetabScenario(string preequilibration, string condition, int[] measurements, double[] times, int[] timeIndex)
-    {
-        Preequilibration = preequilibration;
-        Condition = condition;
-        Measurements = measurements;
-        Times = times;
-        TimeIndex = timeIndex;
-    }
-
-    /// <summary>preequilibrationConditionId, or "".</summary>
-    public string Preequilibration { get; }
-
-    /// <summary>simulationConditionId.</summary>
-    public string Condition { get; }
-
-    /// <summary>Indices into the measurement table.</summary>
-    public int[] Measurements { get; }
-
-    /// <summary>Distinct measurement times, increasing.</summary>
-    public double[] Times { get; }
-
-    /// <summary>For each of <see cref="Measurements"/>, its index in <see cref="Times"/>.</summary>
-    public int[] TimeIndex { get; }
-
     /// <summary>Groups the measurements by (pre-equilibration, simulation condition), in order of first appearance.</summary>
     public static List<PetabScenario> Of(IReadOnlyList<PetabMeasurement> measurements)
     {
