@@ -35,12 +35,12 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 results=TestResults
-rm -rf "$results"
+rm -rf "$results"; mkdir -p "$results"
 dotnet restore ReactorTwin.sln --nologo -v q || { echo "0 passed, 1 failed"; exit 1; }
 dotnet build ReactorTwin.sln -c Release --no-restore --nologo -v q || { echo "0 passed, 1 failed"; exit 1; }
 dotnet test ReactorTwin.sln -c Release --no-build --nologo --filter "Category!=Hardware" \
-  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
-rc=$?
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" 2>&1 | tee "$results/console.log"
+rc=${PIPESTATUS[0]}
 
 passed=0; failed=0
 for f in "$results"/*.trx; do
@@ -50,5 +50,11 @@ for f in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f_:-0}))
 done
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a crash or build break counts as a failure
+if [ "$failed" -ne 0 ]; then
+  # Repeated at the end, where a truncated CI log still shows it: each failed test with its message and stack.
+  echo "---- failed tests ----"
+  grep -E -A25 '^\s+Failed [A-Za-z]' "$results/console.log" | head -n 300
+  echo "----------------------"
+fi
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]

@@ -34,6 +34,7 @@ public static class CommandLineApp
         root.Subcommands.Add(FitCommand(stdout, stderr, time));
         root.Subcommands.Add(ReproduceCommand(stdout, stderr, time));
         root.Subcommands.Add(DemoCommand(stdout, stderr, time));
+        root.Subcommands.Add(StudyCommand(stdout, stderr, time));
         root.Subcommands.Add(RunCommandDefinition(stderr));
         root.Subcommands.Add(SimulatorCommand(stdout, stderr, time));
         root.Subcommands.Add(SensorsCommandDefinition(stdout, stderr));
@@ -202,6 +203,21 @@ public static class CommandLineApp
         };
         cmd.SetAction(p => DemoRunner.Run(new DemoSettings(p.GetValue(batches), p.GetValue(seed), p.GetValue(faults), p.GetValue(output)!, p.GetValue(journal)), stdout, stderr, time));
         return cmd;
+    }
+
+    private static Command StudyCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        var seeds = new Option<int>("--seeds") { Description = "Cultures to run (seeds FIRST, FIRST+1, …).", DefaultValueFactory = _ => 20 };
+        var first = new Option<int>("--first-seed") { Description = "Seed of the first culture.", DefaultValueFactory = _ => 1 };
+        var batches = new Option<int>("--batches") { Description = "Batches of 72 h per culture.", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "Cultures run at once (default: the processor count).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var output = new Option<string>("--out") { Description = "Report directory.", DefaultValueFactory = _ => "out/forecast" };
+        var forecast = new Command("forecast", "Score the twin's end-of-batch forecasts on the demo's culture over many seeds: coverage of both 95 % bands and median error per horizon, as CSV and SVG.")
+        {
+            seeds, first, batches, threads, output,
+        };
+        forecast.SetAction(p => ForecastStudy.Run(new ForecastStudySettings(p.GetValue(seeds), p.GetValue(batches), p.GetValue(first), p.GetValue(output)!, p.GetValue(threads)), stdout, stderr, time));
+        return new Command("study", "Studies of the twin's accuracy on simulated cultures.") { forecast };
     }
 
     private static Command RunCommandDefinition(TextWriter stderr)

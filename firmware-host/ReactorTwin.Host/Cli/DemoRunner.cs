@@ -26,8 +26,6 @@ public sealed record DemoSettings(int Batches, int Seed, bool Faults, string Out
 /// </summary>
 internal static class DemoRunner
 {
-    private static readonly double[] GuessFactors = [1.6, 0.6, 1.8, 0.8, 1.5, 1.5, 0.6];
-
     public static int Run(DemoSettings s, TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
         if (s.Batches < 1)
@@ -40,36 +38,10 @@ internal static class DemoRunner
         long t0 = time.GetTimestamp();
         var model = BuiltInModels.Load("cho");
         var truth = model.NominalParameters();
-        var guess = (double[])truth.Clone();
-        var estimated = Enumerable.Range(0, model.Parameters.Count).Where(k => model.Parameters[k].Estimate).ToArray();
-        for (int j = 0; j < estimated.Length; j++)
-        {
-            guess[estimated[j]] *= GuessFactors[j % GuessFactors.Length];
-        }
-
-        double fault = s.Faults ? 0.03 : 0.0;
-        SensorChannelOptions Channel(string c, double interval, double sd, double rel) => new()
-        {
-            Component = c, IntervalHours = interval, NoiseSd = sd, NoiseRelative = rel,
-            DropoutProbability = fault, DuplicateProbability = fault, OutOfOrderProbability = fault, GarbageProbability = fault,
-        };
-
-        var scheduler = new HistoricalScheduler(new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero));
+        var estimated = DemoCulture.Estimated(model);
+        var scheduler = new HistoricalScheduler(DemoCulture.Start);
         var bus = new InMemoryMessageBus();
-        using var reactor = new SimulatedReactor(
-            new ReactorOptions
-            {
-                ReactorId = "r1",
-                Model = model,
-                TrueParameters = truth,
-                Channels = [Channel("GLC", 4, 0.2, 0.01), Channel("LAC", 4, 0.2, 0.01), Channel("mAb", 12, 0.005, 0.02)],
-                InitialSetpoints = new Dictionary<string, double> { ["GLC"] = 28 },
-                Seed = s.Seed,
-                Batches = s.Batches,
-                StepHours = 0.02,
-            },
-            bus,
-            scheduler);
+        using var reactor = new SimulatedReactor(DemoCulture.Plant(model, s.Seed, s.Batches, s.Faults), bus, scheduler);
         // The demo starts a new culture every time: its default journal (part of the report) is replaced; a journal
         // named with --journal must be new, because the simulated reactor would repeat batches the journal has seen.
         string journalPath = s.JournalPath ?? Path.Combine(s.OutDir, "journal.db");
@@ -87,32 +59,7 @@ internal static class DemoRunner
         }
 
         // The same hosted service as `reactortwin run`, on the in-memory bus, in virtual time, with every stage inline.
-        var config = new RuntimeOptions
-        {
-            JournalPath = journalPath,
-            Reactors =
-            [
-                new ReactorConfig
-                {
-                    Id = "r1",
-                    Model = "cho",
-                    Channels =
-                    [
-                        new ChannelConfig { Component = "GLC", NoiseSd = 0.2, NoiseRelative = 0.01, Min = -2, Max = 100 },
-                        new ChannelConfig { Component = "LAC", NoiseSd = 0.2, NoiseRelative = 0.01, Min = -2, Max = 100 },
-                        new ChannelConfig { Component = "mAb", NoiseSd = 0.005, NoiseRelative = 0.02, Min = -1, Max = 10 },
-                    ],
-                    InitialParameters = estimated.ToDictionary(k => model.Parameters[k].Name, k => guess[k]),
-                    // The twin's prior belief is its guess, a factor e^1.7 ≈ 5.5 either way at one sd (not the model
-                    // file's medians, which are the plant's true values here).
-                    Priors = estimated.ToDictionary(k => model.Parameters[k].Name, k => new PriorConfig { Kind = "lognormal", Median = guess[k], SdLog = 1.7 }),
-                    Design = new Dictionary<string, double[]> { ["GLC"] = [18, 38] },
-                    SafetyBounds = new Dictionary<string, double[]> { ["GLC"] = [18, 38] },
-                    AutoApply = true,
-                    Seed = s.Seed,
-                },
-            ],
-        };
+        var config = DemoCulture.Runtime(model, s.Seed, journalPath);
         var host = new TwinHostedService(Microsoft.Extensions.Options.Options.Create(config), Microsoft.Extensions.Logging.Abstractions.NullLogger<TwinHostedService>.Instance, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, time, environment: RuntimeEnvironment.InProcess(bus));
         var events = new List<TwinEvent>();
         var latest = new Dictionary<string, TwinEvent>(StringComparer.Ordinal);

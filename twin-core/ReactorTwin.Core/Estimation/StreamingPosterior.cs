@@ -33,6 +33,14 @@ public sealed record StreamingOptions
     /// adds the parameters' uncertainty to the state's (default false). Costs 2q more filters per measurement.
     /// </summary>
     public bool ParameterUncertainty { get; init; }
+
+    /// <summary>
+    /// Update the parameter posterior after every reading (<see cref="OnlineLaplace"/>: one Fisher-scoring step on the
+    /// reading's Kalman–LNA log predictive density, with the exact gradient from forward sensitivities carried through
+    /// the filter), starting from <see cref="Priors"/>; each refit re-anchors it. Predictions with parameter uncertainty
+    /// then use the online posterior by the delta method instead of the ensemble (default false).
+    /// </summary>
+    public bool OnlinePosterior { get; init; }
 }
 
 /// <summary>
@@ -46,7 +54,7 @@ public sealed record StreamingOptions
 /// </list>
 /// Fed batch by batch it ends at the batch MLE on all data (tested). Not thread-safe.
 /// </summary>
-public sealed class StreamingPosterior
+public sealed partial class StreamingPosterior
 {
     private readonly ParameterSpace _space;
     private readonly Func<ObservationSet, IDataLikelihood> _likelihoodFor;
@@ -77,12 +85,20 @@ public sealed class StreamingPosterior
         _likelihoodFor = likelihoodFor;
         _noise = noise;
         _options = options ?? new StreamingOptions();
-        _filter = new KalmanLnaLikelihood(space.Model, []);
+        _filter = _options.OnlinePosterior
+            ? new KalmanLnaLikelihood(space.Model, space.Indices, new LnaOptions { Gradient = LnaGradientMethod.Forward })
+            : new KalmanLnaLikelihood(space.Model, []);
         Estimate = space.BaseUnconstrained();
         _theta = new double[space.Model.Parameters.Count];
-        space.ToNatural(Estimate, _theta);
         _oneObservation = new ObservationTime(0, _oneComponent, _oneValue);
-        _ensemble = _options.ParameterUncertainty ? new ParameterEnsemble(space, noise) : null;
+        _ensemble = _options.ParameterUncertainty && !_options.OnlinePosterior ? new ParameterEnsemble(space, noise) : null;
+        if (_options.OnlinePosterior)
+        {
+            _online = CreateOnline();
+            Estimate = _online.Mean.ToArray();
+        }
+
+        space.ToNatural(Estimate, _theta);
     }
 
     /// <summary>Row-major q × q covariance of û from the last refit (the posterior's Laplace approximation when priors
@@ -150,12 +166,7 @@ public sealed class StreamingPosterior
         }
 
         EnsureFilterStarted();
-        _oneComponent[0] = c;
-        _oneValue[0] = value;
-        var obs = _oneObservation with { TimeHours = timeHours };
-        double lp = _filter.Absorb(obs, _theta, _noise, [], batch);
-        _ensemble?.Absorb(timeHours, c, value, batch);
-        return lp;
+        return Assimilate(batch, timeHours, c, value);
     }
 
     /// <summary>Closes the running batch: adds it to the data and refits warm-started at the current estimate
@@ -214,6 +225,7 @@ public sealed class StreamingPosterior
         _space.ToNatural(Estimate, _theta);
         Covariance = outcome.Covariance?.ToRowMajorArray();
         SetEnsemble(outcome.Covariance);
+        AnchorOnline(Covariance);
         RefilterRunningBatch();
     }
 
@@ -234,11 +246,7 @@ public sealed class StreamingPosterior
                 continue;
             }
 
-            int c = _space.Model.IndexOfState(r.Name);
-            _oneComponent[0] = c;
-            _oneValue[0] = r.Value;
-            _filter.Absorb(_oneObservation with { TimeHours = r.TimeHours }, _theta, _noise, [], _batch);
-            _ensemble?.Absorb(r.TimeHours, c, r.Value, _batch);
+            Assimilate(_batch, r.TimeHours, _space.Model.IndexOfState(r.Name), r.Value);
         }
     }
 
@@ -268,7 +276,7 @@ public sealed class StreamingPosterior
 
     /// <summary>True when predictions can carry the parameters' uncertainty (a posterior covariance is known and the
     /// ensemble is alive).</summary>
-    public bool HasParameterUncertainty => _ensemble?.IsActive ?? false;
+    public bool HasParameterUncertainty => _online is not null || (_ensemble?.IsActive ?? false);
 
     /// <summary>
     /// Predicts the running batch's latent state at a later time with the parameters' uncertainty added to the
@@ -279,6 +287,12 @@ public sealed class StreamingPosterior
     public bool PredictWithParameterUncertainty(double timeHours, LnaState destination)
     {
         EnsureFilterStarted();
+        if (_online is not null)
+        {
+            PredictOnline(timeHours, destination);
+            return true;
+        }
+
         return _ensemble?.Predict(timeHours, destination) ?? false;
     }
 
@@ -325,6 +339,7 @@ public sealed class StreamingPosterior
         int q = _space.Dimension;
         Covariance = snapshot.Covariance is { Length: var len } c && len == q * q ? c : null;
         SetEnsemble(Covariance is null ? null : MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(q, q, (i, j) => Covariance[(i * q) + j]));
+        AnchorOnline(Covariance);
         _completed.Clear();
         _completed.AddRange(snapshot.Completed);
         _current.Clear();

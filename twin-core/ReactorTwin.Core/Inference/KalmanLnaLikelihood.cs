@@ -177,6 +177,71 @@ public sealed partial class KalmanLnaLikelihood
     }
 
     /// <summary>
+    /// Incremental use: predicts the filter itself forward to <paramref name="timeHours"/> without conditioning, so that
+    /// <see cref="Current"/> holds the predictive moments (and, in forward mode, their sensitivities) of a reading
+    /// then; an <see cref="Absorb(ObservationTime, ReadOnlySpan{double}, MeasurementNoise, Span{double}, string)"/> at
+    /// that time conditions on it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The time is earlier than the current time.</exception>
+    /// <exception cref="LnaException">The LNA failed.</exception>
+    public void PropagateTo(double timeHours, ReadOnlySpan<double> parameters)
+    {
+        if (!(timeHours >= CurrentTime))
+        {
+            throw new ArgumentException($"time {timeHours:G6} h is earlier than the filter time {CurrentTime:G6} h", nameof(timeHours));
+        }
+
+        _lna.Propagate(_state, parameters, CurrentTime, timeHours, _resume);
+        _resume = true;
+        CurrentTime = timeHours;
+    }
+
+    /// <summary>
+    /// Incremental use: conditions the filter on the components and values of <paramref name="observation"/> at
+    /// <see cref="CurrentTime"/> (its time is not read: reach the time first with <see cref="PropagateTo"/>); returns
+    /// the log-likelihood increment and adds its gradient to <paramref name="gradient"/> as
+    /// <see cref="Absorb(ObservationTime, ReadOnlySpan{double}, MeasurementNoise, Span{double}, string)"/> does.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A gradient was asked for from an adjoint-mode likelihood.</exception>
+    /// <exception cref="LnaException">The innovation covariance is not positive definite.</exception>
+    public double Condition(ObservationTime observation, MeasurementNoise noise, Span<double> gradient, string batchId = "")
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        ArgumentNullException.ThrowIfNull(noise);
+        if (UsesAdjoint && gradient.Length > 0)
+        {
+            throw new InvalidOperationException("this likelihood computes its gradient by the adjoint over whole batches (Evaluate); for incremental gradients use LnaGradientMethod.Forward");
+        }
+
+        return Update(observation, noise, gradient, batchId);
+    }
+
+    /// <summary>
+    /// Moves the filtered mean to first order after the parameters moved by <paramref name="step"/> (Δθ_k of the
+    /// gradient parameters, in their order): η ← η + Σ_k (∂η/∂θ_k) Δθ_k, using the forward sensitivities carried
+    /// through the filter (so the state estimate follows a parameter estimate updated online). Ψ and the sensitivities
+    /// are kept. No effect without forward sensitivities.
+    /// </summary>
+    public void ShiftMean(ReadOnlySpan<double> step)
+    {
+        int n = _n;
+        for (int k = 0; k < _stateSensitivities && k < step.Length; k++)
+        {
+            double d = step[k];
+            if (d == 0)
+            {
+                continue;
+            }
+
+            var etak = _state.MeanSensitivity.AsSpan(k * n, n);
+            for (int i = 0; i < n; i++)
+            {
+                _state.Mean[i] += etak[i] * d;
+            }
+        }
+    }
+
+    /// <summary>
     /// Predicts the current batch forward to <paramref name="timeHours"/> without conditioning and writes the
     /// predicted mean and covariance (the filter state itself is left unchanged).
     /// </summary>
@@ -218,7 +283,7 @@ public sealed partial class KalmanLnaLikelihood
         _s.AsSpan(0, m * m).CopyTo(chol);
         if (!SmallDense.TryCholesky(chol, m))
         {
-            throw new LnaException($"batch {batchId}: the innovation covariance at t = {obs.TimeHours:G6} h is not positive definite; give the measured components a measurement noise (--noise)");
+            throw new LnaException($"batch {batchId}: the innovation covariance at t = {CurrentTime:G6} h is not positive definite; give the measured components a measurement noise (--noise)");
         }
 
         double logDet = SmallDense.CholeskyLogDeterminant(chol, m);

@@ -12,8 +12,9 @@ namespace ReactorTwin.Runtime.Twin;
 /// commands go in; typed outputs (predictions, parameter estimates, proposals, setpoints, checkpoints, errors) come
 /// out. No bus, no journal, no threads, no lock: the pipeline that owns it calls it from one thread at a time.
 /// <list type="bullet">
-/// <item>Per measurement of the running batch: one Kalman–LNA predict and update (<see cref="StreamingPosterior"/>),
-/// then the predictions of every channel now and at the batch's planned end.</item>
+/// <item>Per measurement of the running batch: one Kalman–LNA predict and update (<see cref="StreamingPosterior"/>)
+/// and, with <see cref="TwinOptions.OnlinePosterior"/>, one step of the parameter posterior; then the predictions of
+/// every channel now and at the batch's planned end (also at a batch's start, from its initial values).</item>
 /// <item>When a batch completes (its end is announced, or the next batch is): a <see cref="RefitRequest"/> — the
 /// refit of every completed batch, seed 001 eq. 5, warm-started — which the pipeline runs inline or in the background
 /// and hands back to <see cref="ApplyRefit"/>: the estimate is replaced, the parameters published with intervals, the
@@ -65,6 +66,7 @@ public sealed class DigitalTwin
                 RefitTimeBudget = options.RefitTimeBudget,
                 Priors = ModelPriors.For(_space, options.Priors),
                 ParameterUncertainty = true,
+                OnlinePosterior = options.OnlinePosterior,
             });
         _priorScales = ModelPriors.ScalesInU(_space, options.Priors);
         _prediction = _posterior.CreateState();
@@ -110,6 +112,12 @@ public sealed class DigitalTwin
             {
                 _posterior.AddMeasurement(announcement.Batch, 0.0, name, value);
             }
+        }
+
+        // The forecast from the initial values, before any reading (the prior predictive in batch 1).
+        if (_o.OnlinePosterior)
+        {
+            Predict(announcement.Batch, 0.0, outputs);
         }
     }
 

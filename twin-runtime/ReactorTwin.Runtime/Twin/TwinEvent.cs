@@ -11,4 +11,7 @@ namespace ReactorTwin.Runtime.Twin;
 /// <param name="Lower">Lower 95 % bound (or NaN).</param>
 /// <param name="Upper">Upper 95 % bound (or NaN).</param>
 /// <param name="Detail">Free text (rejection reason, refit exit, objective, …).</param>
-public sealed record TwinEvent(string Kind, string Batch, double TimeHours, string Component, double Value, double Lower, double Upper, string Detail);
+/// <param name="MeasurementLower">Predictions: lower 95 % bound of a future reading (state, parameters and measurement
+/// noise), else NaN.</param>
+/// <param name="MeasurementUpper">Predictions: upper 95 % bound of a future reading, else NaN.</param>
+public sealed record TwinEvent(string Kind, string Batch, double TimeHours, string Component, double Value, double Lower, double Upper, string Detail, double MeasurementLower = double.NaN, double MeasurementUpper = double.NaN);

@@ -61,6 +61,12 @@ public sealed record TwinOptions
     /// out publishes the best point it reached, marked partial; the next batch's refit continues from there.</summary>
     public TimeSpan RefitTimeBudget { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Update the parameter posterior after every accepted reading (default true): a Fisher-scoring step on the
+    /// reading's Kalman–LNA log predictive density from the priors on (batch 1 included), re-anchored at every batch-end
+    /// refit, so that predictions carry the parameters' uncertainty from the first reading on. False keeps the
+    /// parameters at their last refit between refits (the posterior predictive then starts after the first refit).</summary>
+    public bool OnlinePosterior { get; init; } = true;
+
     /// <summary>Quasi-Newton iterations allowed per refit (one warm-started start), ≥ 1; default 500.</summary>
     public int RefitMaxIterations { get; init; } = 500;
 

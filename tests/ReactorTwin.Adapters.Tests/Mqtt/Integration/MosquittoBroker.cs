@@ -5,7 +5,7 @@ using System.Text;
 
 namespace ReactorTwin.Adapters.Tests.Mqtt.Integration;
 
-/// <summary>A real mosquitto broker in the foreground on 127.0.0.1 with an OS-chosen port and a generated config.
+/// <summary>A real mosquitto broker in the foreground on 127.0.0.1 with a claimed free port (see FreePort) and a generated config.
 /// Stopped by its process id (SIGTERM, so a persistent broker saves its database).</summary>
 internal sealed class MosquittoBroker : IAsyncDisposable
 {
@@ -52,11 +52,48 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         return dir;
     }
 
+    // Ports for test brokers come from below the kernel's ephemeral range (32768–60999 on Linux), so no outgoing
+    // connection can take one between the check and the broker's bind (or while a restarted broker is down), and each is
+    // claimed with an exclusive lock file that the claiming test process holds until it exits, so two test assemblies
+    // running at once (dotnet test runs them in parallel) never pick the same one. Asking the kernel for port 0 and
+    // releasing it had both races.
+    private const int FirstPort = 20000, PortCount = 12000;
+    private static readonly string ClaimDirectory = Path.Combine(Path.GetTempPath(), "reactortwin-test-ports");
+    private static readonly System.Collections.Concurrent.ConcurrentBag<FileStream> Claims = [];
+    private static int s_cursor = Environment.ProcessId * 127 % PortCount;
+
     public static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        System.IO.Directory.CreateDirectory(ClaimDirectory);
+        for (int attempt = 0; attempt < PortCount; attempt++)
+        {
+            int port = FirstPort + (int)((uint)Interlocked.Increment(ref s_cursor) % PortCount);
+            FileStream claim;
+            try
+            {
+                claim = new FileStream(Path.Combine(ClaimDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture)), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                continue; // held by another test process
+            }
+
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+            }
+            catch (SocketException)
+            {
+                claim.Dispose(); // in use by something else on this machine
+                continue;
+            }
+
+            Claims.Add(claim);
+            return port;
+        }
+
+        throw new InvalidOperationException($"no free port in {FirstPort}–{FirstPort + PortCount - 1} for a test broker");
     }
 
     /// <summary>Starts a broker. <paramref name="listenerLines"/> go under the listener line (TLS, auth, max_qos);

@@ -1,0 +1,262 @@
+using MathNet.Numerics.LinearAlgebra;
+using ReactorTwin.Core.Estimation;
+using ReactorTwin.Core.Inference;
+using ReactorTwin.Core.Models;
+using ReactorTwin.Core.Numerics;
+using ReactorTwin.Core.Simulation;
+
+namespace ReactorTwin.Core.Tests.Estimation;
+
+/// <summary>The online parameter posterior: exact on a linear-Gaussian problem, close to the batch MAP and Laplace
+/// approximation on the CHO model, its delta-method predictive against the cubature ensemble, allocation per reading.</summary>
+public sealed class OnlinePosteriorTests
+{
+    private static readonly double[] GuessFactors = [1.6, 0.6, 1.8, 0.8, 1.5, 1.5, 0.6];
+
+    [Fact]
+    public void LinearGaussian_RecursiveSteps_EqualTheClosedFormPosterior()
+    {
+        // u ∈ ℝ², readings y_k = a_kᵀu + e_k, e_k ~ N(0, s_k): the posterior is Gaussian with
+        // Σ = (Σ0⁻¹ + Σ a aᵀ/s)⁻¹ and m = Σ (Σ0⁻¹ m0 + Σ a y / s), which one Fisher-scoring step per reading reaches.
+        var model = BuiltInModels.Load("michaelis-menten");
+        var space = new ParameterSpace(model);
+        Assert.True(space.Dimension >= 2);
+        int q = space.Dimension;
+        var priors = Enumerable.Range(0, q).Select(j => (ParameterPrior)new LogNormalPrior(Math.Exp(space.BaseUnconstrained()[j]), 0.8)).ToArray();
+        var online = new OnlineLaplace(space, priors) { MaxStepMahalanobis = double.PositiveInfinity };
+        var m0 = online.Mean.ToArray();
+        var precision = Matrix<double>.Build.DenseDiagonal(q, q, 1 / (0.8 * 0.8));
+        var information = precision * Vector<double>.Build.DenseOfArray(m0);
+        var rng = new Random(5);
+        var truth = m0.Select(v => v + 0.3).ToArray();
+        var grad = new double[q];
+        var meanGrad = new double[q];
+        for (int k = 0; k < 25; k++)
+        {
+            var a = Enumerable.Range(0, q).Select(_ => rng.NextDouble() - 0.3).ToArray();
+            double s = 0.05 + (0.1 * rng.NextDouble());
+            double y = a.Zip(truth, (x, t) => x * t).Sum() + (Math.Sqrt(s) * ((rng.NextDouble() * 2) - 1));
+            double h = a.Zip(online.Mean.ToArray(), (x, m) => x * m).Sum();
+            for (int j = 0; j < q; j++)
+            {
+                grad[j] = a[j] * (y - h) / s;
+                meanGrad[j] = a[j];
+            }
+
+            online.Absorb(grad, meanGrad, new double[q], s);
+            var av = Vector<double>.Build.DenseOfArray(a);
+            precision += av.OuterProduct(av) / s;
+            information += av * (y / s);
+        }
+
+        var sigma = precision.Inverse();
+        var mean = sigma * information;
+        for (int i = 0; i < q; i++)
+        {
+            Assert.Equal(mean[i], online.Mean[i], 1e-9);
+            for (int j = 0; j < q; j++)
+            {
+                Assert.Equal(sigma[i, j], online.Covariance[(i * q) + j], 1e-10);
+            }
+        }
+    }
+
+    [Fact]
+    public void LongStep_IsShortenedToTheCap_AndBoundsHold()
+    {
+        var model = BuiltInModels.Load("michaelis-menten");
+        var space = new ParameterSpace(model);
+        int q = space.Dimension;
+        var online = new OnlineLaplace(space, null);
+        var before = online.Mean.ToArray();
+        var grad = new double[q];
+        grad[0] = 1e9; // a reading far in the tail
+        var meanGrad = new double[q];
+        meanGrad[0] = 1e-6;
+        double norm = online.Absorb(grad, meanGrad, new double[q], 1.0);
+        Assert.True(norm > online.MaxStepMahalanobis);
+        Assert.True(online.Mean[0] <= space.Upper[0] && online.Mean[0] > before[0]);
+        Assert.Throws<ArgumentException>(() => online.Absorb(grad, meanGrad, new double[q], double.NaN));
+    }
+
+    private static (ReactionNetwork Model, ParameterSpace Space, MeasurementNoise Noise, ParameterPrior[] Priors) ChoSetUp(double sdLog)
+    {
+        var cho = BuiltInModels.Load("cho");
+        var guess = cho.NominalParameters();
+        var estimated = Enumerable.Range(0, cho.Parameters.Count).Where(k => cho.Parameters[k].Estimate).ToArray();
+        for (int j = 0; j < estimated.Length; j++)
+        {
+            guess[estimated[j]] *= GuessFactors[j];
+        }
+
+        var space = new ParameterSpace(cho, guess);
+        var noise = new MeasurementNoise(cho.StateDimension);
+        foreach (var name in new[] { "GLC", "LAC" })
+        {
+            noise.SetAbsolute(cho.IndexOfState(name), 0.2).SetRelative(cho.IndexOfState(name), 0.01);
+        }
+
+        noise.SetAbsolute(cho.IndexOfState("mAb"), 0.005).SetRelative(cho.IndexOfState("mAb"), 0.02);
+        var priors = estimated.Select(k => (ParameterPrior)new LogNormalPrior(guess[k], sdLog)).ToArray();
+        return (cho, space, noise, priors);
+    }
+
+    /// <summary>Readings of one CHO batch from a CLE path at the true parameters: GLC and LAC every 4 h, mAb every 12 h.</summary>
+    private static List<DataRow> ChoBatch(ReactionNetwork cho, string batch, double glucose, int seed)
+    {
+        var times = Enumerable.Range(0, 19).Select(i => i * 4.0).ToArray();
+        var z0 = cho.DefaultInitialState();
+        z0[0] = glucose;
+        var path = new double[times.Length * cho.StateDimension];
+        new ChemicalLangevinSimulator(cho, 0.01).Simulate(z0, cho.NominalParameters(), times, path, new GaussianSource(new Random(seed)));
+        var normal = new GaussianSource(new Random(seed + 1000));
+        var rows = new List<DataRow>();
+        for (int j = 0; j < times.Length; j++)
+        {
+            foreach (var (name, sd, rel, every) in new[] { ("GLC", 0.2, 0.01, 4.0), ("LAC", 0.2, 0.01, 4.0), ("mAb", 0.005, 0.02, 12.0) })
+            {
+                if (times[j] % every != 0)
+                {
+                    continue;
+                }
+
+                double x = path[(j * cho.StateDimension) + cho.IndexOfState(name)];
+                double value = times[j] == 0 ? x : x + (Math.Sqrt((sd * sd) + (rel * rel * x * x)) * normal.Next());
+                rows.Add(new DataRow(batch, times[j], name, value));
+            }
+        }
+
+        return rows;
+    }
+
+    private static StreamingPosterior Online(ParameterSpace space, MeasurementNoise noise, ParameterPrior[] priors) =>
+        new(space, d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(space.Model, space.Indices), d, noise), noise, new StreamingOptions
+        {
+            OnlinePosterior = true,
+            Priors = priors,
+            GradientTolerance = 1e-6,
+        });
+
+    [Fact]
+    public void OneBatchOnline_LandsNearTheBatchMapWithASimilarLaplaceCovariance()
+    {
+        var (cho, space, noise, priors) = ChoSetUp(sdLog: 0.7);
+        var stream = Online(space, noise, priors);
+        var rows = ChoBatch(cho, "b1", 28, seed: 3);
+        foreach (var r in rows)
+        {
+            Assert.True(double.IsFinite(stream.AddMeasurement(r.Batch, r.TimeHours, r.Name, r.Value)));
+        }
+
+        var onlineMean = stream.Estimate.ToArray();
+        var onlineCov = stream.OnlineCovariance.ToArray();
+        Assert.Equal(rows.Count(r => r.TimeHours > 0), stream.OnlineReadings);
+
+        // The independent formulation: BFGS-B to the MAP of the same batch and prior, then the Laplace covariance.
+        var refit = stream.CloseBatch()!;
+        var theta = new double[cho.Parameters.Count];
+        space.ToNatural(onlineMean, theta);
+        var outcome = refit.Run(theta, computeCovariance: true);
+        Assert.Null(outcome.Failure);
+        int q = space.Dimension;
+        var map = outcome.Estimate;
+        var laplace = outcome.Covariance!;
+        for (int j = 0; j < q; j++)
+        {
+            double sdMap = Math.Sqrt(laplace[j, j]), sdOnline = Math.Sqrt(onlineCov[(j * q) + j]);
+            // One pass of recursive steps is not the mode, but it is within a fraction of a posterior sd of it, and the
+            // accumulated information is of the same size as the Hessian's.
+            Assert.True(Math.Abs(onlineMean[j] - map[j]) < 0.75 * sdMap, $"{space.Names.ElementAt(j)}: online {onlineMean[j]:F3}, MAP {map[j]:F3}, sd {sdMap:F3}");
+            Assert.InRange(sdOnline / sdMap, 0.5, 2.0);
+        }
+
+        // Re-anchored to the refit, the posterior is the refit's.
+        stream.ApplyRefit(outcome);
+        Assert.Equal(map, stream.Estimate);
+        Assert.Equal(laplace[1, 1], stream.OnlineCovariance[q + 1], 12);
+    }
+
+    [Fact]
+    public void DeltaMethodPredictive_IsPsiPlusSSigmaSt_WithSensitivitiesMatchingCentralDifferences()
+    {
+        var (cho, space, noise, priors) = ChoSetUp(sdLog: 0.3);
+        var stream = Online(space, noise, priors);
+        var z0 = cho.DefaultInitialState();
+        foreach (var name in cho.StateNames)
+        {
+            stream.AddMeasurement("b1", 0, name, z0[cho.IndexOfState(name)]);
+        }
+
+        var delta = stream.CreateState();
+        Assert.True(stream.PredictWithParameterUncertainty(48, delta));
+        var stateOnly = stream.CreateState();
+        stream.Predict(48, stateOnly);
+
+        // Independent: S = ∂η(48 h)/∂u by central differences of plain LNA predictions, then Ψ + S Σ Sᵀ.
+        int q = space.Dimension, n = cho.StateDimension;
+        var plain = new KalmanLnaLikelihood(cho, []);
+        var predicted = plain.CreateState();
+        var theta = new double[cho.Parameters.Count];
+        var s = new double[q, n];
+        const double h = 1e-4;
+        for (int j = 0; j < q; j++)
+        {
+            var u = stream.Estimate.ToArray();
+            u[j] += h;
+            space.ToNatural(u, theta);
+            plain.BeginBatch(z0);
+            plain.Predict(theta, 48, predicted);
+            var up = predicted.Mean.ToArray();
+            u[j] -= 2 * h;
+            space.ToNatural(u, theta);
+            plain.BeginBatch(z0);
+            plain.Predict(theta, 48, predicted);
+            for (int i = 0; i < n; i++)
+            {
+                s[j, i] = (up[i] - predicted.Mean[i]) / (2 * h);
+            }
+        }
+
+        foreach (var name in new[] { "GLC", "LAC", "mAb" })
+        {
+            int i = cho.IndexOfState(name);
+            double added = 0;
+            for (int a = 0; a < q; a++)
+            {
+                for (int b = 0; b < q; b++)
+                {
+                    added += s[a, i] * stream.OnlineCovariance[(a * q) + b] * s[b, i];
+                }
+            }
+
+            double expected = stateOnly.Covariance[(i * n) + i] + added;
+            Assert.True(added > 0, name);
+            Assert.True(Math.Abs(delta.Covariance[(i * n) + i] - expected) < 1e-5 * expected, $"{name}: delta method {delta.Covariance[(i * n) + i]:G8}, by differences {expected:G8}");
+            Assert.Equal(stateOnly.Mean[i], delta.Mean[i], 12);
+        }
+    }
+
+    [Fact]
+    public void OnlineReading_AllocatesOnlyTheStoredRow()
+    {
+        var (cho, space, noise, priors) = ChoSetUp(sdLog: 0.7);
+        var stream = Online(space, noise, priors);
+        var rows = ChoBatch(cho, "b1", 28, seed: 4);
+        int warm = rows.Count / 2;
+        for (int i = 0; i < warm; i++)
+        {
+            stream.AddMeasurement(rows[i].Batch, rows[i].TimeHours, rows[i].Name, rows[i].Value);
+        }
+
+        // The row kept for the refit (a DataRow) and amortised list growth are the only allocation.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int count = 0;
+        for (int i = warm; i < rows.Count; i++, count++)
+        {
+            stream.AddMeasurement(rows[i].Batch, rows[i].TimeHours, rows[i].Name, rows[i].Value);
+        }
+
+        long perReading = (GC.GetAllocatedBytesForCurrentThread() - before) / count;
+        Assert.True(perReading <= 120, $"{perReading} bytes per reading");
+    }
+}

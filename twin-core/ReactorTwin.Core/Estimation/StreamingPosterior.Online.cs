@@ -1,0 +1,215 @@
+using ReactorTwin.Core.Lna;
+
+namespace ReactorTwin.Core.Estimation;
+
+/// <summary>The per-reading step of <see cref="StreamingPosterior"/>, and its online parameter posterior
+/// (<see cref="StreamingOptions.OnlinePosterior"/>).</summary>
+public sealed partial class StreamingPosterior
+{
+    private OnlineLaplace? _online;
+    private double[] _gradTheta = [], _gradU = [], _meanGradTheta = [], _meanGradU = [], _varGradTheta = [], _varGradU = [], _thetaBefore = [], _stepTheta = [];
+
+    /// <summary>Σ of the online posterior of û (row-major q × q) when <see cref="StreamingOptions.OnlinePosterior"/> is on,
+    /// else empty. Do not modify.</summary>
+    public ReadOnlySpan<double> OnlineCovariance => _online is null ? [] : _online.Covariance;
+
+    /// <summary>Readings the online posterior has absorbed since it was last anchored (to the prior or a refit).</summary>
+    public int OnlineReadings => _online?.Readings ?? 0;
+
+    private OnlineLaplace CreateOnline()
+    {
+        int q = _space.Dimension;
+        _gradTheta = new double[q];
+        _gradU = new double[q];
+        _meanGradTheta = new double[q];
+        _meanGradU = new double[q];
+        _varGradTheta = new double[q];
+        _varGradU = new double[q];
+        _thetaBefore = new double[q];
+        _stepTheta = new double[q];
+        return new OnlineLaplace(_space, _options.Priors);
+    }
+
+    /// <summary>
+    /// One reading of the running batch (the filter is started): the Kalman–LNA prediction to its time and the update;
+    /// with the online posterior also one step of <see cref="OnlineLaplace"/> from the reading's predictive moments and
+    /// their exact sensitivities, after which θ̂ moves and the filtered mean follows it to first order
+    /// (<see cref="Inference.KalmanLnaLikelihood.ShiftMean"/>). Allocation-free. Returns the reading's log predictive density.
+    /// </summary>
+    private double Assimilate(string batch, double timeHours, int component, double value)
+    {
+        _oneComponent[0] = component;
+        _oneValue[0] = value;
+        _filter.PropagateTo(timeHours, _theta);
+        if (_online is null)
+        {
+            double lp0 = _filter.Condition(_oneObservation, _noise, [], batch);
+            _ensemble?.Absorb(timeHours, component, value, batch);
+            return lp0;
+        }
+
+        int n = _space.Model.StateDimension, q = _space.Dimension;
+        var predicted = _filter.Current;
+        double variance = predicted.Covariance[(component * n) + component] + _noise.Variance(component, value);
+        for (int k = 0; k < q; k++)
+        {
+            _meanGradTheta[k] = predicted.MeanSensitivity[(k * n) + component];
+            _varGradTheta[k] = predicted.CovarianceSensitivity[(k * n * n) + (component * n) + component];
+        }
+
+        Array.Clear(_gradTheta);
+        double lp = _filter.Condition(_oneObservation, _noise, _gradTheta, batch);
+        _space.ChainRule(Estimate, _gradTheta, _gradU);
+        _space.ChainRule(Estimate, _meanGradTheta, _meanGradU);
+        _space.ChainRule(Estimate, _varGradTheta, _varGradU);
+        _online.Absorb(_gradU, _meanGradU, _varGradU, variance);
+        MoveToOnlineMean();
+        return lp;
+    }
+
+    /// <summary>Takes the online posterior's mean as the estimate and shifts the filtered mean by the change of θ.</summary>
+    private void MoveToOnlineMean()
+    {
+        var indices = _space.Indices;
+        for (int k = 0; k < indices.Count; k++)
+        {
+            _thetaBefore[k] = _theta[indices[k]];
+        }
+
+        _online!.Mean.CopyTo(Estimate);
+        _space.ToNatural(Estimate, _theta);
+        for (int k = 0; k < indices.Count; k++)
+        {
+            _stepTheta[k] = _theta[indices[k]] - _thetaBefore[k];
+        }
+
+        _filter.ShiftMean(_stepTheta);
+    }
+
+    /// <summary>
+    /// Re-anchors the online posterior (if on) at the current estimate with a refit's covariance, or — when the refit
+    /// gave none — with the online posterior's own covariance.
+    /// </summary>
+    private void AnchorOnline(double[]? covariance)
+    {
+        if (_online is null)
+        {
+            return;
+        }
+
+        var sigma = covariance ?? _online.Covariance.ToArray();
+        try
+        {
+            _online.Reset(Estimate, sigma);
+        }
+        catch (ArgumentException)
+        {
+            _online.Reset(Estimate, _online.Covariance.ToArray());
+        }
+    }
+
+    /// <summary>
+    /// The posterior predictive of the running batch's state at <paramref name="timeHours"/> under the online posterior
+    /// N(û, Σ), by third-degree spherical cubature over the parameters (as <see cref="ParameterEnsemble"/>, seed 000's
+    /// LNA moments per point): 2q points u_j = û ± √q L e_j (Σ = L Lᵀ), each starting from the filtered state moved to
+    /// first order to its parameters, η + (∂η/∂u)(u_j − û) (clipped at 0, a concentration), with the filtered Ψ, and
+    /// predicted by the LNA under θ(u_j); the result is the mixture's moments, mean (1/2q) Σ η_j and covariance
+    /// (1/2q) Σ [Ψ_j + (η_j − η̄)(η_j − η̄)ᵀ]. Unlike the delta method it follows a forecast that saturates (a
+    /// substrate running out) and the parameters' effect on the intrinsic noise. No allocation.
+    /// </summary>
+    private void PredictOnline(double timeHours, LnaState destination)
+    {
+        EnsureCubature();
+        int n = _space.Model.StateDimension, q = _space.Dimension;
+        _online!.Covariance.CopyTo(_cholesky);
+        if (!Numerics.SmallDense.TryCholesky(_cholesky, q))
+        {
+            _filter.Predict(_theta, timeHours, destination); // Σ numerically singular: no parameter spread to add
+            return;
+        }
+
+        var current = _filter.Current;
+        double radius = Math.Sqrt(q);
+        Array.Clear(_mixtureMean);
+        Array.Clear(_mixtureSecond);
+        for (int p = 0; p < 2 * q; p++)
+        {
+            int column = p % q;
+            double sign = p < q ? radius : -radius;
+            for (int a = 0; a < q; a++)
+            {
+                double d = a >= column ? sign * _cholesky[(a * q) + column] : 0.0;
+                _pointU[a] = Estimate[a] + d;
+                _pointStepU[a] = d;
+            }
+
+            _space.ToNatural(_pointU, _pointTheta);
+            current.Mean.AsSpan().CopyTo(_pointInitial);
+            for (int k = 0; k < q; k++)
+            {
+                double dk = _pointStepU[k] * (_space.IsLogScale(k) ? _theta[_space.Indices[k]] : 1.0);
+                for (int i = 0; i < n; i++)
+                {
+                    _pointInitial[i] += current.MeanSensitivity[(k * n) + i] * dk;
+                }
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                _pointInitial[i] = Math.Max(_pointInitial[i], 0.0);
+            }
+
+            _pointInitial.AsSpan().CopyTo(_pointState.Mean);
+            current.Covariance.AsSpan().CopyTo(_pointState.Covariance);
+            _pointSolver!.Propagate(_pointState, _pointTheta, _filter.CurrentTime, Math.Max(timeHours, _filter.CurrentTime));
+            for (int i = 0; i < n; i++)
+            {
+                _mixtureMean[i] += _pointState.Mean[i];
+                for (int j = 0; j < n; j++)
+                {
+                    _mixtureSecond[(i * n) + j] += _pointState.Covariance[(i * n) + j] + (_pointState.Mean[i] * _pointState.Mean[j]);
+                }
+            }
+        }
+
+        _filter.Predict(_theta, timeHours, destination); // shape, and the sensitivities at the estimate
+        double w = 1.0 / (2 * q);
+        for (int i = 0; i < n; i++)
+        {
+            destination.Mean[i] = _mixtureMean[i] * w;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                destination.Covariance[(i * n) + j] = (_mixtureSecond[(i * n) + j] * w) - (destination.Mean[i] * destination.Mean[j]);
+            }
+        }
+
+        Numerics.SmallDense.Symmetrize(destination.Covariance, n);
+    }
+
+    private LnaSolver? _pointSolver;
+    private LnaState _pointState = null!;
+    private double[] _cholesky = [], _pointU = [], _pointStepU = [], _pointTheta = [], _pointInitial = [], _mixtureMean = [], _mixtureSecond = [];
+
+    private void EnsureCubature()
+    {
+        if (_pointSolver is not null)
+        {
+            return;
+        }
+
+        int n = _space.Model.StateDimension, q = _space.Dimension;
+        _pointSolver = new LnaSolver(_space.Model, []);
+        _pointState = _pointSolver.CreateState();
+        _cholesky = new double[q * q];
+        _pointU = new double[q];
+        _pointStepU = new double[q];
+        _pointTheta = new double[_space.Model.Parameters.Count];
+        _pointInitial = new double[n];
+        _mixtureMean = new double[n];
+        _mixtureSecond = new double[n * n];
+    }
+}
