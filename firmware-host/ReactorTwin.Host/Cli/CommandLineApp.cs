@@ -113,17 +113,19 @@ public static class CommandLineApp
 
     private static Command LoglikCommand(TextWriter stdout)
     {
-        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
-        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file." };
+        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value." };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em (Euler-Maruyama, complete trajectories), lna (Kalman-LNA, partial noisy data) or ode (mean ODE plus measurement noise: the lna likelihood without intrinsic noise, for large system sizes).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Parameter values NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
         var noise = new Option<string[]>("--noise") { Description = "Measurement noise per component: NAME=SD (absolute) or NAME=P% (relative), e.g. GLC=0.5,mAb=5%.", AllowMultipleArgumentsPerToken = true };
         var euler = new Option<double?>("--euler-step") { Description = "Use the seed's fixed-step Euler LNA (eq. 15-16) with this step in hours instead of the adaptive integrator." };
+        var petab = PetabCommand.Option();
         var cmd = new Command("loglik", "Log-likelihood of data and its exact gradient (natural scale) for the estimated parameters, as JSON.")
         {
-            model, data, kind, parameters, noise, euler,
+            model, data, kind, parameters, noise, euler, petab,
         };
-        cmd.SetAction(p => LoglikRunner.Run(
+        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise]);
+        cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Loglik(problem, p.GetValue(parameters) ?? [], stdout) : LoglikRunner.Run(
             new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)),
             stdout));
         return cmd;
@@ -131,8 +133,8 @@ public static class CommandLineApp
 
     private static Command FitCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
-        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
-        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file." };
+        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value." };
         var method = new Option<FitMethod>("--method") { Description = "mle (multi-start BFGS-B, Wald intervals), bootstrap (parametric bootstrap), mala or ula (Langevin posterior sampling, 4 chains), nuts (No-U-Turn Hamiltonian Monte Carlo, 4 chains).", DefaultValueFactory = _ => FitMethod.Mle };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em, lna or ode (as for loglik).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Start / fixed parameter values NAME=VALUE[,...].", AllowMultipleArgumentsPerToken = true };
@@ -140,12 +142,14 @@ public static class CommandLineApp
         var starts = new Option<int>("--starts") { Description = "L-BFGS starts (the first at --params, the others uniform within the bounds on log scale).", DefaultValueFactory = _ => 8 };
         var samples = new Option<int>("--samples") { Description = "Bootstrap replicates, or Langevin draws per chain.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out") { Description = "Result JSON file.", Required = true };
+        var output = new Option<string>("--out") { Description = "Result JSON file (optional with --petab)." };
+        var petab = PetabCommand.Option();
         var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")
         {
-            model, data, method, kind, parameters, noise, starts, samples, seed, output,
+            model, data, method, kind, parameters, noise, starts, samples, seed, output, petab,
         };
-        cmd.SetAction(p => FitRunner.Run(
+        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise]);
+        cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Fit(problem, p.GetValue(method), p.GetValue(parameters) ?? [], p.GetValue(starts), p.GetValue(seed), p.GetValue(output), stdout, stderr, time) : FitRunner.Run(
             new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!),
             stdout,
             stderr,
