@@ -91,6 +91,10 @@ public sealed class ReactorConfig
     /// <summary>Quasi-Newton iterations allowed per refit, ≥ 1; default 500.</summary>
     public int RefitMaxIterations { get; set; } = 500;
 
+    /// <summary>Step (culture hours) of the forecast the twin publishes with every prediction, from the latest
+    /// measurement to the batch's planned end (the dashboard draws it); ≥ 0, 0 for none; default 6.</summary>
+    public double ForecastStepHours { get; set; } = 6;
+
     /// <summary>Seed of the design policy's randomness; default 1.</summary>
     public int Seed { get; set; } = 1;
 
@@ -251,6 +255,11 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             if (!(rc.RefitBudgetSeconds > 0) || !double.IsFinite(rc.RefitBudgetSeconds))
             {
                 errors.Add($"{rp}:RefitBudgetSeconds: {rc.RefitBudgetSeconds} must be a number of seconds > 0");
+            }
+
+            if (!(rc.ForecastStepHours >= 0) || !double.IsFinite(rc.ForecastStepHours))
+            {
+                errors.Add($"{rp}:ForecastStepHours: {rc.ForecastStepHours} must be a number of hours ≥ 0 (0 for no forecast)");
             }
 
             if (rc.RefitMaxIterations < 1)

@@ -282,6 +282,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             Priors = rc.Priors.Count == 0 ? null : rc.Priors.ToDictionary(kv => kv.Key, kv => kv.Value.ToSpec(out _)!, StringComparer.Ordinal),
             RefitTimeBudget = TimeSpan.FromSeconds(rc.RefitBudgetSeconds),
             RefitMaxIterations = rc.RefitMaxIterations,
+            ForecastStepHours = rc.ForecastStepHours,
         };
     }
 
