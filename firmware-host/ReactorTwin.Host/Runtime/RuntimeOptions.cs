@@ -19,6 +19,9 @@ public sealed class RuntimeOptions
 
     /// <summary>The reactors twinned by this host.</summary>
     public List<ReactorConfig> Reactors { get; set; } = [];
+
+    /// <summary>The live dashboard page (off unless a port or addresses are set).</summary>
+    public Dashboard.DashboardOptions Dashboard { get; set; } = new();
 }
 
 /// <summary>Broker connection settings.</summary>
@@ -330,6 +333,7 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             }
         }
 
+        options.Dashboard.Validate(errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
