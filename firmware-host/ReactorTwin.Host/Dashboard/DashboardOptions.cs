@@ -98,7 +98,7 @@ public sealed class DashboardOptions
         for (int i = 0; i < Users.Count; i++)
         {
             var u = Users[i];
-            if (string.IsNullOrWhiteSpace(u.Name) || u.Name.Length > 64 || !u.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            if (!DashboardUser.IsValidName(u.Name))
             {
                 errors.Add($"{p}:Users:{i}:Name: '{u.Name}' must be 1–64 letters, digits, '-', '_' or '.'");
             }
@@ -133,6 +133,10 @@ public sealed class DashboardUser
 
     /// <summary>The password's hash, <c>pbkdf2-sha256$ITERATIONS$SALT$HASH</c> (never the password itself).</summary>
     public string PasswordHash { get; set; } = "";
+
+    /// <summary>True for 1–64 letters, digits, '-', '_' or '.'.</summary>
+    public static bool IsValidName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }
 
 /// <summary>One address the dashboard listens on.</summary>
