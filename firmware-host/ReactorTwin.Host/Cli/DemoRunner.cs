@@ -138,7 +138,7 @@ internal static class DemoRunner
         var clock = urls is null ? DemoClock.Instant(scheduler, bus, time, stdout)
             : s.Pace == "stdin" ? DemoClock.FromInput(scheduler, bus, time, stdout, stdin)
             : DemoClock.Paced(scheduler, bus, time, stdout, hoursPerSecond);
-        await using var server = urls is null ? null : await DemoServer.StartAsync(config, bus, clock, time, stderr).ConfigureAwait(false);
+        await using var server = urls is null ? null : await DemoServer.StartAsync(config, bus, clock.PublishAsync, time, stderr).ConfigureAwait(false);
         var host = server?.Runtime ?? new TwinHostedService(Microsoft.Extensions.Options.Options.Create(config), Microsoft.Extensions.Logging.Abstractions.NullLogger<TwinHostedService>.Instance, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, time, environment: RuntimeEnvironment.InProcess(bus));
         var events = new List<TwinEvent>();
         var latest = new Dictionary<string, TwinEvent>(StringComparer.Ordinal);

@@ -58,8 +58,8 @@ internal sealed class DemoServer : IAsyncDisposable
     public static string NewPassword() => RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyz23456789", 12);
 
     /// <summary>Builds and starts the web application with the runtime of <paramref name="config"/> on
-    /// <paramref name="bus"/>.</summary>
-    public static async Task<DemoServer> StartAsync(RuntimeOptions config, IMessageBus bus, DemoClock clock, TimeProvider time, TextWriter stderr)
+    /// <paramref name="bus"/>; the dashboard's commands go to <paramref name="commands"/>.</summary>
+    public static async Task<DemoServer> StartAsync(RuntimeOptions config, IMessageBus bus, CommandSink commands, TimeProvider time, TextWriter stderr)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
@@ -76,7 +76,7 @@ internal sealed class DemoServer : IAsyncDisposable
             environment: RuntimeEnvironment.InProcess(bus),
             attachments: sp.GetServices<IRuntimeAttachment>()));
         s.AddHostedService(sp => sp.GetRequiredService<TwinHostedService>());
-        DashboardHosting.AddDashboard(s, clock.PublishAsync);
+        DashboardHosting.AddDashboard(s, commands);
         var app = builder.Build();
         DashboardHosting.UseDashboard(app);
         await app.StartAsync().ConfigureAwait(false);
