@@ -28,11 +28,8 @@ public sealed class ForecastTests
     [Fact]
     public void Pipeline_WithAForecastStep_PublishesAForecastThatStartsAtNowAndEndsAtTheEndPrediction()
     {
-        var model = BuiltInModels.Load("cho");
-        var scheduler = new HistoricalScheduler(Start);
-        var bus = new InMemoryMessageBus();
-        using var reactor = new SimulatedReactor(TwinFixtures.GlcLacPlant(model, 8, 2), bus, scheduler);
-        using var pipeline = new ReactorPipeline(TwinFixtures.GlcLacTwin(model) with { ForecastStepHours = 6 }, bus);
+        using var rig = new ChoRig(batches: 2, twin => twin with { ForecastStepHours = 6 });
+        var bus = rig.Bus;
         // Every forecast with the GLC predictions published just before it (by the same reading).
         var forecasts = new List<(ForecastPayload Forecast, PredictionPayload Now, PredictionPayload End)>();
         PredictionPayload? now = null, end = null;
@@ -46,9 +43,7 @@ public sealed class ForecastTests
             }
         });
         using var f = bus.Subscribe(Topics.ForecastFilter("r1")).Subscribe(m => forecasts.Add((JsonSerializer.Deserialize(m.Payload.Span, ContractJson.Default.ForecastPayload)!, now!, end!)));
-        pipeline.Start();
-        reactor.Start();
-        scheduler.AdvanceBy(TimeSpan.FromHours(73 + 24)); // batch 1 and its refit, then a day of batch 2
+        rig.Run(TimeSpan.FromHours(73 + 24)); // batch 1 and its refit, then a day of batch 2
 
         Assert.NotEmpty(forecasts);
         foreach (var (fc, first, last) in forecasts)
@@ -88,18 +83,43 @@ public sealed class ForecastTests
     [Fact]
     public void Pipeline_WithoutAForecastStep_PublishesNoForecast()
     {
-        var model = BuiltInModels.Load("cho");
-        var scheduler = new HistoricalScheduler(Start);
-        var bus = new InMemoryMessageBus();
-        using var reactor = new SimulatedReactor(TwinFixtures.GlcLacPlant(model, 8, 1), bus, scheduler);
-        using var pipeline = new ReactorPipeline(TwinFixtures.GlcLacTwin(model), bus);
+        using var rig = new ChoRig(batches: 1, twin => twin);
         int forecasts = 0, predictions = 0;
-        using var f = bus.Subscribe(Topics.ForecastFilter("r1")).Subscribe(_ => forecasts++);
-        using var p = bus.Subscribe(Topics.PredictionsFilter("r1")).Subscribe(_ => predictions++);
-        pipeline.Start();
-        reactor.Start();
-        scheduler.AdvanceBy(TimeSpan.FromHours(24));
+        using var f = rig.Bus.Subscribe(Topics.ForecastFilter("r1")).Subscribe(_ => forecasts++);
+        using var p = rig.Bus.Subscribe(Topics.PredictionsFilter("r1")).Subscribe(_ => predictions++);
+        rig.Run(TimeSpan.FromHours(24));
         Assert.True(predictions > 0);
         Assert.Equal(0, forecasts);
+    }
+
+    /// <summary>The CHO plant (GLC and LAC measured) and its twin on an in-memory bus, in virtual time.</summary>
+    private sealed class ChoRig : IDisposable
+    {
+        private readonly HistoricalScheduler _scheduler = new(Start);
+        private readonly SimulatedReactor _reactor;
+        private readonly ReactorPipeline _pipeline;
+
+        public ChoRig(int batches, Func<TwinOptions, TwinOptions> twin)
+        {
+            var model = BuiltInModels.Load("cho");
+            _reactor = new SimulatedReactor(TwinFixtures.GlcLacPlant(model, 8, batches), Bus, _scheduler);
+            _pipeline = new ReactorPipeline(twin(TwinFixtures.GlcLacTwin(model)), Bus);
+        }
+
+        public InMemoryMessageBus Bus { get; } = new();
+
+        /// <summary>Starts the twin, then the plant, and advances virtual time by <paramref name="time"/>.</summary>
+        public void Run(TimeSpan time)
+        {
+            _pipeline.Start();
+            _reactor.Start();
+            _scheduler.AdvanceBy(time);
+        }
+
+        public void Dispose()
+        {
+            _pipeline.Dispose();
+            _reactor.Dispose();
+        }
     }
 }
