@@ -21,8 +21,9 @@ public static class CommandLineApp
     /// <param name="stdout">Receives results.</param>
     /// <param name="stderr">Receives errors and progress.</param>
     /// <param name="time">Clock used for timings.</param>
+    /// <param name="stdin">Standard input (the demo's clock can read from it); null for <see cref="Console.In"/>.</param>
     /// <returns>Process exit code: 0 on success, 2 on a user error.</returns>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time, TextReader? stdin = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -33,7 +34,8 @@ public static class CommandLineApp
         root.Subcommands.Add(LoglikCommand(stdout));
         root.Subcommands.Add(FitCommand(stdout, stderr, time));
         root.Subcommands.Add(ReproduceCommand(stdout, stderr, time));
-        root.Subcommands.Add(DemoCommand(stdout, stderr, time));
+        root.Subcommands.Add(DemoCommand(stdout, stderr, stdin ?? Console.In, time));
+        root.Subcommands.Add(DashboardPasswordCommand(stdout, stderr, stdin ?? Console.In));
         root.Subcommands.Add(StudyCommand(stdout, stderr, time));
         root.Subcommands.Add(RunCommandDefinition(stderr));
         root.Subcommands.Add(SimulatorCommand(stdout, stderr, time));
@@ -190,18 +192,33 @@ public static class CommandLineApp
         return cmd;
     }
 
-    private static Command DemoCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
+    private static Command DemoCommand(TextWriter stdout, TextWriter stderr, TextReader stdin, TimeProvider time)
     {
         var batches = new Option<int>("--batches") { Description = "Batches of 72 h to run.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Seed of the plant, sensors and policy.", DefaultValueFactory = _ => 1 };
         var faults = new Option<bool>("--faults") { Description = "Inject sensor faults: dropouts, duplicates, out-of-order and garbage messages (3 % each)." };
         var output = new Option<string>("--out") { Description = "Report directory.", DefaultValueFactory = _ => "out/demo" };
         var journal = new Option<string?>("--journal") { Description = "SQLite journal file (default OUT/journal.db)." };
+        var serve = new Option<string?>("--serve") { Description = "Serve the live dashboard while the demo runs, on PORT (every network interface, default 8080) or ADDRESS:PORT; proposals then wait for someone to accept them on the page.", Arity = ArgumentArity.ZeroOrOne };
+        var password = new Option<string?>("--password") { Description = "With --serve: the password of the dashboard user 'demo' (default: one made up and printed)." };
+        var pace = new Option<string>("--pace") { Description = "With --serve: culture hours per real second, or 'stdin' to advance by the hours read from standard input (one number per line).", DefaultValueFactory = _ => "1" };
         var cmd = new Command("demo", "Run the simulated CHO reactor and the twin runtime in one process, in virtual time, and write a report.")
         {
-            batches, seed, faults, output, journal,
+            batches, seed, faults, output, journal, serve, password, pace,
         };
-        cmd.SetAction(p => DemoRunner.Run(new DemoSettings(p.GetValue(batches), p.GetValue(seed), p.GetValue(faults), p.GetValue(output)!, p.GetValue(journal)), stdout, stderr, time));
+        cmd.SetAction((p, ct) =>
+        {
+            string? port = p.GetResult(serve) is null ? null : p.GetValue(serve) ?? "8080";
+            return DemoRunner.RunAsync(new DemoSettings(p.GetValue(batches), p.GetValue(seed), p.GetValue(faults), p.GetValue(output)!, p.GetValue(journal), port, p.GetValue(password), p.GetValue(pace)!), stdout, stderr, stdin, time, ct);
+        });
+        return cmd;
+    }
+
+    private static Command DashboardPasswordCommand(TextWriter stdout, TextWriter stderr, TextReader stdin)
+    {
+        var user = new Option<string>("--user") { Description = "The user name (letters, digits, '-', '_', '.').", Required = true };
+        var cmd = new Command("dashboard-password", "Read a password from standard input and print the dashboard user entry (name and password hash) for appsettings.json.") { user };
+        cmd.SetAction(p => DashboardPasswordCommandRunner.Run(p.GetValue(user)!, stdin, stdout, stderr));
         return cmd;
     }
 

@@ -182,19 +182,18 @@ public sealed class DigitalTwin
         }
     }
 
-    /// <summary>The predictions of every channel at <paramref name="now"/> and at the batch's planned end. A prediction
-    /// with a non-finite mean or a negative variance is never output (an error is).</summary>
+    /// <summary>The predictions of every channel at <paramref name="now"/> and at the batch's planned end, and the
+    /// forecast on the grid between (<see cref="TwinOptions.ForecastStepHours"/>). A prediction with a non-finite mean
+    /// or a negative variance is never output (an error is); a forecast is output only when every point is.</summary>
     private void Predict(string batch, double now, ICollection<TwinOutput> outputs)
     {
         var (start, hours) = _batches[batch];
-        foreach (var horizon in new[] { now, hours })
+        var horizons = ForecastGrid.Horizons(now, hours, _o.ForecastStepHours);
+        var forecast = _o.ForecastStepHours > 0 && hours > now ? new Dictionary<string, ForecastSeries>(StringComparer.Ordinal) : null;
+        string band = PredictionBands.StateNoiseOnly;
+        foreach (double horizon in horizons)
         {
-            if (horizon < now)
-            {
-                continue;
-            }
-
-            bool atEnd = horizon != now;
+            bool isNow = horizon == now, atEnd = horizon == hours && hours > now;
             bool withParameters;
             try
             {
@@ -216,6 +215,7 @@ public sealed class DigitalTwin
                 if (!Finite(mean, variance) || !Finite(pmean, pvariance))
                 {
                     outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, c.Component, atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h is not finite or has a negative variance (state {mean:G4} ± var {variance:G4}, with parameters {pmean:G4} ± var {pvariance:G4}); not published")));
+                    forecast = null;
                     continue;
                 }
 
@@ -227,8 +227,28 @@ public sealed class DigitalTwin
                     mixture = means.All(double.IsFinite) && sds.All(double.IsFinite) ? (means, sds) : null;
                 }
 
-                outputs.Add(new PredictionOutput(batch, c.Component, atEnd, PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, withParameters ? (pmean, pvariance) : null, _noise.Variance(i, Math.Max(pmean, 0)), mixture)));
+                var payload = PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, withParameters ? (pmean, pvariance) : null, _noise.Variance(i, Math.Max(pmean, 0)), mixture);
+                band = payload.Band;
+                if (isNow || atEnd)
+                {
+                    outputs.Add(new PredictionOutput(batch, c.Component, atEnd, payload));
+                }
+
+                if (forecast is not null)
+                {
+                    if (!forecast.TryGetValue(c.Component, out var series))
+                    {
+                        forecast[c.Component] = series = new ForecastSeries(payload.Unit, []);
+                    }
+
+                    series.Points.Add(new ForecastPoint(horizon, payload.Mean, payload.Lo95, payload.Hi95, payload.StateNoise, payload.Measurement));
+                }
             }
+        }
+
+        if (forecast is not null)
+        {
+            outputs.Add(new ForecastOutput(batch, new ForecastPayload(batch, now, hours, band, forecast)));
         }
     }
 

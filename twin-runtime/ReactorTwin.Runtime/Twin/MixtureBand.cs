@@ -8,8 +8,8 @@ namespace ReactorTwin.Runtime.Twin;
 /// <code>
 /// F(x) = (1/K) Σ_k [Φ((x − μ_k)/σ_k) − Φ(−μ_k/σ_k)] / Z_k,   Z_k = 1 − Φ(−μ_k/σ_k),   x ≥ 0
 /// </code>
-/// with the mixture's mean and sd from the components' truncated moments, and the 2.5 / 97.5 % quantiles by bisection
-/// of F to 1e−12 of the bracket. A reading adds measurement noise of variance r to the (truncated) state: its band is the
+/// with the mixture's mean and sd from the components' truncated moments, and the 2.5 / 97.5 % quantiles inf{x : F(x) ≥ p} by
+/// bisection of F to 1e−12 of the bracket. A reading adds measurement noise of variance r to the (truncated) state: its band is the
 /// quantiles of (1/K) Σ_k Φ((y − m_k)/√(s_k² + r)) with m_k, s_k the truncated moments of component k. With one
 /// component both are the single-Gaussian bands. A component with σ_k = 0 is a point mass at max(μ_k, 0).
 /// </summary>
@@ -23,13 +23,21 @@ internal static class MixtureBand
     public static (double Mean, double Sd, double Lo95, double Hi95) State(ReadOnlySpan<double> means, ReadOnlySpan<double> sds)
     {
         int k = means.Length;
+        double first = Math.Max(means[0], 0);
+        bool pointMass = true;
         double m1 = 0, m2 = 0, top = 0;
         for (int j = 0; j < k; j++)
         {
+            pointMass &= !(sds[j] > 0) && Math.Max(means[j], 0) == first;
             var (m, sd, _, hi) = NonNegativeBand.Summarise(means[j], sds[j]);
             m1 += m / k;
             m2 += ((sd * sd) + (m * m)) / k;
             top = Math.Max(top, Math.Max(hi, means[j] + (10 * sds[j])));
+        }
+
+        if (pointMass)
+        {
+            return (first, 0, first, first); // every component at one value (e.g. the known state at the batch's start)
         }
 
         double lo = Quantile(0.025, 0, top, means, sds, StateCdf);
@@ -81,7 +89,7 @@ internal static class MixtureBand
             }
         }
 
-        return 0.5 * (lo + hi);
+        return hi; // F(hi) ≥ p throughout: the quantile inf{x : F(x) ≥ p}, exact at a point mass
     }
 
     private static double StateCdf(double x, ReadOnlySpan<double> means, ReadOnlySpan<double> sds)

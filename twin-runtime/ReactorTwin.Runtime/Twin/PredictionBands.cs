@@ -8,10 +8,10 @@ namespace ReactorTwin.Runtime.Twin;
 internal static class PredictionBands
 {
     /// <summary>The label of the main band while the parameters are taken at their estimate.</summary>
-    public const string StateNoiseOnly = "intrinsic noise of the culture only: no batch has completed, so the parameters' uncertainty is not estimated yet";
+    public const string StateNoiseOnly = BandLabels.StateNoiseOnly;
 
     /// <summary>The label of the main band once the parameters' posterior is known.</summary>
-    public const string Posterior = "posterior predictive: intrinsic noise of the culture and the parameters' uncertainty";
+    public const string Posterior = BandLabels.Posterior;
 
     private const double Z975 = 1.959963984540054;
 
