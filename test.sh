@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole ReactorTwin test suite on a fresh machine of this kind (Debian + .NET 10 SDK).
-# Needs the .NET SDK; installs mosquitto, mosquitto-clients and openssl with apt-get when they are missing and it runs as
-# root. The DS18B20 test runs a child in a private mount namespace (unshare from util-linux, part of every Debian
+# Needs the .NET SDK; installs mosquitto, mosquitto-clients, openssl and chromium with apt-get when they are missing and
+# it runs as root. The DS18B20 test runs a child in a private mount namespace (unshare from util-linux, part of every Debian
 # install) and needs root, as CI has. Restores the pinned packages, builds, runs every test project except
 # those tagged Category=Hardware, and ends with a plain
 # "N passed, N failed" line summed from the TRX reports. Exit code: 0 only if the build succeeded and no test failed.
@@ -23,6 +23,11 @@ if ! command -v openssl >/dev/null 2>&1; then
 fi
 if ! command -v unshare >/dev/null 2>&1; then
   need+=(util-linux)
+fi
+# The dashboard's browser test drives Debian's chromium at /usr/bin/chromium (Playwright's own browser download is
+# never used).
+if [ ! -x /usr/bin/chromium ]; then
+  need+=(chromium)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -36,10 +36,9 @@ public class ForecastStudyTests : CliHarness
 
             double reading = mine.Count(f => f.Reading >= f.ReadLo && f.Reading <= f.ReadHi) / (double)mine.Length;
             double state = mine.Count(f => f.Truth >= f.StateLo && f.Truth <= f.StateHi) / (double)mine.Length;
-            // The target is 88–99 % for both; the reading band meets it, the band of the true state is held to
-            // what it reaches today (see docs/forecast-calibration.md for the figures and the gap).
+            // 95 % bands: coverage 88–99 % for each species (360 forecasts each: a binomial sd of about 1.1 %).
             Assert.InRange(reading, 0.88, 0.99);
-            Assert.InRange(state, 0.80, 0.99);
+            Assert.InRange(state, 0.88, 0.99);
         }
 
         // Parameters are learnt inside batch 1: the 72 h glucose forecast made at 48 h beats the one made at 12 h.

@@ -162,7 +162,7 @@ public sealed class PipelineTests : IDisposable
 
         Assert.Equal(reactor.ReadingsSent.Values.Sum(), engine.Accepted);
         Assert.Equal(engine.Accepted, journal.Count("r1"));
-        Assert.True(engine.Rejected > 0 && errors.Count == engine.Rejected, $"{engine.Rejected} rejected, {errors.Count} error messages");
+        Assert.True(engine.Rejected > 0 && errors.Count == engine.Rejected, $"{engine.Rejected} rejected, {errors.Count} error messages: {string.Join(" | ", errors.Take(8))}");
 
         var retained = new List<MqttMessage>();
         using (bus.Subscribe("reactortwin/r1/b0001/twin/#").Subscribe(retained.Add))

@@ -21,8 +21,9 @@ public static class CommandLineApp
     /// <param name="stdout">Receives results.</param>
     /// <param name="stderr">Receives errors and progress.</param>
     /// <param name="time">Clock used for timings.</param>
+    /// <param name="stdin">Standard input (the demo's clock can read from it); null for <see cref="Console.In"/>.</param>
     /// <returns>Process exit code: 0 on success, 2 on a user error.</returns>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time, TextReader? stdin = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -33,7 +34,8 @@ public static class CommandLineApp
         root.Subcommands.Add(LoglikCommand(stdout));
         root.Subcommands.Add(FitCommand(stdout, stderr, time));
         root.Subcommands.Add(ReproduceCommand(stdout, stderr, time));
-        root.Subcommands.Add(DemoCommand(stdout, stderr, time));
+        root.Subcommands.Add(DemoCommand(stdout, stderr, stdin ?? Console.In, time));
+        root.Subcommands.Add(DashboardPasswordCommand(stdout, stderr, stdin ?? Console.In));
         root.Subcommands.Add(StudyCommand(stdout, stderr, time));
         root.Subcommands.Add(RunCommandDefinition(stderr));
         root.Subcommands.Add(SimulatorCommand(stdout, stderr, time));
@@ -113,17 +115,19 @@ public static class CommandLineApp
 
     private static Command LoglikCommand(TextWriter stdout)
     {
-        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
-        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file." };
+        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value." };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em (Euler-Maruyama, complete trajectories), lna (Kalman-LNA, partial noisy data) or ode (mean ODE plus measurement noise: the lna likelihood without intrinsic noise, for large system sizes).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Parameter values NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
         var noise = new Option<string[]>("--noise") { Description = "Measurement noise per component: NAME=SD (absolute) or NAME=P% (relative), e.g. GLC=0.5,mAb=5%.", AllowMultipleArgumentsPerToken = true };
         var euler = new Option<double?>("--euler-step") { Description = "Use the seed's fixed-step Euler LNA (eq. 15-16) with this step in hours instead of the adaptive integrator." };
+        var petab = PetabCommand.Option();
         var cmd = new Command("loglik", "Log-likelihood of data and its exact gradient (natural scale) for the estimated parameters, as JSON.")
         {
-            model, data, kind, parameters, noise, euler,
+            model, data, kind, parameters, noise, euler, petab,
         };
-        cmd.SetAction(p => LoglikRunner.Run(
+        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise]);
+        cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Loglik(problem, p.GetValue(parameters) ?? [], stdout) : LoglikRunner.Run(
             new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)),
             stdout));
         return cmd;
@@ -131,8 +135,8 @@ public static class CommandLineApp
 
     private static Command FitCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
-        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
-        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value.", Required = true };
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file." };
+        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value." };
         var method = new Option<FitMethod>("--method") { Description = "mle (multi-start BFGS-B, Wald intervals), bootstrap (parametric bootstrap), mala or ula (Langevin posterior sampling, 4 chains), nuts (No-U-Turn Hamiltonian Monte Carlo, 4 chains).", DefaultValueFactory = _ => FitMethod.Mle };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em, lna or ode (as for loglik).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Start / fixed parameter values NAME=VALUE[,...].", AllowMultipleArgumentsPerToken = true };
@@ -140,12 +144,14 @@ public static class CommandLineApp
         var starts = new Option<int>("--starts") { Description = "L-BFGS starts (the first at --params, the others uniform within the bounds on log scale).", DefaultValueFactory = _ => 8 };
         var samples = new Option<int>("--samples") { Description = "Bootstrap replicates, or Langevin draws per chain.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out") { Description = "Result JSON file.", Required = true };
+        var output = new Option<string>("--out") { Description = "Result JSON file (optional with --petab)." };
+        var petab = PetabCommand.Option();
         var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")
         {
-            model, data, method, kind, parameters, noise, starts, samples, seed, output,
+            model, data, method, kind, parameters, noise, starts, samples, seed, output, petab,
         };
-        cmd.SetAction(p => FitRunner.Run(
+        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise]);
+        cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Fit(problem, p.GetValue(method), p.GetValue(parameters) ?? [], p.GetValue(starts), p.GetValue(seed), p.GetValue(output), stdout, stderr, time) : FitRunner.Run(
             new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!),
             stdout,
             stderr,
@@ -186,18 +192,33 @@ public static class CommandLineApp
         return cmd;
     }
 
-    private static Command DemoCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
+    private static Command DemoCommand(TextWriter stdout, TextWriter stderr, TextReader stdin, TimeProvider time)
     {
         var batches = new Option<int>("--batches") { Description = "Batches of 72 h to run.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Seed of the plant, sensors and policy.", DefaultValueFactory = _ => 1 };
         var faults = new Option<bool>("--faults") { Description = "Inject sensor faults: dropouts, duplicates, out-of-order and garbage messages (3 % each)." };
         var output = new Option<string>("--out") { Description = "Report directory.", DefaultValueFactory = _ => "out/demo" };
         var journal = new Option<string?>("--journal") { Description = "SQLite journal file (default OUT/journal.db)." };
+        var serve = new Option<string?>("--serve") { Description = "Serve the live dashboard while the demo runs, on PORT (every network interface, default 8080) or ADDRESS:PORT; proposals then wait for someone to accept them on the page.", Arity = ArgumentArity.ZeroOrOne };
+        var password = new Option<string?>("--password") { Description = "With --serve: the password of the dashboard user 'demo' (default: one made up and printed)." };
+        var pace = new Option<string>("--pace") { Description = "With --serve: culture hours per real second, or 'stdin' to advance by the hours read from standard input (one number per line).", DefaultValueFactory = _ => "1" };
         var cmd = new Command("demo", "Run the simulated CHO reactor and the twin runtime in one process, in virtual time, and write a report.")
         {
-            batches, seed, faults, output, journal,
+            batches, seed, faults, output, journal, serve, password, pace,
         };
-        cmd.SetAction(p => DemoRunner.Run(new DemoSettings(p.GetValue(batches), p.GetValue(seed), p.GetValue(faults), p.GetValue(output)!, p.GetValue(journal)), stdout, stderr, time));
+        cmd.SetAction((p, ct) =>
+        {
+            string? port = p.GetResult(serve) is null ? null : p.GetValue(serve) ?? "8080";
+            return DemoRunner.RunAsync(new DemoSettings(p.GetValue(batches), p.GetValue(seed), p.GetValue(faults), p.GetValue(output)!, p.GetValue(journal), port, p.GetValue(password), p.GetValue(pace)!), stdout, stderr, stdin, time, ct);
+        });
+        return cmd;
+    }
+
+    private static Command DashboardPasswordCommand(TextWriter stdout, TextWriter stderr, TextReader stdin)
+    {
+        var user = new Option<string>("--user") { Description = "The user name (letters, digits, '-', '_', '.').", Required = true };
+        var cmd = new Command("dashboard-password", "Read a password from standard input and print the dashboard user entry (name and password hash) for appsettings.json.") { user };
+        cmd.SetAction(p => DashboardPasswordCommandRunner.Run(p.GetValue(user)!, stdin, stdout, stderr));
         return cmd;
     }
 

@@ -63,7 +63,11 @@ internal static class DemoCulture
     }
 
     /// <summary>The runtime's configuration: one reactor r1 running the twin, journal at <paramref name="journalPath"/>.</summary>
-    public static RuntimeOptions Runtime(ReactionNetwork model, int seed, string journalPath)
+    /// <param name="model">The CHO model.</param>
+    /// <param name="seed">Seed of the twin's policy.</param>
+    /// <param name="journalPath">SQLite journal file.</param>
+    /// <param name="autoApply">Apply each proposal at once; false leaves it for someone to accept on the dashboard.</param>
+    public static RuntimeOptions Runtime(ReactionNetwork model, int seed, string journalPath, bool autoApply = true)
     {
         var guess = Guess(model);
         var estimated = Estimated(model);
@@ -87,7 +91,7 @@ internal static class DemoCulture
                     Priors = estimated.ToDictionary(k => model.Parameters[k].Name, k => new PriorConfig { Kind = "lognormal", Median = guess[k], SdLog = 1.7 }),
                     Design = new Dictionary<string, double[]> { ["GLC"] = [18, 38] },
                     SafetyBounds = new Dictionary<string, double[]> { ["GLC"] = [18, 38] },
-                    AutoApply = true,
+                    AutoApply = autoApply,
                     Seed = seed,
                 },
             ],

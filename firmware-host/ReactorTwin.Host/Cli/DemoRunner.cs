@@ -16,22 +16,37 @@ namespace ReactorTwin.Host.Cli;
 /// <param name="Faults">Inject sensor faults (dropouts, duplicates, out-of-order, garbage).</param>
 /// <param name="OutDir">Report directory.</param>
 /// <param name="JournalPath">SQLite journal file; null for OUT/journal.db.</param>
-public sealed record DemoSettings(int Batches, int Seed, bool Faults, string OutDir, string? JournalPath);
+/// <param name="Serve">Serve the dashboard on PORT or ADDRESS:PORT while the demo runs, or null.</param>
+/// <param name="Password">The dashboard's password for user <c>demo</c>; null makes one up.</param>
+/// <param name="Pace">With <see cref="Serve"/>: culture hours per real second, or <c>stdin</c> (the hours are read from
+/// standard input, one number per line).</param>
+public sealed record DemoSettings(int Batches, int Seed, bool Faults, string OutDir, string? JournalPath, string? Serve = null, string? Password = null, string Pace = "1");
 
 /// <summary>
 /// <c>reactortwin demo</c>: the simulated CHO reactor and the twin runtime in one process over the in-memory bus, in
 /// virtual time (no broker, no hardware, no waiting): each batch's sensor stream is validated, journaled, filtered and
 /// predicted; at batch end the twin refits and proposes the next initial glucose (D-optimal), which the reactor applies.
-/// Prints a live view per batch and writes predictions.csv, parameters.csv, rejections.csv and demo.svg.
+/// Prints a live view per batch and writes predictions.csv, parameters.csv, rejections.csv and demo.svg. With
+/// <c>--serve</c> the dashboard shows it live (<see cref="DemoServer"/>), the clock runs at a pace (or by the hours read
+/// from standard input, <see cref="DemoClock"/>), proposals wait for someone to accept them on the page, and the page
+/// stays up after the last batch until Ctrl+C (or the end of the input).
 /// </summary>
 internal static class DemoRunner
 {
-    public static int Run(DemoSettings s, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    public static async Task<int> RunAsync(DemoSettings s, TextWriter stdout, TextWriter stderr, TextReader stdin, TimeProvider time, CancellationToken cancellationToken)
     {
         if (s.Batches < 1)
         {
             throw new CliException($"--batches must be ≥ 1 (is {s.Batches})");
         }
+
+        double hoursPerSecond = 0;
+        if (s.Serve is not null && s.Pace != "stdin" && !(double.TryParse(s.Pace, NumberStyles.Float, CultureInfo.InvariantCulture, out hoursPerSecond) && hoursPerSecond > 0 && double.IsFinite(hoursPerSecond)))
+        {
+            throw new CliException($"--pace: '{s.Pace}' is not a number of culture hours per second > 0, or stdin");
+        }
+
+        string? urls = s.Serve is null ? null : DemoServer.Urls(s.Serve);
 
         Directory.CreateDirectory(s.OutDir);
         var inv = CultureInfo.InvariantCulture;
@@ -59,8 +74,19 @@ internal static class DemoRunner
         }
 
         // The same hosted service as `reactortwin run`, on the in-memory bus, in virtual time, with every stage inline.
-        var config = DemoCulture.Runtime(model, s.Seed, journalPath);
-        var host = new TwinHostedService(Microsoft.Extensions.Options.Options.Create(config), Microsoft.Extensions.Logging.Abstractions.NullLogger<TwinHostedService>.Instance, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, time, environment: RuntimeEnvironment.InProcess(bus));
+        // Served, a proposal waits for someone to accept it on the page.
+        var config = DemoCulture.Runtime(model, s.Seed, journalPath, autoApply: s.Serve is null);
+        string password = s.Password ?? DemoServer.NewPassword();
+        if (urls is not null)
+        {
+            config.Dashboard = new Dashboard.DashboardOptions { Urls = urls, Users = [new Dashboard.DashboardUser { Name = DemoServer.User, PasswordHash = Dashboard.PasswordHash.Create(password, 100_000) }] };
+        }
+
+        var clock = urls is null ? DemoClock.Instant(scheduler, bus, time, stdout)
+            : s.Pace == "stdin" ? DemoClock.FromInput(scheduler, bus, time, stdout, stdin)
+            : DemoClock.Paced(scheduler, bus, time, stdout, hoursPerSecond);
+        await using var server = urls is null ? null : await DemoServer.StartAsync(config, bus, clock.PublishAsync, time, stderr).ConfigureAwait(false);
+        var host = server?.Runtime ?? new TwinHostedService(Microsoft.Extensions.Options.Options.Create(config), Microsoft.Extensions.Logging.Abstractions.NullLogger<TwinHostedService>.Instance, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, time, environment: RuntimeEnvironment.InProcess(bus));
         var events = new List<TwinEvent>();
         var latest = new Dictionary<string, TwinEvent>(StringComparer.Ordinal);
 
@@ -103,13 +129,28 @@ internal static class DemoRunner
                 stderr.WriteLine(line.ToString());
             }
         };
-        host.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        if (server is null)
+        {
+            await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
         var twin = host.Pipelines[0];
         reactor.Start();
         stderr.WriteLine($"demo: simulated CHO reactor r1, {s.Batches} batch(es) of 72 h in virtual time, faults {(s.Faults ? "on" : "off")}, journal {journalPath}");
+        if (server is not null)
+        {
+            foreach (string address in server.Printable())
+            {
+                stdout.WriteLine($"dashboard: {address}");
+            }
+
+            stdout.WriteLine($"dashboard: accept proposals as user '{DemoServer.User}' with password {password}; {(clock.Stepped ? "the clock advances by the hours read from standard input" : string.Create(inv, $"{hoursPerSecond:G4} culture hour(s) per second"))}");
+            stdout.Flush();
+        }
+
         for (int b = 1; b <= s.Batches; b++)
         {
-            scheduler.AdvanceBy(TimeSpan.FromHours(73)); // 72 h of culture, the end message, 1 h turnaround
+            await clock.AdvanceByAsync(TimeSpan.FromHours(73), cancellationToken).ConfigureAwait(false); // 72 h of culture, the end message, 1 h turnaround
             if (live)
             {
                 stderr.WriteLine();
@@ -134,11 +175,22 @@ internal static class DemoRunner
 
         twin.CompleteRunningBatch();
         long journaled = twin.Accepted;
-        host.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
-        host.DisposeAsync().AsTask().GetAwaiter().GetResult();
         WriteReport(s.OutDir, events, truth, model);
         stdout.WriteLine(string.Create(inv, $"journal: {journaled} measurements; simulator sent {reactor.ReadingsSent.Values.Sum()} well-formed readings; {time.GetElapsedTime(t0).TotalSeconds:F1} s"));
         stdout.WriteLine($"wrote {s.OutDir}/predictions.csv, parameters.csv, rejections.csv, demo.svg");
+        if (server is not null)
+        {
+            stdout.WriteLine(clock.Stepped ? "demo: done; the dashboard stays up until the end of the input" : "demo: done; the dashboard stays up until Ctrl+C");
+            stdout.Flush();
+            await clock.IdleAsync(cancellationToken).ConfigureAwait(false);
+            await server.StopAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await host.DisposeAsync().ConfigureAwait(false);
+        }
+
         return 0;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,21 +8,21 @@ using Microsoft.Extensions.Options;
 using ReactorTwin.Adapters.Messaging;
 using ReactorTwin.Adapters.Mqtt;
 using ReactorTwin.Core.Models;
+using ReactorTwin.Host.Dashboard;
 using ReactorTwin.Host.Runtime;
 using ReactorTwin.Simulator.Plant;
 
 namespace ReactorTwin.Host.Cli;
 
-
-/// <summary><c>reactortwin run</c> (the edge runtime as a Generic Host) and <c>reactortwin simulator</c> (the simulated
-/// reactor as a process on a broker).</summary>
+/// <summary><c>reactortwin run</c>: the edge runtime as a Generic Host.</summary>
 internal static class RunCommand
 {
     /// <summary>
     /// Runs the Generic Host: configuration from <paramref name="configPath"/> (JSON), then environment variables with
     /// prefix <c>REACTORTWIN_</c> (e.g. <c>REACTORTWIN_ReactorTwin__Broker__Host</c>), then <paramref name="overrides"/>
     /// (<c>--ReactorTwin:Broker:Port=1884</c>); options are validated at start (every problem named by its path); stops
-    /// gracefully on SIGTERM/SIGINT.
+    /// gracefully on SIGTERM/SIGINT. With <c>ReactorTwin:Dashboard:Port</c> or <c>:Urls</c> set, the host is a web
+    /// application that also serves the dashboard (Kestrel in the same host).
     /// </summary>
     public static int Run(string configPath, string[] overrides, TextWriter stderr)
     {
@@ -30,42 +31,85 @@ internal static class RunCommand
             throw new CliException($"--config: '{configPath}' does not exist");
         }
 
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = overrides });
-        builder.Configuration.Sources.Clear();
-        builder.Configuration.AddJsonFile(Path.GetFullPath(configPath), optional: false, reloadOnChange: false);
-        builder.Configuration.AddEnvironmentVariables("REACTORTWIN_");
-        builder.Configuration.AddCommandLine(overrides);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>();
-        builder.Services.AddOptions<RuntimeOptions>().Bind(builder.Configuration.GetSection(RuntimeOptions.Section)).ValidateOnStart();
-        builder.Services.AddHostedService<TwinHostedService>();
-        using var host = builder.Build();
-        try
+        var settings = new ConfigurationManager();
+        AddSources(settings, configPath, overrides);
+        bool dashboard = !string.IsNullOrWhiteSpace(settings[$"{DashboardOptions.Section}:Port"]) || !string.IsNullOrWhiteSpace(settings[$"{DashboardOptions.Section}:Urls"]);
+        IHost host;
+        if (dashboard)
         {
-            _ = host.Services.GetRequiredService<IOptions<RuntimeOptions>>().Value; // validate before anything starts
-            host.Run();
+            var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = overrides });
+            AddRuntime(web, configPath, overrides);
+            DashboardHosting.AddDashboard(web.Services);
+            var app = web.Build();
+            DashboardHosting.UseDashboard(app);
+            host = app;
         }
-        catch (OptionsValidationException ex)
+        else
         {
-            foreach (var f in ex.Failures)
-            {
-                stderr.WriteLine($"error: {configPath}: {f}");
-            }
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = overrides });
+            AddRuntime(builder, configPath, overrides);
+            host = builder.Build();
+        }
 
-            return CommandLineApp.UsageError;
-        }
-        catch (ReactorTwin.Runtime.Journal.JournalException ex)
+        using (host)
         {
-            stderr.WriteLine($"error: {configPath}: ReactorTwin:JournalPath: {ex.Message}");
-            return 1;
-        }
-        catch (SensorOpenException ex)
-        {
-            stderr.WriteLine($"error: {configPath}: an attached sensor could not be opened: {ex.Message}");
-            return 1;
+            try
+            {
+                _ = host.Services.GetRequiredService<IOptions<RuntimeOptions>>().Value; // validate before anything starts
+                host.Run();
+            }
+            catch (OptionsValidationException ex)
+            {
+                foreach (var f in ex.Failures)
+                {
+                    stderr.WriteLine($"error: {configPath}: {f}");
+                }
+
+                return CommandLineApp.UsageError;
+            }
+            catch (InvalidOperationException ex) when (ex.InnerException is FormatException or InvalidCastException || ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+            {
+                stderr.WriteLine($"error: {configPath}: {ex.Message}");
+                return CommandLineApp.UsageError;
+            }
+            catch (ReactorTwin.Runtime.Journal.JournalException ex)
+            {
+                stderr.WriteLine($"error: {configPath}: ReactorTwin:JournalPath: {ex.Message}");
+                return 1;
+            }
+            catch (SensorOpenException ex)
+            {
+                stderr.WriteLine($"error: {configPath}: an attached sensor could not be opened: {ex.Message}");
+                return 1;
+            }
+            catch (IOException ex) when (dashboard && ex.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+            {
+                stderr.WriteLine($"error: {configPath}: {DashboardOptions.Section}: cannot listen: {ex.Message}");
+                return CommandLineApp.UsageError;
+            }
         }
 
         return 0;
+    }
+
+    /// <summary>The configuration sources of <c>run</c>, in order of precedence (last wins).</summary>
+    private static void AddSources(IConfigurationBuilder configuration, string configPath, string[] overrides)
+    {
+        configuration.Sources.Clear();
+        configuration.AddJsonFile(Path.GetFullPath(configPath), optional: false, reloadOnChange: false);
+        configuration.AddEnvironmentVariables("REACTORTWIN_");
+        configuration.AddCommandLine(overrides);
+    }
+
+    /// <summary>The runtime's services: the clock, the validated options and the twin hosted service.</summary>
+    private static void AddRuntime(IHostApplicationBuilder builder, string configPath, string[] overrides)
+    {
+        AddSources(builder.Configuration, configPath, overrides);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>();
+        builder.Services.AddOptions<RuntimeOptions>().Bind(builder.Configuration.GetSection(RuntimeOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<TwinHostedService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TwinHostedService>());
     }
 }
 
@@ -95,5 +139,19 @@ internal sealed class TextWriterLogger(TextWriter writer, Microsoft.Extensions.L
         {
             writer.WriteLine($"{logLevel.ToString().ToLowerInvariant()}: {formatter(state, exception)}");
         }
+    }
+}
+
+/// <summary>Creates <see cref="TextWriterLogger"/>s (for hosts whose logs go to the CLI's stderr).</summary>
+/// <param name="writer">Destination.</param>
+/// <param name="minimum">Lowest level written.</param>
+internal sealed class TextWriterLoggerProvider(TextWriter writer, Microsoft.Extensions.Logging.LogLevel minimum) : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    private readonly TextWriterLogger _logger = new(writer, minimum);
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => _logger;
+
+    public void Dispose()
+    {
     }
 }

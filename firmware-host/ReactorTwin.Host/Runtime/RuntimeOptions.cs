@@ -19,6 +19,9 @@ public sealed class RuntimeOptions
 
     /// <summary>The reactors twinned by this host.</summary>
     public List<ReactorConfig> Reactors { get; set; } = [];
+
+    /// <summary>The live dashboard page (off unless a port or addresses are set).</summary>
+    public Dashboard.DashboardOptions Dashboard { get; set; } = new();
 }
 
 /// <summary>Broker connection settings.</summary>
@@ -94,6 +97,10 @@ public sealed class ReactorConfig
 
     /// <summary>Quasi-Newton iterations allowed per refit, ≥ 1; default 500.</summary>
     public int RefitMaxIterations { get; set; } = 500;
+
+    /// <summary>Step (culture hours) of the forecast the twin publishes with every prediction, from the latest
+    /// measurement to the batch's planned end (the dashboard draws it); ≥ 0, 0 for none; default 6.</summary>
+    public double ForecastStepHours { get; set; } = 6;
 
     /// <summary>Seed of the design policy's randomness; default 1.</summary>
     public int Seed { get; set; } = 1;
@@ -283,6 +290,11 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
                 errors.Add($"{rp}:RefitBudgetSeconds: {rc.RefitBudgetSeconds} must be a number of seconds > 0");
             }
 
+            if (!(rc.ForecastStepHours >= 0) || !double.IsFinite(rc.ForecastStepHours))
+            {
+                errors.Add($"{rp}:ForecastStepHours: {rc.ForecastStepHours} must be a number of hours ≥ 0 (0 for no forecast)");
+            }
+
             if (rc.RefitMaxIterations < 1)
             {
                 errors.Add($"{rp}:RefitMaxIterations: {rc.RefitMaxIterations} must be ≥ 1");
@@ -351,6 +363,7 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             }
         }
 
+        options.Dashboard.Validate(errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -37,7 +37,7 @@ public sealed record RuntimeEnvironment(IMessageBus? Bus, bool EventLoops, bool 
 /// <c>reactortwin/host/&lt;client&gt;/$state</c> to lost) and re-sets ready on every reconnect, and Home Assistant MQTT
 /// discovery for every channel's prediction on start and whenever <c>homeassistant/status</c> says online.
 /// </summary>
-internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options, ILogger<TwinHostedService> logger, ILoggerFactory loggers, TimeProvider time, SensorHardware? hardware = null, RuntimeEnvironment? environment = null) : IHostedService, IAsyncDisposable
+internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options, ILogger<TwinHostedService> logger, ILoggerFactory loggers, TimeProvider time, SensorHardware? hardware = null, RuntimeEnvironment? environment = null, IEnumerable<IRuntimeAttachment>? attachments = null) : IHostedService, IAsyncDisposable
 {
     private readonly RuntimeOptions _o = options.Value;
     private readonly RuntimeEnvironment _env = environment ?? RuntimeEnvironment.Production;
@@ -47,10 +47,40 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
     private readonly List<EventLoopScheduler> _loops = [];
     private MqttManagedClient? _mqtt;
     private IMessageBus? _bus;
+    private readonly object _statusGate = new();
+    private int _disposed;
     private MeasurementJournal? _journal;
+    private HostStatus _status = new("stopped", "in-process", null, null);
 
     /// <summary>The reactors' pipelines, in configuration order (after <see cref="StartAsync"/>).</summary>
     public IReadOnlyList<ReactorPipeline> Pipelines => _pipelines;
+
+    /// <summary>The configuration it runs.</summary>
+    public RuntimeOptions Options => _o;
+
+    /// <summary>The bus the pipelines are on (after <see cref="StartAsync"/> has begun).</summary>
+    public IMessageBus? Bus => _bus;
+
+    /// <summary>The journal the pipelines share (after <see cref="StartAsync"/> has begun).</summary>
+    public MeasurementJournal? Journal => _journal;
+
+    /// <summary>Messages waiting in the MQTT client's queue for the broker (0 without a broker).</summary>
+    public int OutboxCount => _mqtt?.PendingMessageCount ?? 0;
+
+    /// <summary>The host's own state (what it last published as <c>$state</c>, and its broker connection).</summary>
+    public HostStatus Status
+    {
+        get
+        {
+            lock (_statusGate)
+            {
+                return _status;
+            }
+        }
+    }
+
+    /// <summary>Raised when <see cref="Status"/> changes (on the thread that changed it).</summary>
+    public event Action<HostStatus>? StatusChanged;
 
     /// <summary>Everything each reactor's twin does (reactor id, event), for the demo's report and for logs.</summary>
     public event Action<string, TwinEvent>? TwinEvents;
@@ -59,6 +89,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
     {
         _bus = _env.Bus ?? ConnectBus();
         _journal = new MeasurementJournal(_o.JournalPath);
+        SetStatus(s => s with { Broker = _mqtt is null ? "in-process" : "connecting" });
 
         // The pipelines restore their checkpoints and attach their observers before the client connects: a broker that
         // kept our persistent session delivers the messages it queued for us right after CONNACK, and none may arrive
@@ -98,6 +129,11 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             }
         }
 
+        foreach (var a in attachments ?? [])
+        {
+            a.Attach(this);
+        }
+
         foreach (var s in _sensors.OfType<Starter>())
         {
             s.Run();
@@ -108,12 +144,18 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             await _mqtt.StartAsync(cancellationToken).ConfigureAwait(false);
             _subscriptions.Add(_mqtt.ConnectionStateChanges.Subscribe(s =>
             {
+                SetStatus(st => st with { Broker = s.IsConnected ? "connected" : "disconnected", BrokerSince = time.GetUtcNow(), BrokerReason = s.IsConnected ? null : s.Reason });
                 if (s.IsConnected)
                 {
                     _ = PublishStateAsync("ready");
                     _ = PublishDiscoveryAsync();
                 }
             }));
+            if (Status.Broker == "connecting")
+            {
+                // The first connection was made inside StartAsync, before the subscription above.
+                SetStatus(st => st with { Broker = _mqtt.IsConnected ? "connected" : "disconnected", BrokerSince = time.GetUtcNow() });
+            }
         }
 
         await PublishStateAsync("init").ConfigureAwait(false);
@@ -200,6 +242,11 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // registered both as itself and as the hosted service, it may be disposed twice
+        }
+
         _journal?.Dispose();
         if (_mqtt is not null)
         {
@@ -209,12 +256,31 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
 
     private string HostStateTopic => Topics.HostState(_o.Broker.ClientId);
 
+    private void SetStatus(Func<HostStatus, HostStatus> change)
+    {
+        HostStatus next;
+        lock (_statusGate)
+        {
+            next = change(_status);
+            if (next == _status)
+            {
+                return;
+            }
+
+            _status = next;
+        }
+
+        StatusChanged?.Invoke(next);
+    }
+
     private async Task PublishStateAsync(string state)
     {
         if (_bus is null)
         {
             return;
         }
+
+        SetStatus(s => s with { State = state });
 
         await _bus.PublishAsync(new MqttMessage(HostStateTopic, Encoding.UTF8.GetBytes(state), MqttQualityOfService.AtLeastOnce, retain: true)).ConfigureAwait(false);
         foreach (var rc in _o.Reactors)
@@ -292,6 +358,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             Priors = rc.Priors.Count == 0 ? null : rc.Priors.ToDictionary(kv => kv.Key, kv => kv.Value.ToSpec(out _)!, StringComparer.Ordinal),
             RefitTimeBudget = TimeSpan.FromSeconds(rc.RefitBudgetSeconds),
             RefitMaxIterations = rc.RefitMaxIterations,
+            ForecastStepHours = rc.ForecastStepHours,
         };
     }
 

@@ -192,7 +192,24 @@ public sealed class SimulatedReactor : IDisposable
         _subscriptions.Add(_scheduler.Schedule(StartBatch));
     }
 
+    /// <summary>Setpoint commands handled so far (applied or refused); they arrive on the bus's thread.</summary>
+    public int SetpointCommandsHandled => Volatile.Read(ref _setpointCommands);
+
+    private int _setpointCommands;
+
     private void OnSetpoints(MqttMessage message)
+    {
+        try
+        {
+            HandleSetpoints(message);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _setpointCommands);
+        }
+    }
+
+    private void HandleSetpoints(MqttMessage message)
     {
         if (ContractCodec.DecodeSetpoints(message.Payload, out string? error) is not { } setpoints)
         {
@@ -216,9 +233,12 @@ public sealed class SimulatedReactor : IDisposable
             }
         }
 
-        foreach (var (name, value) in setpoints)
+        lock (_nextSetpoints) // the bus's thread writes, the scheduler's reads at the next batch's start
         {
-            _nextSetpoints[name] = value;
+            foreach (var (name, value) in setpoints)
+            {
+                _nextSetpoints[name] = value;
+            }
         }
     }
 
@@ -234,7 +254,13 @@ public sealed class SimulatedReactor : IDisposable
         _batchStart = _scheduler.Now;
         _plantTime = 0;
         _o.Model.DefaultInitialState().CopyTo(_z, 0);
-        foreach (var (name, value) in _nextSetpoints)
+        Dictionary<string, double> next;
+        lock (_nextSetpoints)
+        {
+            next = new Dictionary<string, double>(_nextSetpoints, StringComparer.Ordinal);
+        }
+
+        foreach (var (name, value) in next)
         {
             _z[_o.Model.IndexOfState(name)] = value;
         }
@@ -245,7 +271,7 @@ public sealed class SimulatedReactor : IDisposable
             initial[_o.Model.StateNames[i]] = _z[i];
         }
 
-        var announcement = new BatchAnnouncement(_batchId, Iso(_batchStart), _o.BatchHours, initial, new Dictionary<string, double>(_nextSetpoints));
+        var announcement = new BatchAnnouncement(_batchId, Iso(_batchStart), _o.BatchHours, initial, next);
         Publish(Topics.Batch(_o.ReactorId, _batchId), ContractCodec.Encode(announcement, ContractJson.Wire.BatchAnnouncement), retain: true);
         Array.Clear(_heldBack);
         for (int c = 0; c < _o.Channels.Count; c++)

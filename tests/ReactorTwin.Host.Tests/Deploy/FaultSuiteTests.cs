@@ -83,7 +83,7 @@ public sealed class FaultSuiteTests : IDisposable
         Assert.Equal(0, simulator.ExitCode); // it drained: every reading it produced reached the broker
         host.Restart();
         // The backlog (a batch of readings) is journaled within seconds of the restart (60 s bound, loaded machine).
-        await Eventually.WaitUntil(() => Journaled() >= Produced(), TimeSpan.FromSeconds(60), () => $"journal {Journaled()} of {Produced()} produced");
+        await Eventually.WaitUntil(() => Journaled() >= Produced(), TimeSpan.FromSeconds(60), () => $"journal {Journaled()} of {Produced()} produced; the host's log ends:\n{string.Join('\n', host.Log.Split('\n').TakeLast(40))}");
 
         var produced = File.ReadLines(record).Skip(1).Select(l => l.Split(','))
             .Select(p => (Key: $"{p[0]}/{p[1]}/{p[2]}", Value: double.Parse(p[3], CultureInfo.InvariantCulture))).ToArray();

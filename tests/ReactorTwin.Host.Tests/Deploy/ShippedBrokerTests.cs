@@ -77,8 +77,9 @@ public sealed class ShippedBrokerTests
         var model = BuiltInModels.Load("cho");
         using var plant = new SimulatedReactor(new ReactorOptions { ReactorId = "r1", Model = model, Channels = [new SensorChannelOptions { Component = "GLC", IntervalHours = 6 }], Batches = 2, SafetyBounds = new Dictionary<string, (double, double)> { ["GLC"] = (18, 38) } }, new MqttMessageBus(plantClient), scheduler);
         plant.Start();
-        // A loopback connect and subscribe take milliseconds; 20 s covers two reconnect attempts.
-        await Eventually.WaitUntil(() => plantClient.IsConnected, TimeSpan.FromSeconds(20), () => "the plant did not connect");
+        // A loopback connect and subscribe take milliseconds; 20 s covers two reconnect attempts. Until the broker grants
+        // the subscription a setpoint published would not reach the actuator.
+        await Eventually.WaitUntil(() => plantClient.IsSubscribed("reactortwin/r1/control/batch/set"), TimeSpan.FromSeconds(20), () => "the plant did not connect and subscribe to its setpoints");
         scheduler.AdvanceBy(TimeSpan.FromHours(1));
 
         // An operator may command: an out-of-bounds setpoint reaches the actuator, which refuses and reports it; an
@@ -88,6 +89,8 @@ public sealed class ShippedBrokerTests
         await Eventually.WaitUntil(() => { lock (seen) { return seen.Any(s => s.Topic == "reactortwin/r1/errors"); } }, TimeSpan.FromSeconds(20), () => "the actuator did not report the refused setpoint");
         await op.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("reactortwin/r1/control/batch/set").WithPayload("{\"GLC\":30}").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
         await Eventually.WaitUntil(() => { lock (seen) { return seen.Count(s => s.Topic == "reactortwin/r1/control/batch/set") == 2; } }, TimeSpan.FromSeconds(20), () => "the operator's setpoints did not arrive");
+        // The actuator has handled both (the refused one and the applied one) before the batch ends.
+        await Eventually.WaitUntil(() => plant.SetpointCommandsHandled == 2, TimeSpan.FromSeconds(20), () => $"the actuator handled {plant.SetpointCommandsHandled} of 2 setpoint commands");
         scheduler.AdvanceBy(TimeSpan.FromHours(72));
         await Eventually.WaitUntil(() => plant.CurrentBatch == "b0002", TimeSpan.FromSeconds(20), () => "no second batch");
         Assert.Equal(30, plant.TrueState[0]);

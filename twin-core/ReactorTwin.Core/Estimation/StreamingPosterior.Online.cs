@@ -7,6 +7,16 @@ namespace ReactorTwin.Core.Estimation;
 public sealed partial class StreamingPosterior
 {
     private OnlineLaplace? _online;
+    private double[]? _anchorEstimate;
+
+    /// <summary>
+    /// The estimate a snapshot saves: the last refit's (or restored snapshot's), without the online steps of the readings
+    /// absorbed since — a restart replays those readings from the journal, so saving them too would count them twice.
+    /// Without the online posterior, the current estimate (which only refits change).
+    /// </summary>
+    private double[] AnchorEstimate => _online is null ? Estimate : _anchorEstimate ?? _priorEstimate;
+
+    private double[] _priorEstimate = [];
     private double[] _gradTheta = [], _gradU = [], _meanGradTheta = [], _meanGradU = [], _varGradTheta = [], _varGradU = [], _thetaBefore = [], _stepTheta = [];
 
     /// <summary>Σ of the online posterior of û (row-major q × q) when <see cref="StreamingOptions.OnlinePosterior"/> is on,
@@ -27,7 +37,9 @@ public sealed partial class StreamingPosterior
         _varGradU = new double[q];
         _thetaBefore = new double[q];
         _stepTheta = new double[q];
-        return new OnlineLaplace(_space, _options.Priors);
+        var online = new OnlineLaplace(_space, _options.Priors);
+        _priorEstimate = online.Mean.ToArray();
+        return online;
     }
 
     /// <summary>
@@ -117,7 +129,7 @@ public sealed partial class StreamingPosterior
     /// (1/2q) Σ [Ψ_j + (η_j − η̄)(η_j − η̄)ᵀ]. Unlike the delta method it follows a forecast that saturates (a
     /// substrate running out) and the parameters' effect on the intrinsic noise. No allocation.
     /// </summary>
-    private void PredictOnline(double timeHours, LnaState destination)
+    private void PredictOnline(double timeHours, LnaState destination, PredictiveMixture? mixture)
     {
         EnsureCubature();
         int n = _space.Model.StateDimension, q = _space.Dimension;
@@ -136,42 +148,36 @@ public sealed partial class StreamingPosterior
         {
             int column = p % q;
             double sign = p < q ? radius : -radius;
-            for (int a = 0; a < q; a++)
+            // A point far out in a wide posterior can take the LNA where it fails (a covariance that loses positive
+            // semi-definiteness under extreme rates): it is then moved halfway towards û, up to three times, which
+            // narrows the mixture only in that direction; if it still fails, the prediction fails.
+            for (int attempt = 0; ; attempt++)
             {
-                double d = a >= column ? sign * _cholesky[(a * q) + column] : 0.0;
-                _pointU[a] = Estimate[a] + d;
-                _pointStepU[a] = d;
-            }
-
-            _space.ToNatural(_pointU, _pointTheta);
-            current.Mean.AsSpan().CopyTo(_pointInitial);
-            for (int k = 0; k < q; k++)
-            {
-                double dk = _pointStepU[k] * (_space.IsLogScale(k) ? _theta[_space.Indices[k]] : 1.0);
-                for (int i = 0; i < n; i++)
+                double shrink = Math.Pow(0.5, attempt);
+                PlacePoint(column, sign * shrink, current, n, q);
+                try
                 {
-                    _pointInitial[i] += current.MeanSensitivity[(k * n) + i] * dk;
+                    _pointSolver!.Propagate(_pointState, _pointTheta, _filter.CurrentTime, Math.Max(timeHours, _filter.CurrentTime));
+                    break;
+                }
+                catch (LnaException) when (attempt < 3)
+                {
                 }
             }
 
-            for (int i = 0; i < n; i++)
-            {
-                _pointInitial[i] = Math.Max(_pointInitial[i], 0.0);
-            }
-
-            _pointInitial.AsSpan().CopyTo(_pointState.Mean);
-            current.Covariance.AsSpan().CopyTo(_pointState.Covariance);
-            _pointSolver!.Propagate(_pointState, _pointTheta, _filter.CurrentTime, Math.Max(timeHours, _filter.CurrentTime));
+            mixture?.Set(p, _pointState.Mean, _pointState.Covariance);
+            _pointState.Mean.AsSpan().CopyTo(_pointMeans.AsSpan(p * n, n));
             for (int i = 0; i < n; i++)
             {
                 _mixtureMean[i] += _pointState.Mean[i];
                 for (int j = 0; j < n; j++)
                 {
-                    _mixtureSecond[(i * n) + j] += _pointState.Covariance[(i * n) + j] + (_pointState.Mean[i] * _pointState.Mean[j]);
+                    _mixtureSecond[(i * n) + j] += _pointState.Covariance[(i * n) + j];
                 }
             }
         }
 
+        // Two passes (mean, then spread about it), so that a spread far below the mean's size is not lost to rounding.
         _filter.Predict(_theta, timeHours, destination); // shape, and the sensitivities at the estimate
         double w = 1.0 / (2 * q);
         for (int i = 0; i < n; i++)
@@ -183,16 +189,55 @@ public sealed partial class StreamingPosterior
         {
             for (int j = 0; j < n; j++)
             {
-                destination.Covariance[(i * n) + j] = (_mixtureSecond[(i * n) + j] * w) - (destination.Mean[i] * destination.Mean[j]);
+                double spread = 0;
+                for (int p = 0; p < 2 * q; p++)
+                {
+                    spread += (_pointMeans[(p * n) + i] - destination.Mean[i]) * (_pointMeans[(p * n) + j] - destination.Mean[j]);
+                }
+
+                destination.Covariance[(i * n) + j] = (_mixtureSecond[(i * n) + j] + spread) * w;
             }
+
+            // The LNA's Ψ is positive semi-definite; a diagonal a rounding error below 0 is 0.
+            destination.Covariance[(i * n) + i] = Math.Max(destination.Covariance[(i * n) + i], 0.0);
         }
 
         Numerics.SmallDense.Symmetrize(destination.Covariance, n);
     }
 
+    /// <summary>Places cubature point û + <paramref name="scale"/> L e_column (within the bounds) and its starting state:
+    /// the filtered mean moved to first order to the point's parameters (clipped at 0), with the filtered Ψ.</summary>
+    private void PlacePoint(int column, double scale, LnaState current, int n, int q)
+    {
+        for (int a = 0; a < q; a++)
+        {
+            double d = a >= column ? scale * _cholesky[(a * q) + column] : 0.0;
+            _pointU[a] = Math.Clamp(Estimate[a] + d, _space.Lower[a], _space.Upper[a]); // a point stays within the bounds
+            _pointStepU[a] = _pointU[a] - Estimate[a];
+        }
+
+        _space.ToNatural(_pointU, _pointTheta);
+        current.Mean.AsSpan().CopyTo(_pointInitial);
+        for (int k = 0; k < q; k++)
+        {
+            double dk = _pointStepU[k] * (_space.IsLogScale(k) ? _theta[_space.Indices[k]] : 1.0);
+            for (int i = 0; i < n; i++)
+            {
+                _pointInitial[i] += current.MeanSensitivity[(k * n) + i] * dk;
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            _pointState.Mean[i] = Math.Max(_pointInitial[i], 0.0);
+        }
+
+        current.Covariance.AsSpan().CopyTo(_pointState.Covariance);
+    }
+
     private LnaSolver? _pointSolver;
     private LnaState _pointState = null!;
-    private double[] _cholesky = [], _pointU = [], _pointStepU = [], _pointTheta = [], _pointInitial = [], _mixtureMean = [], _mixtureSecond = [];
+    private double[] _pointMeans = [], _cholesky = [], _pointU = [], _pointStepU = [], _pointTheta = [], _pointInitial = [], _mixtureMean = [], _mixtureSecond = [];
 
     private void EnsureCubature()
     {
@@ -210,6 +255,7 @@ public sealed partial class StreamingPosterior
         _pointTheta = new double[_space.Model.Parameters.Count];
         _pointInitial = new double[n];
         _mixtureMean = new double[n];
+        _pointMeans = new double[2 * q * n];
         _mixtureSecond = new double[n * n];
     }
 }

@@ -222,6 +222,7 @@ public sealed partial class StreamingPosterior
 
         LastRefitFailure = null;
         Estimate = [.. outcome.Estimate];
+        _anchorEstimate = [.. outcome.Estimate];
         _space.ToNatural(Estimate, _theta);
         Covariance = outcome.Covariance?.ToRowMajorArray();
         SetEnsemble(outcome.Covariance);
@@ -284,12 +285,17 @@ public sealed partial class StreamingPosterior
     /// </summary>
     /// <returns>False when there is no posterior covariance yet or the option is off; <paramref name="destination"/>
     /// is then unchanged.</returns>
-    public bool PredictWithParameterUncertainty(double timeHours, LnaState destination)
+    /// <param name="timeHours">Culture time (h) to predict, ≥ the filter's time.</param>
+    /// <param name="destination">Receives the mixture's mean and covariance.</param>
+    /// <param name="mixture">If not null, receives the mixture's components (online posterior only; otherwise it is
+    /// left with no points).</param>
+    public bool PredictWithParameterUncertainty(double timeHours, LnaState destination, PredictiveMixture? mixture = null)
     {
         EnsureFilterStarted();
+        mixture?.Clear();
         if (_online is not null)
         {
-            PredictOnline(timeHours, destination);
+            PredictOnline(timeHours, destination, mixture);
             return true;
         }
 
@@ -308,7 +314,7 @@ public sealed partial class StreamingPosterior
     /// The state that must survive a restart between batches: the estimate and the completed batches' data. The running
     /// batch is not included (the host replays its measurements from the journal).
     /// </summary>
-    public StreamingSnapshot Snapshot() => new([.. Estimate], [.. _completed], CompletedBatches, Covariance);
+    public StreamingSnapshot Snapshot() => new([.. AnchorEstimate], [.. _completed], CompletedBatches, Covariance);
 
     /// <summary>
     /// A snapshot as of a refit: the current estimate with the data that refit covered (batches closed after it are
@@ -318,7 +324,7 @@ public sealed partial class StreamingPosterior
     public StreamingSnapshot SnapshotAsOf(StreamingRefit refit)
     {
         ArgumentNullException.ThrowIfNull(refit);
-        return new([.. Estimate], [.. refit.Data], refit.CompletedBatches, Covariance);
+        return new([.. AnchorEstimate], [.. refit.Data], refit.CompletedBatches, Covariance);
     }
 
     /// <summary>
@@ -335,6 +341,7 @@ public sealed partial class StreamingPosterior
         }
 
         Estimate = [.. snapshot.Estimate];
+        _anchorEstimate = [.. snapshot.Estimate];
         _space.ToNatural(Estimate, _theta);
         int q = _space.Dimension;
         Covariance = snapshot.Covariance is { Length: var len } c && len == q * q ? c : null;

@@ -55,6 +55,39 @@ public sealed record PredictionPayload(
     BandPayload StateNoise,
     BandPayload Measurement);
 
+/// <summary>One time of a <see cref="ForecastPayload"/>: the bands of <see cref="PredictionPayload"/> at that time.</summary>
+/// <param name="HorizonHours">Culture time (h since the batch start).</param>
+/// <param name="Mean">Predicted mean (posterior predictive, truncated to [0, ∞)).</param>
+/// <param name="Lo95">2.5 % quantile of the main band.</param>
+/// <param name="Hi95">97.5 % quantile of the main band.</param>
+/// <param name="StateNoise">The band of the intrinsic noise only (parameters at their estimate).</param>
+/// <param name="Measurement">The band of a reading at that time.</param>
+public sealed record ForecastPoint([property: JsonPropertyName("horizon_h")] double HorizonHours, double Mean, double Lo95, double Hi95, BandPayload StateNoise, BandPayload Measurement);
+
+/// <summary>The forecast of one component.</summary>
+/// <param name="Unit">Unit of the component.</param>
+/// <param name="Points">The forecast's times in increasing order, the first at the latest measurement, the last at the
+/// batch's planned end.</param>
+public sealed record ForecastSeries(string Unit, List<ForecastPoint> Points);
+
+/// <summary>
+/// The twin's forecast of the running batch from its latest measurement to the batch's planned end, on a grid of
+/// culture times (every <c>ForecastStepHours</c>, plus both ends), for every channel's component. Each point has the
+/// bands of a <see cref="PredictionPayload"/>: the main band (see <see cref="Band"/>), the intrinsic-noise band and the
+/// band of a reading.
+/// </summary>
+/// <param name="Batch">Batch id.</param>
+/// <param name="FromHours">Culture time of the latest measurement (the first point).</param>
+/// <param name="EndHours">The batch's planned end (the last point).</param>
+/// <param name="Band">What the main band includes, in words (as <see cref="PredictionPayload.Band"/>).</param>
+/// <param name="Components">Forecast by component.</param>
+public sealed record ForecastPayload(
+    string Batch,
+    [property: JsonPropertyName("from_h")] double FromHours,
+    [property: JsonPropertyName("end_h")] double EndHours,
+    string Band,
+    Dictionary<string, ForecastSeries> Components);
+
 /// <summary>One parameter's estimate.</summary>
 /// <param name="Value">Estimate (natural scale, the model's unit).</param>
 /// <param name="Lo95">Lower end of the 95 % interval, or null when the data do not bound it.</param>
@@ -122,6 +155,7 @@ public sealed record DiscoveryConfig(
 [JsonSerializable(typeof(BatchAnnouncement))]
 [JsonSerializable(typeof(SensorReadingPayload))]
 [JsonSerializable(typeof(PredictionPayload))]
+[JsonSerializable(typeof(ForecastPayload))]
 [JsonSerializable(typeof(ParameterEstimatesPayload))]
 [JsonSerializable(typeof(ProposalPayload))]
 [JsonSerializable(typeof(AcceptCommand))]

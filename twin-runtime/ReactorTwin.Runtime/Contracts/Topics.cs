@@ -29,14 +29,27 @@ public static class Topics
     public static string Prediction(string reactor, string batch, string component, bool atBatchEnd) =>
         $"{Root}/{reactor}/{batch}/twin/{component}{(atBatchEnd ? "/end" : "")}";
 
+    /// <summary>Retained forecast (out): <see cref="ForecastPayload"/> of every channel from the latest measurement to
+    /// the batch's planned end.</summary>
+    public static string Forecast(string reactor, string batch) => $"{Root}/{reactor}/{batch}/forecast";
+
+    /// <summary>The forecasts of every batch of a reactor.</summary>
+    public static string ForecastFilter(string reactor) => $"{Root}/{reactor}/+/forecast";
+
     /// <summary>Every prediction of a batch.</summary>
     public static string PredictionFilter(string reactor, string batch) => $"{Root}/{reactor}/{batch}/twin/#";
+
+    /// <summary>Every prediction of every batch of a reactor (now and at the batch's end).</summary>
+    public static string PredictionsFilter(string reactor) => $"{Root}/{reactor}/+/twin/#";
 
     /// <summary>The predictions of a component now in every batch (Home Assistant's state topic).</summary>
     public static string PredictionOfEveryBatch(string reactor, string component) => $"{Root}/{reactor}/+/twin/{component}";
 
     /// <summary>Errors (out): <see cref="ErrorPayload"/> for a rejected message of a batch (or <c>unknown</c>).</summary>
     public static string BatchErrors(string reactor, string batch) => $"{Root}/{reactor}/{batch}/errors";
+
+    /// <summary>The errors of every batch of a reactor (and of <c>unknown</c>).</summary>
+    public static string BatchErrorsFilter(string reactor) => $"{Root}/{reactor}/+/errors";
 
     /// <summary>Errors that belong to no batch (out): setpoint and sensor problems of the reactor.</summary>
     public static string Errors(string reactor) => $"{Root}/{reactor}/errors";
@@ -74,6 +87,19 @@ public static class Topics
         bool ok = parts.Length == 5 && parts[0] == Root && parts[1] == reactor && parts[3] == "sensors";
         batch = ok ? parts[2] : "";
         component = ok ? parts[4] : "";
+        return ok;
+    }
+
+    /// <summary>Splits <c>reactortwin/&lt;reactor&gt;/&lt;batch&gt;/twin/&lt;component&gt;[/end]</c>.</summary>
+    /// <returns>False if the topic has another shape or belongs to another reactor.</returns>
+    public static bool TryParsePrediction(string topic, string reactor, out string batch, out string component, out bool atBatchEnd)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var parts = topic.Split('/');
+        bool ok = parts.Length is 5 or 6 && parts[0] == Root && parts[1] == reactor && parts[3] == "twin" && (parts.Length == 5 || parts[5] == "end");
+        batch = ok ? parts[2] : "";
+        component = ok ? parts[4] : "";
+        atBatchEnd = ok && parts.Length == 6;
         return ok;
     }
 

@@ -25,6 +25,12 @@ public sealed record CommandEntry(DateTimeOffset Received, string Topic, string 
 /// <param name="Reason">Why it was rejected.</param>
 public sealed record DeadLetter(DateTimeOffset Received, string Topic, string Payload, string Reason);
 
+/// <summary>How much the journal holds for one reactor.</summary>
+/// <param name="Measurements">Measurements journaled.</param>
+/// <param name="Commands">Commands received (with their outcomes).</param>
+/// <param name="DeadLetters">Messages rejected.</param>
+public sealed record JournalCounts(long Measurements, long Commands, long DeadLetters);
+
 /// <summary>
 /// The durable journal of accepted inputs (SQLite, WAL mode, synchronous FULL): every measurement and every batch
 /// announcement is appended and committed before the twin processes it, with one sequence number across both;
@@ -210,6 +216,20 @@ public sealed class MeasurementJournal : IDisposable
             cmd.CommandText = "SELECT COUNT(*) FROM measurement WHERE reactor = $r AND announcement IS NULL;";
             cmd.Parameters.AddWithValue("$r", reactor);
             return (long)cmd.ExecuteScalar()!;
+        }
+    }
+
+    /// <summary>How many measurements, commands and rejected messages the journal holds for <paramref name="reactor"/>.</summary>
+    public JournalCounts Counts(string reactor)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT (SELECT COUNT(*) FROM measurement WHERE reactor = $r AND announcement IS NULL), (SELECT COUNT(*) FROM command WHERE reactor = $r), (SELECT COUNT(*) FROM dead_letter WHERE reactor = $r);";
+            cmd.Parameters.AddWithValue("$r", reactor);
+            using var reader = cmd.ExecuteReader();
+            reader.Read();
+            return new JournalCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         }
     }
 

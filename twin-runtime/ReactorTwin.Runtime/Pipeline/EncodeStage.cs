@@ -48,6 +48,9 @@ internal sealed class EncodeStage(string reactor) : IPipelineStage
                 item.Outbound.Add(Message(Topics.Prediction(reactor, p.Batch, p.Component, p.AtBatchEnd), ContractCodec.Encode(p.Payload, ContractJson.Wire.PredictionPayload), retain: true));
                 item.Events.Add(new TwinEvent(p.AtBatchEnd ? "prediction-end" : "prediction", p.Batch, p.Payload.HorizonHours, p.Component, p.Payload.Mean, p.Payload.Lo95, p.Payload.Hi95, p.Payload.Band, p.Payload.Measurement.Lo95, p.Payload.Measurement.Hi95));
                 break;
+            case ForecastOutput f:
+                item.Outbound.Add(Message(Topics.Forecast(reactor, f.Batch), ContractCodec.Encode(f.Payload, ContractJson.Default.ForecastPayload), retain: true));
+                break;
             case RefitRequest q:
                 item.Events.Add(new TwinEvent("refit-started", q.Batch, double.NaN, "", q.Refit.CompletedBatches, double.NaN, double.NaN, ""));
                 break;

@@ -28,6 +28,7 @@ public sealed class DigitalTwin
     private readonly ParameterSpace _space;
     private readonly LnaState _prediction;
     private readonly LnaState _predictive;
+    private readonly PredictiveMixture _mixture;
     private readonly double[] _priorScales;
     private readonly MeasurementNoise _noise;
     private readonly ProposalMaker _proposals;
@@ -71,6 +72,7 @@ public sealed class DigitalTwin
         _priorScales = ModelPriors.ScalesInU(_space, options.Priors);
         _prediction = _posterior.CreateState();
         _predictive = _posterior.CreateState();
+        _mixture = new PredictiveMixture(2 * _space.Dimension, model.StateDimension);
         _proposals = new ProposalMaker(options, _space);
     }
 
@@ -180,24 +182,23 @@ public sealed class DigitalTwin
         }
     }
 
-    /// <summary>The predictions of every channel at <paramref name="now"/> and at the batch's planned end. A prediction
-    /// with a non-finite mean or a negative variance is never output (an error is).</summary>
+    /// <summary>The predictions of every channel at <paramref name="now"/> and at the batch's planned end, and the
+    /// forecast on the grid between (<see cref="TwinOptions.ForecastStepHours"/>). A prediction with a non-finite mean
+    /// or a negative variance is never output (an error is); a forecast is output only when every point is.</summary>
     private void Predict(string batch, double now, ICollection<TwinOutput> outputs)
     {
         var (start, hours) = _batches[batch];
-        foreach (var horizon in new[] { now, hours })
+        var horizons = ForecastGrid.Horizons(now, hours, _o.ForecastStepHours);
+        var forecast = _o.ForecastStepHours > 0 && hours > now ? new Dictionary<string, ForecastSeries>(StringComparer.Ordinal) : null;
+        string band = PredictionBands.StateNoiseOnly;
+        foreach (double horizon in horizons)
         {
-            if (horizon < now)
-            {
-                continue;
-            }
-
-            bool atEnd = horizon != now;
+            bool isNow = horizon == now, atEnd = horizon == hours && hours > now;
             bool withParameters;
             try
             {
                 _posterior.Predict(horizon, _prediction);
-                withParameters = _posterior.PredictWithParameterUncertainty(horizon, _predictive);
+                withParameters = _posterior.PredictWithParameterUncertainty(horizon, _predictive, _mixture);
             }
             catch (LnaException ex)
             {
@@ -209,20 +210,53 @@ public sealed class DigitalTwin
             foreach (var c in _o.Channels)
             {
                 int i = _o.Model.IndexOfState(c.Component);
-                double mean = _prediction.Mean[i], variance = _prediction.Covariance[(i * n) + i];
-                double pmean = withParameters ? _predictive.Mean[i] : mean, pvariance = withParameters ? _predictive.Covariance[(i * n) + i] : variance;
+                double mean = _prediction.Mean[i], variance = RoundedVariance(_prediction.Covariance[(i * n) + i]);
+                double pmean = withParameters ? _predictive.Mean[i] : mean, pvariance = withParameters ? RoundedVariance(_predictive.Covariance[(i * n) + i]) : variance;
                 if (!Finite(mean, variance) || !Finite(pmean, pvariance))
                 {
-                    outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, c.Component, atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h is not finite or has a negative variance; not published")));
+                    outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, c.Component, atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h is not finite or has a negative variance (state {mean:G4} ± var {variance:G4}, with parameters {pmean:G4} ± var {pvariance:G4}); not published")));
+                    forecast = null;
                     continue;
                 }
 
-                outputs.Add(new PredictionOutput(batch, c.Component, atEnd, PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, withParameters ? (pmean, pvariance) : null, _noise.Variance(i, Math.Max(pmean, 0)))));
+                (double[], double[])? mixture = null;
+                if (withParameters && _mixture.Points > 0)
+                {
+                    var (means, sds) = (new double[_mixture.Points], new double[_mixture.Points]);
+                    _mixture.Component(i, means, sds);
+                    mixture = means.All(double.IsFinite) && sds.All(double.IsFinite) ? (means, sds) : null;
+                }
+
+                var payload = PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, withParameters ? (pmean, pvariance) : null, _noise.Variance(i, Math.Max(pmean, 0)), mixture);
+                band = payload.Band;
+                if (isNow || atEnd)
+                {
+                    outputs.Add(new PredictionOutput(batch, c.Component, atEnd, payload));
+                }
+
+                if (forecast is not null)
+                {
+                    if (!forecast.TryGetValue(c.Component, out var series))
+                    {
+                        forecast[c.Component] = series = new ForecastSeries(payload.Unit, []);
+                    }
+
+                    series.Points.Add(new ForecastPoint(horizon, payload.Mean, payload.Lo95, payload.Hi95, payload.StateNoise, payload.Measurement));
+                }
             }
+        }
+
+        if (forecast is not null)
+        {
+            outputs.Add(new ForecastOutput(batch, new ForecastPayload(batch, now, hours, band, forecast)));
         }
     }
 
     private static bool Finite(double mean, double variance) => double.IsFinite(mean) && variance >= 0 && double.IsFinite(variance);
+
+    /// <summary>The LNA integrates Ψ to an absolute tolerance of 1e−9: a variance that far or less below 0 (an exhausted
+    /// substrate, Ψ ≈ 0) is 0; anything more negative stays and is refused by <see cref="Finite"/>.</summary>
+    private static double RoundedVariance(double variance) => variance is < 0 and > -1e-9 ? 0.0 : variance;
 
     /// <summary>
     /// Takes a refit's outcome: the estimate is replaced (the running batch is filtered again under it), the parameters

@@ -8,10 +8,10 @@ namespace ReactorTwin.Runtime.Twin;
 internal static class PredictionBands
 {
     /// <summary>The label of the main band while the parameters are taken at their estimate.</summary>
-    public const string StateNoiseOnly = "intrinsic noise of the culture only: no batch has completed, so the parameters' uncertainty is not estimated yet";
+    public const string StateNoiseOnly = BandLabels.StateNoiseOnly;
 
     /// <summary>The label of the main band once the parameters' posterior is known.</summary>
-    public const string Posterior = "posterior predictive: intrinsic noise of the culture and the parameters' uncertainty";
+    public const string Posterior = BandLabels.Posterior;
 
     private const double Z975 = 1.959963984540054;
 
@@ -25,10 +25,20 @@ internal static class PredictionBands
     /// <param name="posterior">Mean and variance of the posterior predictive (intrinsic noise and parameter uncertainty),
     /// or null when it is not known yet.</param>
     /// <param name="measurementVariance">Variance of a reading's error at that value.</param>
-    public static PredictionPayload Payload(ReactionNetwork model, int index, DateTimeOffset at, double horizon, double mean, double stateVariance, (double Mean, double Variance)? posterior, double measurementVariance)
+    /// <param name="mixture">The posterior predictive's cubature components (means and sds of this component), or
+    /// empty: when given, the posterior band and the reading band are those of the mixture (<see cref="MixtureBand"/>)
+    /// rather than of its two moments.</param>
+    public static PredictionPayload Payload(ReactionNetwork model, int index, DateTimeOffset at, double horizon, double mean, double stateVariance, (double Mean, double Variance)? posterior, double measurementVariance, (double[] Means, double[] Sds)? mixture = null)
     {
         string unit = index < model.SpeciesCount ? model.Species[index].Unit : model.CellPhases[index - model.SpeciesCount].Unit;
         var (sm, ssd, slo, shi) = NonNegativeBand.Summarise(mean, Math.Sqrt(stateVariance));
+        if (posterior is not null && mixture is { } mix && mix.Means.Length > 0)
+        {
+            var (xm, xsd, xlo, xhi) = MixtureBand.State(mix.Means, mix.Sds);
+            var (rsd, rlo, rhi) = MixtureBand.Reading(mix.Means, mix.Sds, measurementVariance);
+            return new PredictionPayload(xm, unit, ContractCodec.FormatTime(at), xm, xsd, xlo, xhi, horizon, Posterior, new BandPayload(ssd, slo, shi), new BandPayload(rsd, rlo, rhi));
+        }
+
         var (m, sd, lo, hi) = posterior is { } p ? NonNegativeBand.Summarise(p.Mean, Math.Sqrt(p.Variance)) : (sm, ssd, slo, shi);
         // A reading is the state plus its error, which may be negative: the moments of (truncated state + error), with
         // normal quantiles.

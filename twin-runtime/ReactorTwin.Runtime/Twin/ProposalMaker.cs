@@ -114,13 +114,10 @@ internal sealed class ProposalMaker
         }
 
         // Safety bounds are checked again where the command acts: the bounds may have changed since the proposal.
-        foreach (var (name, value) in pending.Setpoints)
+        if (SafetyCheck.Violation(pending.Setpoints, _o.SafetyBounds) is { } violation)
         {
-            if (_o.SafetyBounds.TryGetValue(name, out var b) && (value < b.Min || value > b.Max))
-            {
-                outputs.Add(new TwinError(topic, string.Create(CultureInfo.InvariantCulture, $"accept: {name} {value:G5} is outside the safety bounds [{b.Min:G5}, {b.Max:G5}]; not applied"), payload));
-                return;
-            }
+            outputs.Add(new TwinError(topic, $"accept: {violation}; not applied", payload));
+            return;
         }
 
         Pending = null;

@@ -51,6 +51,12 @@ public sealed record TwinOptions
     /// per second) needs a throttle; the filter itself absorbs every measurement regardless.</summary>
     public double MinPredictionIntervalHours { get; init; }
 
+    /// <summary>Step (culture hours) of the forecast grid published with every prediction (<see cref="ForecastOutput"/>:
+    /// from the latest measurement to the batch's planned end, at every multiple of the step between, and at both
+    /// ends); 0 (default) publishes no forecast. Each grid time costs one more prediction (an LNA solve, and one per
+    /// point of the parameter ensemble once a batch has completed), so a step of a few hours is plenty.</summary>
+    public double ForecastStepHours { get; init; }
+
     /// <summary>Run the batch-end refit in the background (true: readings of the next batch are journaled and filtered
     /// under the previous estimate while it runs, and its result, parameters and proposal are published when it ends),
     /// or inline in the handling of the batch's end (false, default: deterministic in virtual time, for the demo and
@@ -77,6 +83,10 @@ public sealed record TwinOptions
         ArgumentNullException.ThrowIfNull(Channels);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RefitTimeBudget, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(RefitMaxIterations, 1);
+        if (!(ForecastStepHours >= 0) || !double.IsFinite(ForecastStepHours))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ForecastStepHours), ForecastStepHours, "the forecast step must be a finite number of hours ≥ 0");
+        }
         foreach (var c in Channels)
         {
             if (Model.IndexOfState(c.Component) < 0)

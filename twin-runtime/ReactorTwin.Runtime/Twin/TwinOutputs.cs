@@ -20,6 +20,11 @@ public sealed record MeasurementAbsorbed(string Batch, double TimeHours, string 
 /// <param name="Payload">What is published.</param>
 public sealed record PredictionOutput(string Batch, string Component, bool AtBatchEnd, PredictionPayload Payload) : TwinOutput;
 
+/// <summary>The forecast of every channel from the latest measurement to the batch's planned end.</summary>
+/// <param name="Batch">Batch id.</param>
+/// <param name="Payload">What is published (retained).</param>
+public sealed record ForecastOutput(string Batch, ForecastPayload Payload) : TwinOutput;
+
 /// <summary>A batch is complete and its refit is to run (inline or in the background); its outcome goes back to
 /// <see cref="DigitalTwin.ApplyRefit"/>.</summary>
 /// <param name="Batch">The completed batch.</param>

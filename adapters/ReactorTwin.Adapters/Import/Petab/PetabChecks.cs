@@ -8,7 +8,8 @@ internal static class PetabChecks
         var net = p.Model.Network;
         var tableIds = p.Parameters.Select(x => x.Id).ToHashSet(StringComparer.Ordinal);
         var columns = p.Conditions.Values.SelectMany(c => c.Keys).ToHashSet(StringComparer.Ordinal);
-        bool Known(string name) => net.IndexOfState(name) >= 0 || net.IndexOfParameter(name) >= 0 || tableIds.Contains(name) || columns.Contains(name);
+        bool Known(string name) => net.IndexOfState(name) >= 0 || net.IndexOfParameter(name) >= 0 || tableIds.Contains(name) || columns.Contains(name)
+            || p.Model.Assignments.ContainsKey(name) || name is "time" or "t";
         var problems = new List<string>();
         foreach (var o in p.Observables.Values)
         {
@@ -39,6 +40,18 @@ internal static class PetabChecks
 
         foreach (var m in p.Measurements)
         {
+            var o = p.Observables[m.Observable];
+            foreach (var (formula, kind, given) in new[] { (o.Formula, "observableParameter", m.ObservableParameters.Count), (o.Noise, "noiseParameter", m.NoiseParameters.Count) })
+            {
+                int needed = formula.Symbols.Where(n => IsPlaceholder(n, o.Id) && n.StartsWith(kind, StringComparison.Ordinal))
+                    .Select(n => int.TryParse(n.AsSpan(kind.Length, n.Length - kind.Length - o.Id.Length - 1), System.Globalization.CultureInfo.InvariantCulture, out int k) ? k : 0)
+                    .DefaultIfEmpty(0).Max();
+                if (given < needed)
+                {
+                    problems.Add($"measurement line {m.Line}: observable '{o.Id}' needs {needed} {kind}s, the measurement gives {given}");
+                }
+            }
+
             foreach (var cell in m.ObservableParameters.Concat(m.NoiseParameters).Where(c => !IsNumber(c) && !tableIds.Contains(c) && net.IndexOfParameter(c) < 0))
             {
                 problems.Add($"measurement line {m.Line}: the override '{cell}' is neither a number nor a parameter of the parameter table");

@@ -91,6 +91,16 @@ public sealed class PetabProblem
     /// <summary>The parameters to estimate, in table order.</summary>
     public IReadOnlyList<PetabParameter> Estimated => [.. Parameters.Where(p => p.Estimate)];
 
+    /// <summary>The same problem with another parameter table of the same rows (for example other nominal values).</summary>
+    /// <exception cref="ArgumentException">The rows' ids differ.</exception>
+    public PetabProblem WithParameters(IReadOnlyList<PetabParameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return parameters.Select(p => p.Id).SequenceEqual(Parameters.Select(p => p.Id), StringComparer.Ordinal)
+            ? new PetabProblem(Path, Model, parameters, Conditions, Observables, Measurements)
+            : throw new ArgumentException("the parameter table must keep its rows (same ids, same order)", nameof(parameters));
+    }
+
     /// <summary>Reads a PEtab v1 problem from its YAML file.</summary>
     /// <exception cref="PetabException">A file is missing or a table is malformed or inconsistent.</exception>
     /// <exception cref="SbmlImportException">The SBML model cannot be imported.</exception>
@@ -160,6 +170,11 @@ public sealed class PetabProblem
             if (estimate is not ("0" or "1"))
             {
                 throw new PetabException($"{t.Source}:{row.Line}: estimate: '{estimate}' is not 0 or 1");
+            }
+
+            if (t.Cell(row.Cells, "objectivePriorType") is { Length: > 0 } prior)
+            {
+                throw new PetabException($"{t.Source}:{row.Line}: objectivePriorType: '{prior}': priors are not supported (the fit is maximum likelihood); remove the column");
             }
 
             list.Add(new PetabParameter(t.Required(row, "parameterId"), Scale(t.Cell(row.Cells, "parameterScale"), t.Source, row.Line, "parameterScale"),
@@ -242,7 +257,7 @@ public sealed class PetabProblem
             double time = Number(t.Required(row, "time"), t.Source, row.Line, "time");
             if (!double.IsFinite(time) || time < 0)
             {
-                throw new PetabException($"{t.Source}:{row.Line}: time: {time} must be finite and ≥ 0 (steady-state measurements are not supported)");
+                throw new PetabException($"{t.Source}:{row.Line}: time: '{t.Required(row, "time")}' must be finite and ≥ 0 (steady-state measurements, time inf, are not supported)");
             }
 
             static string[] Split(string cell) => cell.Length == 0 ? [] : [.. cell.Split(';').Select(s => s.Trim())];

@@ -30,8 +30,12 @@ internal sealed record SbmlFunction(string Id, IReadOnlyList<string> Arguments, 
 /// <summary>A rule or initial assignment: variable and formula.</summary>
 internal sealed record SbmlAssignment(string Variable, MathNode Math, int Line);
 
-/// <summary>An event, kept for the warning that it is not simulated.</summary>
-internal sealed record SbmlEvent(string Id, int Line);
+/// <summary>
+/// An event: when <paramref name="Trigger"/> turns from false to true the <paramref name="Assignments"/> are applied at
+/// once (each evaluated with the values just before). <paramref name="InitialValue"/> is the trigger's value assumed
+/// just before t = 0 (SBML Level 3; Level 2 events cannot fire at t = 0, so true).
+/// </summary>
+internal sealed record SbmlEvent(string Id, MathNode Trigger, bool InitialValue, IReadOnlyList<SbmlAssignment> Assignments, int Line);
 
 /// <summary>The parts of an SBML model the importer uses, as read from the file.</summary>
 internal sealed record SbmlDocument(

@@ -48,6 +48,11 @@ internal static class SbmlDocumentReader
             throw new SbmlImportException(source, [.. problems, new SbmlProblem(Line(root), "sbml", "the file has no <model>")]);
         }
 
+        if (model.Attribute("conversionFactor") is { } factor)
+        {
+            problems.Add(new SbmlProblem(Line(model), $"model '{model.Attribute("id")?.Value}'", $"conversion factors are not supported (conversionFactor=\"{factor.Value}\")"));
+        }
+
         T? Try<T>(Func<T> read)
             where T : class
         {
@@ -98,7 +103,7 @@ internal static class SbmlDocumentReader
         }
 
         var reactions = List(model, "listOfReactions", "reaction").Select(r => Try(() => Reaction(r, level))).OfType<SbmlReaction>().ToList();
-        var events = List(model, "listOfEvents", "event").Select(e => new SbmlEvent(Id(e), Line(e))).ToList();
+        var events = List(model, "listOfEvents", "event").Select(e => Try(() => Event(e, level))).OfType<SbmlEvent>().ToList();
         if (problems.Count > 0)
         {
             throw new SbmlImportException(source, problems);
@@ -180,6 +185,11 @@ internal static class SbmlDocumentReader
                 throw new SbmlReadException(Line(sr), where, "stoichiometryMath is not supported (give a number)");
             }
 
+            if (level == 3 && sr.Attribute("constant")?.Value is "false" or "0")
+            {
+                throw new SbmlReadException(Line(sr), where, $"a stoichiometry that changes (constant=\"false\") is not supported (species '{sr.Attribute("species")?.Value}': set constant=\"true\")");
+            }
+
             double st = Number(sr, "stoichiometry");
             return new SbmlSpeciesReference(sr.Attribute("species")?.Value ?? string.Empty, double.IsNaN(st) ? 1.0 : st);
         })];
@@ -192,8 +202,27 @@ internal static class SbmlDocumentReader
             locals[Id(p)] = Number(p, "value");
         }
 
-        _ = level;
         return new SbmlReaction(id, Refs("listOfReactants"), Refs("listOfProducts"), MathMlReader.ReadMath(math, where), locals, Line(r));
+    }
+
+    private static SbmlEvent Event(XElement e, int level)
+    {
+        string id = Id(e);
+        string where = $"event '{id}'";
+        if (Child(e, "delay") is { } delay)
+        {
+            throw new SbmlReadException(Line(delay), where, "delayed events are not supported (remove the <delay>, or model the delay with a time trigger)");
+        }
+
+        if (Child(e, "priority") is { } priority)
+        {
+            throw new SbmlReadException(Line(priority), where, "event priorities are not supported (simultaneous events are applied in file order)");
+        }
+
+        var trigger = Child(e, "trigger") ?? throw new SbmlReadException(Line(e), where, "it has no <trigger>");
+        var math = Child(trigger, "math") ?? throw new SbmlReadException(Line(trigger), where, "its trigger has no <math>");
+        var assignments = List(e, "listOfEventAssignments", "eventAssignment").Select(a => Assignment(a, "variable", $"{where}: assignment")).ToList();
+        return new SbmlEvent(id, MathMlReader.ReadMath(math, where, logic: true), level == 2 || Bool(trigger, "initialValue", true), assignments, Line(e));
     }
 
     private static XElement? Child(XElement e, string name) => e.Elements().FirstOrDefault(c => c.Name.LocalName == name);

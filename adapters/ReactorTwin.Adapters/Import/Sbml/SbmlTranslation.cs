@@ -3,7 +3,7 @@ using ReactorTwin.Core.Models;
 namespace ReactorTwin.Adapters.Import.Sbml;
 
 /// <summary>Turns an <see cref="SbmlDocument"/> into an <see cref="SbmlModel"/> (the rules are on <see cref="SbmlImporter"/>).</summary>
-internal sealed class SbmlTranslation(SbmlDocument doc, string source)
+internal sealed partial class SbmlTranslation(SbmlDocument doc, string source)
 {
     private const int MaxDepth = 64;
     private readonly List<SbmlProblem> _problems = [];
@@ -159,11 +159,8 @@ internal sealed class SbmlTranslation(SbmlDocument doc, string source)
             initialFormulas[variable] = Resolve(math, $"initial assignment of '{variable}'", 0).ToFormula();
         }
 
-        foreach (var e in doc.Events)
-        {
-            warnings.Add($"{source}:{e.Line}: event '{e.Id}' is not simulated: the imported model runs without it");
-        }
-
+        var events = ResolveEvents(states, warnings);
+        var assignments = _assigned.Keys.ToDictionary(v => v, v => Resolve(new MathName(v), $"assignment of '{v}'", 0).ToFormula(), StringComparer.Ordinal);
         if (_problems.Count > 0)
         {
             throw new SbmlImportException(source, _problems);
@@ -179,7 +176,11 @@ internal sealed class SbmlTranslation(SbmlDocument doc, string source)
             throw new SbmlImportException(source, [.. ex.Errors.Select(e => new SbmlProblem(0, e.Path, e.Message))]);
         }
 
-        return new SbmlModel(network, initialFormulas, [.. doc.Compartments.Select(c => c.Id).Where(id => network.IndexOfParameter(id) >= 0)], warnings);
+        return new SbmlModel(network, initialFormulas, [.. doc.Compartments.Select(c => c.Id).Where(id => network.IndexOfParameter(id) >= 0)], warnings)
+        {
+            Events = [.. events.Select(e => e.Build(network))],
+            Assignments = assignments,
+        };
     }
 
     private double Initial(string id, double value, int line, Dictionary<string, MathNode> initialOfState)

@@ -28,6 +28,7 @@ internal sealed partial class MqttClientAdapter : IAsyncDisposable
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private readonly object _formatterGate = new();
     private readonly bool _v5;
+    private int _disposed;
     private MqttPacketFormatterAdapter? _formatter;
     private MqttServerLimits _limits = MqttServerLimits.None;
     private int _connected;
@@ -228,6 +229,11 @@ internal sealed partial class MqttClientAdapter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // idempotent: a host may dispose the service that owns it more than once
+        }
+
         await DisconnectAsync().ConfigureAwait(false);
         _client.ApplicationMessageReceivedAsync -= OnReceivedAsync;
         _client.DisconnectedAsync -= OnDisconnectedAsync;

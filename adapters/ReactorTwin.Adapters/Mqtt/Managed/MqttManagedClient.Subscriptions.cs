@@ -29,6 +29,17 @@ public sealed partial class MqttManagedClient
         }
     }
 
+    /// <summary>Whether the broker has granted <paramref name="topicFilter"/> in its current session (messages
+    /// published to it from now on reach this client).</summary>
+    /// <param name="topicFilter">Filter as subscribed.</param>
+    public bool IsSubscribed(string topicFilter)
+    {
+        lock (_subscriptions)
+        {
+            return _confirmed.Contains(topicFilter);
+        }
+    }
+
     /// <summary>Removes a subscription.</summary>
     /// <param name="topicFilter">Filter as subscribed.</param>
     /// <returns>A task that completes when removed (and acknowledged, if connected).</returns>
