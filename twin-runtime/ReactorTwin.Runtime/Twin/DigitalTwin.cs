@@ -29,6 +29,7 @@ public sealed class DigitalTwin
     private readonly LnaState _prediction;
     private readonly LnaState _predictive;
     private readonly PredictiveMixture _mixture;
+    private double[] _componentMeans = [], _componentSds = [];
     private readonly double[] _priorScales;
     private readonly MeasurementNoise _noise;
     private readonly ProposalMaker _proposals;
@@ -222,9 +223,13 @@ public sealed class DigitalTwin
                 (double[], double[])? mixture = null;
                 if (withParameters && _mixture.Points > 0)
                 {
-                    var (means, sds) = (new double[_mixture.Points], new double[_mixture.Points]);
-                    _mixture.Component(i, means, sds);
-                    mixture = means.All(double.IsFinite) && sds.All(double.IsFinite) ? (means, sds) : null;
+                    if (_componentMeans.Length != _mixture.Points)
+                    {
+                        (_componentMeans, _componentSds) = (new double[_mixture.Points], new double[_mixture.Points]);
+                    }
+
+                    _mixture.Component(i, _componentMeans, _componentSds); // read at once by Payload, reused per channel
+                    mixture = _componentMeans.All(double.IsFinite) && _componentSds.All(double.IsFinite) ? (_componentMeans, _componentSds) : null;
                 }
 
                 var payload = PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, withParameters ? (pmean, pvariance) : null, _noise.Variance(i, Math.Max(pmean, 0)), mixture);
