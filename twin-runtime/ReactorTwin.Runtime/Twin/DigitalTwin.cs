@@ -164,6 +164,7 @@ public sealed class DigitalTwin
             return;
         }
 
+        int fallbacks = _posterior.OnlineFallbacks;
         try
         {
             _posterior.AddMeasurement(m.Batch, m.TimeHours, m.Component, m.Value);
@@ -172,6 +173,17 @@ public sealed class DigitalTwin
         {
             outputs.Add(new TwinError(Topics.Sensor(_o.ReactorId, m.Batch, m.Component), ex.Message));
             return;
+        }
+        catch (LnaException ex)
+        {
+            // The reading is journaled and stays in the batch's data for its refit; only the live filter missed it.
+            outputs.Add(new TwinError(Topics.Sensor(_o.ReactorId, m.Batch, m.Component), string.Create(CultureInfo.InvariantCulture, $"the live filter could not absorb {m.Component} at {m.TimeHours:G4} h (kept for the batch's refit): {ex.Message}")));
+            return;
+        }
+
+        if (_posterior.OnlineFallbacks != fallbacks)
+        {
+            outputs.Add(new TwinError(Topics.Sensor(_o.ReactorId, m.Batch, m.Component), string.Create(CultureInfo.InvariantCulture, $"the model could not be solved under the online estimate at {m.TimeHours:G4} h: the online posterior returned to the last refit's (or the prior's) and this batch's earlier readings wait for the batch's refit")));
         }
 
         outputs.Add(new MeasurementAbsorbed(m.Batch, m.TimeHours, m.Component, m.Value));
