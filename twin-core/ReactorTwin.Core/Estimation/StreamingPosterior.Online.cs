@@ -1,3 +1,4 @@
+using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Lna;
 
 namespace ReactorTwin.Core.Estimation;
@@ -100,7 +101,7 @@ public sealed partial class StreamingPosterior
         {
             if (replay)
             {
-                Replay();
+                ReplayWithSensitivities();
             }
 
             _filter.PropagateTo(timeHours, _theta);
@@ -115,16 +116,17 @@ public sealed partial class StreamingPosterior
         OnlineFallbacks++;
         _online.Mean.CopyTo(Estimate);
         _space.ToNatural(Estimate, _theta);
-        Replay();
+        ReplayWithSensitivities();
         _filter.PropagateTo(timeHours, _theta);
         _filterConsistent = true;
     }
 
     /// <summary>
     /// Takes the online posterior's mean as the estimate and brings the filtered state to it: when the change of θ
-    /// moves the filtered mean by little (<see cref="ShiftIsSmall"/>), to first order through the carried sensitivities (η ← η + (∂η/∂θ)Δθ, O(nq)); otherwise by
-    /// filtering the batch's readings again from t = 0 under the new θ̂ (exact, O(readings)). If the LNA fails under the
-    /// new θ̂, the step is halved (up to three times) and at last undone, keeping the reading's information.
+    /// moves the filtered mean by little (<see cref="ShiftIsSmall"/>), to first order through the carried sensitivities
+    /// (η ← η + (∂η/∂θ)Δθ, O(nq)); otherwise by filtering the batch's readings again from t = 0 under the new θ̂
+    /// (<see cref="Replay"/>: exact mean and Ψ, a few µs a reading). If the LNA fails under the new θ̂, the step is
+    /// halved (up to three times) and at last undone, keeping the reading's information.
     /// </summary>
     private void MoveToOnlineMean()
     {
@@ -198,10 +200,39 @@ public sealed partial class StreamingPosterior
         return true;
     }
 
-    /// <summary>Filters the running batch's absorbed readings again from t = 0 under the current θ̂, without parameter
-    /// steps (the state, Ψ and their sensitivities become exactly those of the filter under θ̂). No allocation.</summary>
+    /// <summary>
+    /// Filters the running batch's absorbed readings again from t = 0 under the current θ̂, without parameter steps, by
+    /// a filter without sensitivities (a few µs a reading), and gives its mean and Ψ to the live filter, whose
+    /// sensitivities are kept (those of the earlier θ̂: first order, as after a first-order move). Before any reading
+    /// the live filter itself is restarted. No allocation.
+    /// </summary>
     /// <exception cref="LnaException">The LNA failed under θ̂.</exception>
     private void Replay()
+    {
+        if (_absorbed.Count == 0)
+        {
+            _filter.BeginBatch(_initialState);
+            return;
+        }
+
+        _replayFilter ??= new KalmanLnaLikelihood(_space.Model, []);
+        _replayFilter.BeginBatch(_initialState);
+        foreach (int row in _absorbed)
+        {
+            var r = _current[row];
+            _oneComponent[0] = _space.Model.IndexOfState(r.Name);
+            _oneValue[0] = r.Value;
+            _replayFilter.PropagateTo(r.TimeHours, _theta);
+            _replayFilter.Condition(_oneObservation, _noise, [], r.Batch);
+        }
+
+        _filter.TakeMoments(_replayFilter);
+    }
+
+    /// <summary>Filters the running batch's absorbed readings again from t = 0 under the current θ̂ with the live
+    /// filter itself (its sensitivities too): after a failed prediction left it part-way. No allocation.</summary>
+    /// <exception cref="LnaException">The LNA failed under θ̂.</exception>
+    private void ReplayWithSensitivities()
     {
         _filter.BeginBatch(_initialState);
         foreach (int row in _absorbed)
@@ -225,6 +256,7 @@ public sealed partial class StreamingPosterior
     private readonly List<int> _absorbed = [];
     private double[] _initialState = [];
     private bool _filterConsistent = true;
+    private KalmanLnaLikelihood? _replayFilter;
     private double[] _replayGradient = [];
 
     /// <summary>

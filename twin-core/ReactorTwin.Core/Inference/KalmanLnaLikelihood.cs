@@ -217,6 +217,25 @@ public sealed partial class KalmanLnaLikelihood
     }
 
     /// <summary>
+    /// Incremental use: takes the filtered mean and covariance of another filter of the same model at the same batch
+    /// and time (one filtered again under new parameters), keeping this filter's sensitivities (which become those of
+    /// the earlier parameters: a first-order approximation, as after <see cref="ShiftMean"/>). No allocation.
+    /// </summary>
+    /// <exception cref="ArgumentException">The other filter is at another time or of another dimension.</exception>
+    public void TakeMoments(KalmanLnaLikelihood other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._n != _n || other.CurrentTime != CurrentTime)
+        {
+            throw new ArgumentException($"the filter to take moments from is at {other.CurrentTime:G6} h with {other._n} states, this one at {CurrentTime:G6} h with {_n}", nameof(other));
+        }
+
+        other._state.Mean.AsSpan().CopyTo(_state.Mean);
+        other._state.Covariance.AsSpan().CopyTo(_state.Covariance);
+        _resume = false; // the solver's step history belongs to the old moments
+    }
+
+    /// <summary>
     /// Moves the filtered mean to first order after the parameters moved by <paramref name="step"/> (Δθ_k of the
     /// gradient parameters, in their order): η ← η + Σ_k (∂η/∂θ_k) Δθ_k, using the forward sensitivities carried
     /// through the filter (so the state estimate follows a parameter estimate updated online). Ψ and the sensitivities
