@@ -216,33 +216,28 @@ public sealed partial class StreamingPosterior
         }
 
         _replayFilter ??= new KalmanLnaLikelihood(_space.Model, []);
-        _replayFilter.BeginBatch(_initialState);
-        foreach (int row in _absorbed)
-        {
-            var r = _current[row];
-            _oneComponent[0] = _space.Model.IndexOfState(r.Name);
-            _oneValue[0] = r.Value;
-            _replayFilter.PropagateTo(r.TimeHours, _theta);
-            _replayFilter.Condition(_oneObservation, _noise, [], r.Batch);
-        }
-
+        FilterAbsorbedRows(_replayFilter, []);
         _filter.TakeMoments(_replayFilter);
     }
 
     /// <summary>Filters the running batch's absorbed readings again from t = 0 under the current θ̂ with the live
     /// filter itself (its sensitivities too): after a failed prediction left it part-way. No allocation.</summary>
     /// <exception cref="LnaException">The LNA failed under θ̂.</exception>
-    private void ReplayWithSensitivities()
+    private void ReplayWithSensitivities() => FilterAbsorbedRows(_filter, _replayGradient);
+
+    /// <summary>Runs <paramref name="filter"/> from the batch's start over its absorbed readings under θ̂
+    /// (<paramref name="gradient"/>: scratch for a filter with sensitivities, else empty).</summary>
+    private void FilterAbsorbedRows(KalmanLnaLikelihood filter, Span<double> gradient)
     {
-        _filter.BeginBatch(_initialState);
+        filter.BeginBatch(_initialState);
         foreach (int row in _absorbed)
         {
             var r = _current[row];
             _oneComponent[0] = _space.Model.IndexOfState(r.Name);
             _oneValue[0] = r.Value;
-            _filter.PropagateTo(r.TimeHours, _theta);
-            Array.Clear(_replayGradient);
-            _filter.Condition(_oneObservation, _noise, _replayGradient, r.Batch);
+            filter.PropagateTo(r.TimeHours, _theta);
+            gradient.Clear();
+            filter.Condition(_oneObservation, _noise, gradient, r.Batch);
         }
     }
 
