@@ -320,11 +320,6 @@ public sealed class SimulatedReactor : IDisposable
         }
 
         var start = _z.ToArray();
-        for (int i = 0; i < start.Length; i++)
-        {
-            start[i] = Math.Max(start[i], 0.0); // concentrations are non-negative; the CLE may dip below 0 near depletion
-        }
-
         if (_ssa is not null)
         {
             _ssa.Simulate(start, _theta, [hours - _plantTime], _z, _plantRandom);
@@ -332,6 +327,13 @@ public sealed class SimulatedReactor : IDisposable
         else
         {
             _cle.Simulate(start, _theta, [hours - _plantTime], _z, _noise);
+        }
+
+        // Concentrations are non-negative; the CLE may dip below 0 near depletion. The plant's state (what its sensors
+        // read, what TrueState reports and where the next step starts) is the CLE's truncated at 0.
+        for (int i = 0; i < _z.Length; i++)
+        {
+            _z[i] = Math.Max(_z[i], 0.0);
         }
 
         _plantTime = hours;

@@ -236,25 +236,7 @@ public sealed partial class DashboardEndpointTests
         // Bound: every event awaited here follows from work already done in virtual time (or is the 2 s status tick);
         // 30 s is far beyond what writing it takes on a loaded machine.
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        string? evt = null;
-        while (await reader.ReadLineAsync(cts.Token) is { } line)
-        {
-            if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                evt = line["event: ".Length..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal) && evt is not null)
-            {
-                if (name is null || evt == name)
-                {
-                    return (evt, JsonDocument.Parse(line["data: ".Length..]).RootElement.Clone());
-                }
-
-                evt = null;
-            }
-        }
-
-        throw new InvalidOperationException("the event stream ended");
+        return await ServerSentEvents.NextAsync(reader, cts.Token, name) ?? throw new InvalidOperationException("the event stream ended");
     }
 
     [GeneratedRegex("(?:src|href)=\"([^\"]+)\"")]

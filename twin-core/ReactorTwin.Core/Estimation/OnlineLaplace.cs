@@ -24,6 +24,9 @@ public sealed class OnlineLaplace
     private readonly double[] _covariance;
     private readonly double[] _sa;
     private readonly double[] _step;
+    private readonly double[] _previousMean;
+    private readonly double[] _anchorMean;
+    private readonly double[] _anchorCovariance;
 
     /// <summary>Creates the posterior at the prior implied by <paramref name="priors"/> (see <see cref="ResetToPrior"/>).</summary>
     /// <param name="space">The estimated parameters.</param>
@@ -37,6 +40,9 @@ public sealed class OnlineLaplace
         _covariance = new double[q * q];
         _sa = new double[q];
         _step = new double[q];
+        _previousMean = new double[q];
+        _anchorMean = new double[q];
+        _anchorCovariance = new double[q * q];
         Priors = priors;
         ResetToPrior();
     }
@@ -79,6 +85,7 @@ public sealed class OnlineLaplace
 
         Array.Clear(_step);
         Readings = 0;
+        SaveAnchor();
     }
 
     /// <summary>Re-anchors the posterior at a refit's estimate and covariance (row-major q × q, symmetric positive definite).</summary>
@@ -104,6 +111,45 @@ public sealed class OnlineLaplace
         Symmetrize();
         Array.Clear(_step);
         Readings = 0;
+        SaveAnchor();
+    }
+
+    /// <summary>Returns to the posterior of the last <see cref="Reset"/> or <see cref="ResetToPrior"/> (the anchor),
+    /// forgetting the readings absorbed since. No allocation.</summary>
+    public void ResetToAnchor()
+    {
+        _anchorMean.CopyTo(_mean, 0);
+        _anchorCovariance.CopyTo(_covariance, 0);
+        _anchorMean.CopyTo(_previousMean, 0);
+        Array.Clear(_step);
+        Readings = 0;
+    }
+
+    /// <summary>
+    /// Shortens the last <see cref="Absorb"/>'s step to <paramref name="keep"/> of its length (û = û_before + keep·step;
+    /// 0 returns to the mean before it, exactly), keeping the information it added to Λ. For a caller that finds the
+    /// full step's parameters unusable (the model cannot be solved there).
+    /// </summary>
+    /// <param name="keep">Fraction of the step to keep, in [0, 1].</param>
+    public void ShortenLastStep(double keep)
+    {
+        if (!(keep >= 0 && keep <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(keep), keep, "the fraction of the step to keep must be in [0, 1]");
+        }
+
+        for (int i = 0; i < _mean.Length; i++)
+        {
+            _step[i] *= keep;
+            _mean[i] = keep == 0 ? _previousMean[i] : _previousMean[i] + _step[i];
+        }
+    }
+
+    private void SaveAnchor()
+    {
+        _mean.CopyTo(_previousMean, 0);
+        _mean.CopyTo(_anchorMean, 0);
+        _covariance.CopyTo(_anchorCovariance, 0);
     }
 
     /// <summary>
@@ -140,6 +186,7 @@ public sealed class OnlineLaplace
 
         double norm = Math.Sqrt(Math.Max(norm2, 0));
         double scale = norm > MaxStepMahalanobis ? MaxStepMahalanobis / norm : 1.0;
+        _mean.CopyTo(_previousMean, 0);
         for (int i = 0; i < q; i++)
         {
             double next = Math.Clamp(_mean[i] + (scale * _step[i]), _space.Lower[i], _space.Upper[i]);

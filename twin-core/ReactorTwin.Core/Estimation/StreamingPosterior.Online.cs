@@ -1,3 +1,4 @@
+using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Lna;
 
 namespace ReactorTwin.Core.Estimation;
@@ -37,32 +38,38 @@ public sealed partial class StreamingPosterior
         _varGradU = new double[q];
         _thetaBefore = new double[q];
         _stepTheta = new double[q];
+        _replayGradient = new double[q];
         var online = new OnlineLaplace(_space, _options.Priors);
         _priorEstimate = online.Mean.ToArray();
         return online;
     }
 
     /// <summary>
-    /// One reading of the running batch (the filter is started): the Kalman–LNA prediction to its time and the update;
-    /// with the online posterior also one step of <see cref="OnlineLaplace"/> from the reading's predictive moments and
-    /// their exact sensitivities, after which θ̂ moves and the filtered mean follows it to first order
-    /// (<see cref="Inference.KalmanLnaLikelihood.ShiftMean"/>). Allocation-free. Returns the reading's log predictive density.
+    /// One reading of the running batch (row <paramref name="row"/> of its data; the filter is started): the Kalman–LNA
+    /// prediction to its time and the update; with the online posterior also one step of <see cref="OnlineLaplace"/>
+    /// from the reading's predictive moments and their exact sensitivities, after which θ̂ moves and the filtered state
+    /// follows it (<see cref="MoveToOnlineMean"/>). Returns the reading's log predictive density.
     /// </summary>
-    private double Assimilate(string batch, double timeHours, int component, double value)
+    /// <exception cref="LnaException">The filter cannot reach the reading (under θ̂, nor under the online posterior's
+    /// anchor) or cannot condition on it; the reading stays in the batch's data for the refit.</exception>
+    private double Assimilate(int row)
     {
+        var r = _current[row];
+        int component = _space.Model.IndexOfState(r.Name);
         _oneComponent[0] = component;
-        _oneValue[0] = value;
-        _filter.PropagateTo(timeHours, _theta);
+        _oneValue[0] = r.Value;
         if (_online is null)
         {
-            double lp0 = _filter.Condition(_oneObservation, _noise, [], batch);
-            _ensemble?.Absorb(timeHours, component, value, batch);
+            _filter.PropagateTo(r.TimeHours, _theta);
+            double lp0 = _filter.Condition(_oneObservation, _noise, [], r.Batch);
+            _ensemble?.Absorb(r.TimeHours, component, r.Value, r.Batch);
             return lp0;
         }
 
+        ReachOnline(r.TimeHours);
         int n = _space.Model.StateDimension, q = _space.Dimension;
         var predicted = _filter.Current;
-        double variance = predicted.Covariance[(component * n) + component] + _noise.Variance(component, value);
+        double variance = predicted.Covariance[(component * n) + component] + _noise.Variance(component, r.Value);
         for (int k = 0; k < q; k++)
         {
             _meanGradTheta[k] = predicted.MeanSensitivity[(k * n) + component];
@@ -70,7 +77,8 @@ public sealed partial class StreamingPosterior
         }
 
         Array.Clear(_gradTheta);
-        double lp = _filter.Condition(_oneObservation, _noise, _gradTheta, batch);
+        double lp = _filter.Condition(_oneObservation, _noise, _gradTheta, r.Batch);
+        _absorbed.Add(row);
         _space.ChainRule(Estimate, _gradTheta, _gradU);
         _space.ChainRule(Estimate, _meanGradTheta, _meanGradU);
         _space.ChainRule(Estimate, _varGradTheta, _varGradU);
@@ -79,7 +87,47 @@ public sealed partial class StreamingPosterior
         return lp;
     }
 
-    /// <summary>Takes the online posterior's mean as the estimate and shifts the filtered mean by the change of θ.</summary>
+    /// <summary>
+    /// Predicts the filter to a reading's time under θ̂. If the LNA fails there while θ̂ is an online estimate (the steps
+    /// of this batch's readings took it where the model cannot be solved), the online posterior returns to its anchor
+    /// (the last refit, or the prior: <see cref="OnlineFallbacks"/> counts it), the batch is filtered again under it and
+    /// the prediction retried; the readings stay in the batch's data for its refit.
+    /// </summary>
+    private void ReachOnline(double timeHours)
+    {
+        bool replay = !_filterConsistent;
+        _filterConsistent = false; // until the filter is known to be at a reading under θ̂ again
+        try
+        {
+            if (replay)
+            {
+                ReplayWithSensitivities();
+            }
+
+            _filter.PropagateTo(timeHours, _theta);
+            _filterConsistent = true;
+            return;
+        }
+        catch (LnaException) when (_online!.Readings > 0)
+        {
+        }
+
+        _online.ResetToAnchor();
+        OnlineFallbacks++;
+        _online.Mean.CopyTo(Estimate);
+        _space.ToNatural(Estimate, _theta);
+        ReplayWithSensitivities();
+        _filter.PropagateTo(timeHours, _theta);
+        _filterConsistent = true;
+    }
+
+    /// <summary>
+    /// Takes the online posterior's mean as the estimate and brings the filtered state to it: when the change of θ
+    /// moves the filtered mean by little (<see cref="ShiftIsSmall"/>), to first order through the carried sensitivities
+    /// (η ← η + (∂η/∂θ)Δθ, O(nq)); otherwise by filtering the batch's readings again from t = 0 under the new θ̂
+    /// (<see cref="Replay"/>: exact mean and Ψ, a few µs a reading). If the LNA fails under the new θ̂, the step is
+    /// halved (up to three times) and at last undone, keeping the reading's information.
+    /// </summary>
     private void MoveToOnlineMean()
     {
         var indices = _space.Indices;
@@ -95,8 +143,116 @@ public sealed partial class StreamingPosterior
             _stepTheta[k] = _theta[indices[k]] - _thetaBefore[k];
         }
 
-        _filter.ShiftMean(_stepTheta);
+        if (ShiftIsSmall())
+        {
+            _filter.ShiftMean(_stepTheta);
+            return;
+        }
+
+        OnlineReplays++;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Replay();
+                _filterConsistent = true;
+                return;
+            }
+            catch (LnaException) when (attempt < 4)
+            {
+                _filterConsistent = false;
+                _online.ShortenLastStep(attempt < 3 ? 0.5 : 0.0);
+                _online.Mean.CopyTo(Estimate);
+                _space.ToNatural(Estimate, _theta);
+            }
+        }
     }
+
+    /// <summary>The largest first-order move of the filtered mean, in filtered sds, that is taken without refiltering.</summary>
+    private const double ShiftTolerance = 1.0;
+
+    /// <summary>The part of a component's value a first-order move may always take: components the culture's noise
+    /// hardly reaches (the cell densities, Ψ ≈ 0) are held to this instead of their sd.</summary>
+    private const double ShiftRelativeFloor = 0.05;
+
+    /// <summary>True when the first-order move of the filtered mean by the step Δθ (in <c>_stepTheta</c>) is within
+    /// <see cref="ShiftTolerance"/> filtered sds plus <see cref="ShiftRelativeFloor"/> of its value for every component,
+    /// and takes none below 0 (or, already below, further down).</summary>
+    private bool ShiftIsSmall()
+    {
+        var current = _filter.Current;
+        int n = _space.Model.StateDimension, q = _space.Dimension;
+        for (int i = 0; i < n; i++)
+        {
+            double shift = 0;
+            for (int k = 0; k < q; k++)
+            {
+                shift += current.MeanSensitivity[(k * n) + i] * _stepTheta[k];
+            }
+
+            double mean = current.Mean[i], sd = Math.Sqrt(Math.Max(current.Covariance[(i * n) + i], 0.0));
+            if (!(Math.Abs(shift) <= (ShiftTolerance * sd) + (ShiftRelativeFloor * Math.Abs(mean))) || mean + shift < Math.Min(mean, 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Filters the running batch's absorbed readings again from t = 0 under the current θ̂, without parameter steps, by
+    /// a filter without sensitivities (a few µs a reading), and gives its mean and Ψ to the live filter, whose
+    /// sensitivities are kept (those of the earlier θ̂: first order, as after a first-order move). Before any reading
+    /// the live filter itself is restarted. No allocation.
+    /// </summary>
+    /// <exception cref="LnaException">The LNA failed under θ̂.</exception>
+    private void Replay()
+    {
+        if (_absorbed.Count == 0)
+        {
+            _filter.BeginBatch(_initialState);
+            return;
+        }
+
+        _replayFilter ??= new KalmanLnaLikelihood(_space.Model, []);
+        FilterAbsorbedRows(_replayFilter, []);
+        _filter.TakeMoments(_replayFilter);
+    }
+
+    /// <summary>Filters the running batch's absorbed readings again from t = 0 under the current θ̂ with the live
+    /// filter itself (its sensitivities too): after a failed prediction left it part-way. No allocation.</summary>
+    /// <exception cref="LnaException">The LNA failed under θ̂.</exception>
+    private void ReplayWithSensitivities() => FilterAbsorbedRows(_filter, _replayGradient);
+
+    /// <summary>Runs <paramref name="filter"/> from the batch's start over its absorbed readings under θ̂
+    /// (<paramref name="gradient"/>: scratch for a filter with sensitivities, else empty).</summary>
+    private void FilterAbsorbedRows(KalmanLnaLikelihood filter, Span<double> gradient)
+    {
+        filter.BeginBatch(_initialState, _filter.Inputs);
+        foreach (int row in _absorbed)
+        {
+            var r = _current[row];
+            _oneComponent[0] = _space.Model.IndexOfState(r.Name);
+            _oneValue[0] = r.Value;
+            filter.PropagateTo(r.TimeHours, _theta);
+            gradient.Clear();
+            filter.Condition(_oneObservation, _noise, gradient, r.Batch);
+        }
+    }
+
+    /// <summary>Times the online estimate fell back to its anchor because the model could not be solved under it.</summary>
+    public int OnlineFallbacks { get; private set; }
+
+    /// <summary>Readings after which the running batch was filtered again under the moved estimate (a step too large
+    /// for the first-order move).</summary>
+    public int OnlineReplays { get; private set; }
+
+    private readonly List<int> _absorbed = [];
+    private double[] _initialState = [];
+    private bool _filterConsistent = true;
+    private KalmanLnaLikelihood? _replayFilter;
+    private double[] _replayGradient = [];
 
     /// <summary>
     /// Re-anchors the online posterior (if on) at the current estimate with a refit's covariance, or — when the refit

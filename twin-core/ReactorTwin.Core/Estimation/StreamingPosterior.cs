@@ -166,7 +166,7 @@ public sealed partial class StreamingPosterior
         }
 
         EnsureFilterStarted();
-        return Assimilate(batch, timeHours, c, value);
+        return Assimilate(_current.Count - 1);
     }
 
     /// <summary>Closes the running batch: adds it to the data and refits warm-started at the current estimate
@@ -240,14 +240,12 @@ public sealed partial class StreamingPosterior
         }
 
         EnsureFilterStarted();
-        foreach (var r in _current)
+        for (int row = 0; row < _current.Count; row++)
         {
-            if (r.TimeHours == 0.0)
+            if (_current[row].TimeHours != 0.0)
             {
-                continue;
+                Assimilate(row);
             }
-
-            Assimilate(_batch, r.TimeHours, _space.Model.IndexOfState(r.Name), r.Value);
         }
     }
 
@@ -379,6 +377,9 @@ public sealed partial class StreamingPosterior
             }
         }
 
+        _initialState = z0;
+        _absorbed.Clear();
+        _filterConsistent = true;
         _filter.BeginBatch(z0);
         _ensemble?.BeginBatch(z0);
         _filterStarted = true;

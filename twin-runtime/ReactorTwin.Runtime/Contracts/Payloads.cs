@@ -27,9 +27,9 @@ public sealed record BandPayload(double Sd, double Lo95, double Hi95);
 /// <summary>
 /// The twin's prediction of one component at one time (now, or the batch's end). <see cref="Mean"/>, <see cref="Sd"/>,
 /// <see cref="Lo95"/> and <see cref="Hi95"/> are those of the posterior predictive distribution of the true state —
-/// the culture's intrinsic noise and the parameters' uncertainty — truncated to [0, ∞) (concentrations and cell
-/// densities); <see cref="StateNoise"/> is the band of the intrinsic noise alone at the estimate, and
-/// <see cref="Measurement"/> the band of a future reading (plus the measurement noise).
+/// the culture's intrinsic noise and the parameters' uncertainty — censored at 0 (concentrations and cell densities
+/// cannot be negative: the Gaussian's mass below 0 is a used-up component); <see cref="StateNoise"/> is the band of
+/// the intrinsic noise alone at the estimate, and <see cref="Measurement"/> the band of a future reading (plus the measurement noise).
 /// </summary>
 /// <param name="Value">= <paramref name="Mean"/>, for dashboards that read "value".</param>
 /// <param name="Unit">Unit of the component.</param>
@@ -57,7 +57,7 @@ public sealed record PredictionPayload(
 
 /// <summary>One time of a <see cref="ForecastPayload"/>: the bands of <see cref="PredictionPayload"/> at that time.</summary>
 /// <param name="HorizonHours">Culture time (h since the batch start).</param>
-/// <param name="Mean">Predicted mean (posterior predictive, truncated to [0, ∞)).</param>
+/// <param name="Mean">Predicted mean (posterior predictive, censored at 0).</param>
 /// <param name="Lo95">2.5 % quantile of the main band.</param>
 /// <param name="Hi95">97.5 % quantile of the main band.</param>
 /// <param name="StateNoise">The band of the intrinsic noise only (parameters at their estimate).</param>

@@ -29,6 +29,7 @@ public sealed class DigitalTwin
     private readonly LnaState _prediction;
     private readonly LnaState _predictive;
     private readonly PredictiveMixture _mixture;
+    private double[] _componentMeans = [], _componentSds = [];
     private readonly double[] _priorScales;
     private readonly MeasurementNoise _noise;
     private readonly ProposalMaker _proposals;
@@ -163,6 +164,7 @@ public sealed class DigitalTwin
             return;
         }
 
+        int fallbacks = _posterior.OnlineFallbacks;
         try
         {
             _posterior.AddMeasurement(m.Batch, m.TimeHours, m.Component, m.Value);
@@ -171,6 +173,17 @@ public sealed class DigitalTwin
         {
             outputs.Add(new TwinError(Topics.Sensor(_o.ReactorId, m.Batch, m.Component), ex.Message));
             return;
+        }
+        catch (LnaException ex)
+        {
+            // The reading is journaled and stays in the batch's data for its refit; only the live filter missed it.
+            outputs.Add(new TwinError(Topics.Sensor(_o.ReactorId, m.Batch, m.Component), string.Create(CultureInfo.InvariantCulture, $"the live filter could not absorb {m.Component} at {m.TimeHours:G4} h (kept for the batch's refit): {ex.Message}")));
+            return;
+        }
+
+        if (_posterior.OnlineFallbacks != fallbacks)
+        {
+            outputs.Add(new TwinError(Topics.Sensor(_o.ReactorId, m.Batch, m.Component), string.Create(CultureInfo.InvariantCulture, $"the model could not be solved under the online estimate at {m.TimeHours:G4} h: the online posterior returned to the last refit's (or the prior's) and this batch's earlier readings wait for the batch's refit")));
         }
 
         outputs.Add(new MeasurementAbsorbed(m.Batch, m.TimeHours, m.Component, m.Value));
@@ -222,9 +235,13 @@ public sealed class DigitalTwin
                 (double[], double[])? mixture = null;
                 if (withParameters && _mixture.Points > 0)
                 {
-                    var (means, sds) = (new double[_mixture.Points], new double[_mixture.Points]);
-                    _mixture.Component(i, means, sds);
-                    mixture = means.All(double.IsFinite) && sds.All(double.IsFinite) ? (means, sds) : null;
+                    if (_componentMeans.Length != _mixture.Points)
+                    {
+                        (_componentMeans, _componentSds) = (new double[_mixture.Points], new double[_mixture.Points]);
+                    }
+
+                    _mixture.Component(i, _componentMeans, _componentSds); // read at once by Payload, reused per channel
+                    mixture = _componentMeans.All(double.IsFinite) && _componentSds.All(double.IsFinite) ? (_componentMeans, _componentSds) : null;
                 }
 
                 var payload = PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, withParameters ? (pmean, pvariance) : null, _noise.Variance(i, Math.Max(pmean, 0)), mixture);

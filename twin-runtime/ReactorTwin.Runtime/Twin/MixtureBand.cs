@@ -4,14 +4,15 @@ namespace ReactorTwin.Runtime.Twin;
 
 /// <summary>
 /// The published summary of a forecast that is an equal-weight mixture of K Gaussians N(μ_k, σ_k²) (the cubature points
-/// of the parameter posterior), each truncated to [0, ∞) as in <see cref="NonNegativeBand"/>:
+/// of the parameter posterior), each censored at 0 as in <see cref="NonNegativeBand"/> (a component's mass below 0 is a
+/// depleted state, 0):
 /// <code>
-/// F(x) = (1/K) Σ_k [Φ((x − μ_k)/σ_k) − Φ(−μ_k/σ_k)] / Z_k,   Z_k = 1 − Φ(−μ_k/σ_k),   x ≥ 0
+/// F(x) = (1/K) Σ_k Φ((x − μ_k)/σ_k),   x ≥ 0   (F jumps to F(0) at 0)
 /// </code>
-/// with the mixture's mean and sd from the components' truncated moments, and the 2.5 / 97.5 % quantiles inf{x : F(x) ≥ p} by
-/// bisection of F to 1e−12 of the bracket. A reading adds measurement noise of variance r to the (truncated) state: its band is the
-/// quantiles of (1/K) Σ_k Φ((y − m_k)/√(s_k² + r)) with m_k, s_k the truncated moments of component k. With one
-/// component both are the single-Gaussian bands. A component with σ_k = 0 is a point mass at max(μ_k, 0).
+/// with the mixture's mean and sd from the components' censored moments, and the 2.5 / 97.5 % quantiles inf{x ≥ 0 : F(x) ≥ p}
+/// (0 when F(0) ≥ p; otherwise by bisection of F to 1e−12 of the bracket). A reading adds measurement noise of variance r to the
+/// (censored) state: its band is the quantiles of (1/K) Σ_k Φ((y − m_k)/√(s_k² + r)) with m_k, s_k the censored moments of
+/// component k. With one component both are the single-Gaussian bands. A component with σ_k = 0 is a point mass at max(μ_k, 0).
 /// </summary>
 internal static class MixtureBand
 {
@@ -40,12 +41,13 @@ internal static class MixtureBand
             return (first, 0, first, first); // every component at one value (e.g. the known state at the batch's start)
         }
 
-        double lo = Quantile(0.025, 0, top, means, sds, StateCdf);
-        double hi95 = Quantile(0.975, 0, top, means, sds, StateCdf);
+        double atZero = StateCdf(0, means, sds);
+        double lo = atZero >= 0.025 ? 0 : Quantile(0.025, 0, top, means, sds, StateCdf);
+        double hi95 = atZero >= 0.975 ? 0 : Quantile(0.975, 0, top, means, sds, StateCdf);
         return (m1, Math.Sqrt(Math.Max(m2 - (m1 * m1), 0)), lo, hi95);
     }
 
-    /// <summary>A reading's band: the 2.5 and 97.5 % quantiles and the sd of (truncated state + noise of variance
+    /// <summary>A reading's band: the 2.5 and 97.5 % quantiles and the sd of (censored state + noise of variance
     /// <paramref name="noiseVariance"/>).</summary>
     public static (double Sd, double Lo95, double Hi95) Reading(ReadOnlySpan<double> means, ReadOnlySpan<double> sds, double noiseVariance)
     {
@@ -98,17 +100,7 @@ internal static class MixtureBand
         for (int j = 0; j < means.Length; j++)
         {
             double mu = means[j], sd = sds[j];
-            if (!(sd > 0))
-            {
-                f += x >= Math.Max(mu, 0) ? 1 : 0;
-                continue;
-            }
-
-            double below = Normal.CDF(0, 1, -mu / sd);
-            double z = 1 - below;
-            f += z < 1e-10
-                ? 1 - Math.Exp(-x * Math.Abs(mu) / (sd * sd)) // the exponential limit, as NonNegativeBand
-                : Math.Clamp((Normal.CDF(0, 1, (x - mu) / sd) - below) / z, 0, 1);
+            f += sd > 0 ? Normal.CDF(mu, sd, x) : (x >= Math.Max(mu, 0) ? 1 : 0);
         }
 
         return f / means.Length;

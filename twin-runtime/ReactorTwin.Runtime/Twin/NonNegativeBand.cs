@@ -4,19 +4,21 @@ namespace ReactorTwin.Runtime.Twin;
 
 /// <summary>
 /// The published summary of a non-negative state component (a concentration or a cell density) whose LNA / Kalman
-/// distribution is N(μ, σ²): the moments and 2.5 / 97.5 % quantiles of that Gaussian truncated to [0, ∞). With
-/// α = −μ/σ, Z = 1 − Φ(α):
+/// distribution is N(μ, σ²): the moments and 2.5 / 97.5 % quantiles of its positive part Y = max(X, 0), X ~ N(μ, σ²)
+/// (the Gaussian censored at 0: the mass the Gaussian puts below 0 is a depleted component, Y = 0). With a = μ/σ:
 /// <code>
-/// mean = μ + σ φ(α)/Z,   sd² = σ² [1 + α φ(α)/Z − (φ(α)/Z)²],   q_p = μ + σ Φ⁻¹(Φ(α) + p Z)
+/// E[Y] = μ Φ(a) + σ φ(a),   E[Y²] = (μ² + σ²) Φ(a) + μ σ φ(a),   q_p = max(0, μ + σ Φ⁻¹(p))
 /// </code>
-/// When μ &gt; 8σ this is the Gaussian itself (to 1e−15); when the Gaussian puts almost no mass above 0
-/// (Z &lt; 1e−10) the truncated law is exponential with rate |μ|/σ² to leading order, and its mean, sd and quantiles
-/// are taken from that limit. The LNA is a Gaussian approximation of a non-negative process; this keeps a dashboard
-/// from ever showing a negative concentration or a band that reaches below zero.
+/// When μ &gt; 8σ this is the Gaussian itself (to 1e−15); when μ ≪ −σ it is the point mass at 0. The LNA is a Gaussian
+/// approximation of a non-negative process; this keeps a dashboard from ever showing a negative concentration or a
+/// band that reaches below zero, and lets the band reach 0 when the component may be used up (a truncated Gaussian
+/// could not: its 2.5 % quantile is always above 0, so a depleted substrate would lie outside every band).
 /// </summary>
 internal static class NonNegativeBand
 {
-    /// <summary>Summarises N(<paramref name="mean"/>, <paramref name="sd"/>²) truncated at 0.</summary>
+    private const double Z975 = 1.959963984540054;
+
+    /// <summary>Summarises max(X, 0) for X ~ N(<paramref name="mean"/>, <paramref name="sd"/>²).</summary>
     /// <param name="mean">μ (finite).</param>
     /// <param name="sd">σ ≥ 0 (finite).</param>
     /// <returns>Mean, standard deviation and the 2.5 / 97.5 % quantiles, all ≥ 0.</returns>
@@ -30,22 +32,13 @@ internal static class NonNegativeBand
 
         if (mean > 8 * sd)
         {
-            return (mean, sd, mean - (1.959963984540054 * sd), mean + (1.959963984540054 * sd));
+            return (mean, sd, mean - (Z975 * sd), mean + (Z975 * sd));
         }
 
-        double alpha = -mean / sd;
-        double below = Normal.CDF(0, 1, alpha);
-        double z = 1.0 - below;
-        if (z < 1e-10)
-        {
-            double scale = sd * sd / Math.Abs(mean); // exponential limit with rate |μ|/σ²
-            return (scale, scale, -Math.Log(0.975) * scale, -Math.Log(0.025) * scale);
-        }
-
-        double ratio = Normal.PDF(0, 1, alpha) / z;
-        double truncatedMean = mean + (sd * ratio);
-        double variance = sd * sd * (1.0 + (alpha * ratio) - (ratio * ratio));
-        double Quantile(double p) => Math.Max(0.0, mean + (sd * Normal.InvCDF(0, 1, below + (p * z))));
-        return (Math.Max(truncatedMean, 0.0), Math.Sqrt(Math.Max(variance, 0.0)), Quantile(0.025), Quantile(0.975));
+        double a = mean / sd, cdf = Normal.CDF(0, 1, a), pdf = Normal.PDF(0, 1, a);
+        double first = Math.Max((mean * cdf) + (sd * pdf), 0.0);
+        double second = Math.Max((((mean * mean) + (sd * sd)) * cdf) + (mean * sd * pdf), 0.0);
+        double variance = Math.Max(second - (first * first), 0.0);
+        return (first, Math.Sqrt(variance), Math.Max(mean - (Z975 * sd), 0.0), Math.Max(mean + (Z975 * sd), 0.0));
     }
 }

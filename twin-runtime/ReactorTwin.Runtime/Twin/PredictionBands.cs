@@ -3,7 +3,7 @@ using ReactorTwin.Runtime.Contracts;
 
 namespace ReactorTwin.Runtime.Twin;
 
-/// <summary>Turns the twin's Gaussian predictions of a component into the published bands (each the Gaussian truncated
+/// <summary>Turns the twin's Gaussian predictions of a component into the published bands (each the Gaussian censored
 /// at 0, <see cref="NonNegativeBand"/>).</summary>
 internal static class PredictionBands
 {
@@ -40,7 +40,7 @@ internal static class PredictionBands
         }
 
         var (m, sd, lo, hi) = posterior is { } p ? NonNegativeBand.Summarise(p.Mean, Math.Sqrt(p.Variance)) : (sm, ssd, slo, shi);
-        // A reading is the state plus its error, which may be negative: the moments of (truncated state + error), with
+        // A reading is the state plus its error, which may be negative: the moments of (censored state + error), with
         // normal quantiles.
         double msd = Math.Sqrt((sd * sd) + measurementVariance);
         var measurement = new BandPayload(msd, m - (Z975 * msd), m + (Z975 * msd));
