@@ -124,7 +124,7 @@ internal static class LoglikRunner
 
     internal static MeasurementNoise ParseNoise(ReactorTwin.Core.Models.ReactionNetwork model, IEnumerable<string> items)
     {
-        var noise = new MeasurementNoise(model.StateDimension);
+        var noise = MeasurementNoise.ForModel(model);
         var problems = new List<string>();
         foreach (string raw in items.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {

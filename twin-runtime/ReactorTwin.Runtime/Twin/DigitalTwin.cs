@@ -45,7 +45,7 @@ public sealed class DigitalTwin
         options.Validate();
         _o = options;
         var model = options.Model;
-        _noise = new MeasurementNoise(model.StateDimension);
+        _noise = MeasurementNoise.ForModel(model);
         foreach (var c in options.Channels)
         {
             int i = model.IndexOfState(c.Component);
