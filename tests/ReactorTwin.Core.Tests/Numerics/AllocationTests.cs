@@ -15,7 +15,7 @@ namespace ReactorTwin.Core.Tests.Numerics;
 /// </summary>
 public class AllocationTests
 {
-    private static long AllocatedInSteadyState(Action call)
+    internal static long AllocatedInSteadyState(Action call)
     {
         call();
         call();

@@ -119,7 +119,11 @@ public sealed class EulerMaruyamaLikelihood
 
             foreach (var t in b.Times)
             {
-                if (t.Components.Length != _n)
+                if (t.Components.Any(c => c >= _n) || t.Components.Distinct().Count() != t.Components.Length)
+                {
+                    errors.Add(new DataError(source, 0, "species", $"batch {b.Id}: at {t.TimeHours:G6} h the data measure observables or replicates; the Euler–Maruyama likelihood needs each state measured once, directly: use the Kalman–LNA likelihood (--likelihood lna)"));
+                }
+                else if (t.Components.Length != _n)
                 {
                     var missing = _model.StateNames.Where((_, i) => Array.IndexOf(t.Components, i) < 0);
                     errors.Add(new DataError(source, 0, "species", $"batch {b.Id}: at {t.TimeHours:G6} h {string.Join(", ", missing)} missing; use the Kalman–LNA likelihood for partial observations"));
@@ -162,7 +166,7 @@ public sealed class EulerMaruyamaLikelihood
             for (int ti = 0; ti < times.Count; ti++)
             {
                 var obs = times[ti];
-                if (obs.Components.Length != _n)
+                if (obs.Components.Length != _n || obs.Components[^1] != _n - 1)
                 {
                     throw new DataException($"batch {batch.Id}: incomplete observation at {obs.TimeHours:G6} h; call Validate first");
                 }

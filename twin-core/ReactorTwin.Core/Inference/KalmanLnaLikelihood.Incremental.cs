@@ -22,6 +22,7 @@ public sealed partial class KalmanLnaLikelihood
         }
 
         _lna.Propagate(_state, parameters, CurrentTime, timeHours, _resume, Inputs);
+        _projection.SetParameters(parameters);
         _resume = true;
         CurrentTime = timeHours;
     }

@@ -31,7 +31,10 @@ public sealed partial class KalmanLnaLikelihood
     private readonly int _n, _q, _stateSensitivities;
     private readonly int[] _gradientParameters;
     private bool _resume;
-    private readonly double[] _s, _sInv, _v, _alpha, _g, _b, _gk, _sk, _vk, _alphak, _tmp, _col;
+    private readonly ObservationProjection _projection;
+    private int _capacity;
+    private double[] _s = [], _sInv = [], _v = [], _alpha = [], _g = [], _b = [], _gk = [], _sk = [], _vk = [], _alphak = [], _tmp = [], _col = [];
+    private double[] _rows = [], _rowsk = [], _r = [], _rk = [];
 
     /// <summary>Creates the likelihood.</summary>
     /// <param name="model">The model.</param>
@@ -44,7 +47,7 @@ public sealed partial class KalmanLnaLikelihood
         var lnaOptions = options ?? new LnaOptions();
         _gradientParameters = [.. gradientParameters];
         UsesAdjoint = _gradientParameters.Length > 0 && lnaOptions.Gradient == LnaGradientMethod.Adjoint && lnaOptions.Integrator == LnaIntegrator.Adaptive
-            && model.Inputs.Count == 0 && model.Events.Count == 0;
+            && model.Inputs.Count == 0 && model.Events.Count == 0 && model.Observables.Count == 0;
         _lna = new LnaSolver(model, UsesAdjoint ? [] : gradientParameters, lnaOptions);
         _state = _lna.CreateState();
         _n = model.StateDimension;
@@ -55,19 +58,36 @@ public sealed partial class KalmanLnaLikelihood
             InitializeAdjoint(model);
         }
 
+        _projection = new ObservationProjection(model, _gradientParameters);
+        EnsureCapacity(_n);
+    }
+
+    /// <summary>Grows the update's buffers to m measurements at one time (replicates and observables can make m &gt; n).</summary>
+    private void EnsureCapacity(int m)
+    {
+        if (m <= _capacity)
+        {
+            return;
+        }
+
         int n = _n;
-        _s = new double[n * n];
-        _sInv = new double[n * n];
-        _v = new double[n];
-        _alpha = new double[n];
-        _g = new double[n * n];
-        _b = new double[n * n];
-        _gk = new double[n * n];
-        _sk = new double[n * n];
-        _vk = new double[n];
-        _alphak = new double[n];
-        _tmp = new double[n * n];
-        _col = new double[n];
+        _capacity = m;
+        _s = new double[m * m];
+        _sInv = new double[m * m];
+        _sk = new double[m * m];
+        _v = new double[m];
+        _alpha = new double[m];
+        _vk = new double[m];
+        _alphak = new double[m];
+        _col = new double[m];
+        _r = new double[m];
+        _rk = new double[m];
+        _g = new double[n * m];
+        _b = new double[n * m];
+        _gk = new double[n * m];
+        _rows = new double[m * n];
+        _rowsk = new double[m * n];
+        _tmp = new double[m * Math.Max(m, n)];
     }
 
     /// <summary>The model.</summary>
@@ -174,6 +194,7 @@ public sealed partial class KalmanLnaLikelihood
         // Within a batch each prediction continues the previous one from the updated state: the integrator keeps its
         // step size and method across the update instead of starting afresh.
         _lna.Propagate(_state, parameters, CurrentTime, observation.TimeHours, _resume, Inputs);
+        _projection.SetParameters(parameters);
         _resume = true;
         CurrentTime = observation.TimeHours;
         if (beforeUpdate >= 0)
@@ -188,27 +209,20 @@ public sealed partial class KalmanLnaLikelihood
     private double Update(ObservationTime obs, MeasurementNoise noise, Span<double> grad, string batchId)
     {
         int n = _n, m = obs.Components.Length;
+        EnsureCapacity(m);
         var c = obs.Components;
         double[] psi = _state.Covariance, eta = _state.Mean;
-
-        // S = HΨHᵀ + R, v = y − Hη, G = ΨHᵀ (n × m).
-        for (int a = 0; a < m; a++)
+        bool direct = ObservationProjection.IsDirect(obs, n);
+        double logJacobian = 0;
+        if (direct)
         {
-            _v[a] = obs.Values[a] - eta[c[a]];
-            for (int b = 0; b < m; b++)
-            {
-                _s[(a * m) + b] = psi[(c[a] * n) + c[b]];
-            }
-
-            _s[(a * m) + a] += noise.Variance(c[a], obs.Values[a]);
+            SelectMoments(obs, noise);
         }
-
-        for (int i = 0; i < n; i++)
+        else
         {
-            for (int a = 0; a < m; a++)
-            {
-                _g[(i * m) + a] = psi[(i * n) + c[a]];
-            }
+            _projection.Project(obs, noise, eta, CurrentTime, Inputs, _stateSensitivities > 0, _v, _rows, _r);
+            logJacobian = _projection.LogJacobian;
+            ProjectMoments(m);
         }
 
         var chol = _tmp.AsSpan(0, m * m);
@@ -258,21 +272,14 @@ public sealed partial class KalmanLnaLikelihood
         {
             var etak = _state.MeanSensitivity.AsSpan(k * n, n);
             var psik = _state.CovarianceSensitivity.AsSpan(k * n * n, n * n);
-            for (int a = 0; a < m; a++)
+            if (direct)
             {
-                _vk[a] = -etak[c[a]];
-                for (int b = 0; b < m; b++)
-                {
-                    _sk[(a * m) + b] = psik[(c[a] * n) + c[b]];
-                }
+                SelectMomentSensitivities(c, etak, psik, m);
             }
-
-            for (int i = 0; i < n; i++)
+            else
             {
-                for (int a = 0; a < m; a++)
-                {
-                    _gk[(i * m) + a] = psik[(i * n) + c[a]];
-                }
+                _projection.Sensitivity(k, obs, noise, etak, _vk, _rowsk, _rk);
+                ProjectMomentSensitivities(psik, m);
             }
 
             double trace = 0, vkAlpha = 0, alphaSkAlpha = 0;
@@ -380,6 +387,6 @@ public sealed partial class KalmanLnaLikelihood
         }
 
         SmallDense.Symmetrize(psi, n);
-        return -0.5 * ((m * Math.Log(2 * Math.PI)) + logDet + quad);
+        return (-0.5 * ((m * Math.Log(2 * Math.PI)) + logDet + quad)) + logJacobian;
     }
 }

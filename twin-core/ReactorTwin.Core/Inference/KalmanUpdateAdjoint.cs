@@ -18,23 +18,37 @@ internal sealed class KalmanUpdateAdjoint
 {
     private readonly int _n;
     private readonly PackedSymmetric _packing;
-    private readonly double[] _x, _t, _a, _g, _k, _s, _sInv, _alpha, _col, _u, _etaBar;
+    private double[] _x = [], _t = [], _a = [], _g = [], _k = [], _s = [], _sInv = [], _alpha = [], _col = [], _u = [], _etaBar = [];
+    private int _capacity;
 
     public KalmanUpdateAdjoint(int n, PackedSymmetric packing)
     {
         _n = n;
         _packing = packing;
-        _x = new double[n * n];
-        _t = new double[n * n];
-        _a = new double[n * n];
-        _g = new double[n * n];
-        _k = new double[n * n];
-        _s = new double[n * n];
-        _sInv = new double[n * n];
-        _alpha = new double[n];
-        _col = new double[n];
-        _u = new double[n];
-        _etaBar = new double[n];
+        EnsureCapacity(n);
+    }
+
+    /// <summary>Buffers for max(n, m) measurements at one time (replicates can make m &gt; n); grows once.</summary>
+    private void EnsureCapacity(int m)
+    {
+        int c = Math.Max(m, _n);
+        if (c <= _capacity)
+        {
+            return;
+        }
+
+        _capacity = c;
+        _x = new double[c * c];
+        _t = new double[c * c];
+        _a = new double[c * c];
+        _g = new double[c * c];
+        _k = new double[c * c];
+        _s = new double[c * c];
+        _sInv = new double[c * c];
+        _alpha = new double[c];
+        _col = new double[c];
+        _u = new double[c];
+        _etaBar = new double[c];
     }
 
     /// <summary>
@@ -44,6 +58,7 @@ internal sealed class KalmanUpdateAdjoint
     public void Reverse(ObservationTime obs, MeasurementNoise noise, ReadOnlySpan<double> eta, ReadOnlySpan<double> psi, Span<double> yBar)
     {
         int n = _n, m = obs.Components.Length;
+        EnsureCapacity(m);
         var c = obs.Components;
 
         // S, its inverse (by Cholesky, column by column), v and α = S⁻¹v.

@@ -99,6 +99,9 @@ public sealed class ObservationSet
     /// <summary>Batches in order of first appearance.</summary>
     public IReadOnlyList<Batch> Batches { get; }
 
+    /// <summary>Wraps batches built by the caller (trusted: not validated; for tests and harnesses).</summary>
+    internal static ObservationSet FromBatches(ReactionNetwork model, IReadOnlyList<Batch> batches) => new(model, batches);
+
     /// <summary>
     /// Builds a set from complete simulated trajectories without going through rows: one batch per path, every state
     /// component observed at t = 0 and at each time (used by the design harness; the values are trusted).

@@ -29,6 +29,9 @@ public sealed class OdeLikelihood
     private readonly double[] _y0;
     private double[] _times = new double[8];
     private double[] _out;
+    private readonly ObservationProjection _projection;
+    private readonly double[] _eta;
+    private double[] _v = [], _rows = [], _r = [], _muk = [], _rk = [];
 
     /// <summary>Creates the likelihood.</summary>
     /// <param name="model">The model.</param>
@@ -54,6 +57,8 @@ public sealed class OdeLikelihood
         _driver = new TrajectoryDriver(model, new OdeSolver(_system.Dimension, options));
         _y0 = new double[_system.Dimension];
         _out = new double[_times.Length * _system.Dimension];
+        _projection = new ObservationProjection(model, GradientParameters);
+        _eta = new double[_n];
     }
 
     /// <summary>The model.</summary>
@@ -79,6 +84,7 @@ public sealed class OdeLikelihood
         }
 
         _system.Arguments.SetParameters(parameters);
+        _projection.SetParameters(parameters);
         int dim = _system.Dimension, n = _n;
         double ll = 0;
         int count = 0;
@@ -117,6 +123,13 @@ public sealed class OdeLikelihood
             {
                 var obs = batch.Times[j];
                 var row = _out.AsSpan(j * dim, dim);
+                if (!ObservationProjection.IsDirect(obs, n))
+                {
+                    ll += Observables(obs, row, noise, batch.Inputs, gradient);
+                    count += obs.Components.Length;
+                    continue;
+                }
+
                 for (int a = 0; a < obs.Components.Length; a++)
                 {
                     int c = obs.Components[a];
@@ -136,6 +149,47 @@ public sealed class OdeLikelihood
 
         result.LogLikelihood = ll;
         result.MeasurementCount = count;
+    }
+
+    /// <summary>
+    /// The terms of one time that measures observables: with μ, R from the projection at η(t) and their derivatives
+    /// μ_k = H η_k + ∂μ/∂θ_k, R_k, each measurement adds −½ (log 2πR + v²/R) (+ −log y if log-normal) and
+    /// ∂/∂θ_k = v μ_k / R − ½ R_k / R + ½ v² R_k / R².
+    /// </summary>
+    private double Observables(ObservationTime obs, ReadOnlySpan<double> row, MeasurementNoise noise, InputSchedule? inputs, Span<double> gradient)
+    {
+        int n = _n, m = obs.Components.Length;
+        if (_v.Length < m)
+        {
+            _v = new double[m];
+            _r = new double[m];
+            _muk = new double[m];
+            _rk = new double[m];
+            _rows = new double[m * n];
+        }
+
+        row[..n].CopyTo(_eta);
+        _projection.Project(obs, noise, _eta, obs.TimeHours, inputs, rowSensitivities: false, _v, _rows, _r);
+        double ll = _projection.LogJacobian;
+        for (int a = 0; a < m; a++)
+        {
+            ll -= 0.5 * (Math.Log(2 * Math.PI * _r[a]) + (_v[a] * _v[a] / _r[a]));
+        }
+
+        for (int k = 0; k < _q; k++)
+        {
+            _projection.Sensitivity(k, obs, noise, row.Slice(n + (k * n), n), _muk, [], _rk);
+            double g = 0;
+            for (int a = 0; a < m; a++)
+            {
+                double s = _r[a], v = _v[a];
+                g += (v * _muk[a] / s) - (0.5 * _rk[a] / s) + (0.5 * v * v * _rk[a] / (s * s));
+            }
+
+            gradient[k] += g;
+        }
+
+        return ll;
     }
 }
 

@@ -110,11 +110,11 @@ internal sealed class CompiledEvents
 
     /// <summary>Non-zero ∂²h_e,i/∂z_l∂z_j (compiled on first use; for the LNA covariance sensitivities).</summary>
     public SparseTensor StateHessian(int e) =>
-        LazyInitializer.EnsureInitialized(ref _stateHessian[e], () => SparseTensor.Build(_assignments[e], SymbolKind.State, _n, SymbolKind.State, _n))!;
+        Volatile.Read(ref _stateHessian[e]) ?? LazyInitializer.EnsureInitialized(ref _stateHessian[e], () => SparseTensor.Build(_assignments[e], SymbolKind.State, _n, SymbolKind.State, _n))!;
 
     /// <summary>Non-zero ∂²h_e,i/∂z_l∂θ_k (compiled on first use).</summary>
     public SparseTensor MixedHessian(int e) =>
-        LazyInitializer.EnsureInitialized(ref _mixedHessian[e], () => SparseTensor.Build(_assignments[e], SymbolKind.State, _n, SymbolKind.Parameter, _p))!;
+        Volatile.Read(ref _mixedHessian[e]) ?? LazyInitializer.EnsureInitialized(ref _mixedHessian[e], () => SparseTensor.Build(_assignments[e], SymbolKind.State, _n, SymbolKind.Parameter, _p))!;
 
     private Expr?[] TimeDerivatives(Expr[] f)
     {

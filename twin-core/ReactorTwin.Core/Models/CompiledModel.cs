@@ -166,7 +166,7 @@ public sealed class CompiledModel
             return;
         }
 
-        var f = LazyInitializer.EnsureInitialized(ref _stoichiometryParameterJacobian, () => ExprCompiler.Compile(Jacobian([.. StoichiometryExpressions], SymbolKind.Parameter, ParameterCount)));
+        var f = Volatile.Read(ref _stoichiometryParameterJacobian) ?? LazyInitializer.EnsureInitialized(ref _stoichiometryParameterJacobian, () => ExprCompiler.Compile(Jacobian([.. StoichiometryExpressions], SymbolKind.Parameter, ParameterCount)));
         f(parameters, parameters, jacobian);
     }
 
@@ -247,7 +247,7 @@ public sealed class CompiledModel
     /// The generated LNA moment and adjoint kernels (derived and compiled on first use; 1/Ω is one of their inputs,
     /// so every system size shares them).
     /// </summary>
-    internal Lna.LnaKernels LnaKernels => LazyInitializer.EnsureInitialized(ref _lnaKernels, () => Lna.LnaKernels.Build(this));
+    internal Lna.LnaKernels LnaKernels => Volatile.Read(ref _lnaKernels) ?? LazyInitializer.EnsureInitialized(ref _lnaKernels, () => Lna.LnaKernels.Build(this));
 
     private SparseTensor? _rateMixedHessian;
 

@@ -65,11 +65,11 @@ public sealed class CompiledObservables
         _sdParameter(state, arguments, parameterJacobian);
     }
 
-    /// <summary>Non-zero ∂²h_o/∂z_l∂z_j (compiled on first use).</summary>
-    public SparseTensor StateHessian => LazyInitializer.EnsureInitialized(ref _stateHessian, () => SparseTensor.Build(_values, SymbolKind.State, _n, SymbolKind.State, _n));
+    /// <summary>Non-zero ∂²h_o/∂z_l∂z_j (compiled on first use; later reads allocate nothing).</summary>
+    public SparseTensor StateHessian => Volatile.Read(ref _stateHessian) ?? LazyInitializer.EnsureInitialized(ref _stateHessian, () => SparseTensor.Build(_values, SymbolKind.State, _n, SymbolKind.State, _n));
 
     /// <summary>Non-zero ∂²h_o/∂z_l∂θ_k (compiled on first use).</summary>
-    public SparseTensor MixedHessian => LazyInitializer.EnsureInitialized(ref _mixedHessian, () => SparseTensor.Build(_values, SymbolKind.State, _n, SymbolKind.Parameter, _p));
+    public SparseTensor MixedHessian => Volatile.Read(ref _mixedHessian) ?? LazyInitializer.EnsureInitialized(ref _mixedHessian, () => SparseTensor.Build(_values, SymbolKind.State, _n, SymbolKind.Parameter, _p));
 
     private static Expr?[] Jacobian(Expr[] f, SymbolKind kind, int columns)
     {
