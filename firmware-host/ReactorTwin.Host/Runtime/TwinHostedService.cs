@@ -213,6 +213,10 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Take no more messages before the pipelines' observers go: one arriving after them (while "sleeping" is still
+        // being published) would be acknowledged by nobody's deferral and lost; left unacknowledged, the broker
+        // redelivers it to the next session.
+        _mqtt?.StopReceiving();
         foreach (var s in _subscriptions)
         {
             s.Dispose();

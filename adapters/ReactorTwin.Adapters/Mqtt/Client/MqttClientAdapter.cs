@@ -32,6 +32,7 @@ internal sealed partial class MqttClientAdapter : IAsyncDisposable
     private MqttPacketFormatterAdapter? _formatter;
     private MqttServerLimits _limits = MqttServerLimits.None;
     private int _connected;
+    private int _receiving = 1;
 
     public MqttClientAdapter(MqttClientOptions options, ILogger logger)
     {
@@ -56,6 +57,13 @@ internal sealed partial class MqttClientAdapter : IAsyncDisposable
 
     /// <summary>Acknowledgements owed to the broker and not yet sent.</summary>
     public int OwedAcknowledgements => _acks.Count;
+
+    /// <summary>
+    /// From now on, PUBLISHes received are neither delivered nor acknowledged: the broker keeps them for the next
+    /// session (a persistent one redelivers them). For shutdown: once the application's observers are gone, a message
+    /// acknowledged on arrival because nobody deferred it would be lost.
+    /// </summary>
+    public void StopReceiving() => Volatile.Write(ref _receiving, 0);
 
     /// <summary>Connects (TCP/TLS, CONNECT, CONNACK) within <see cref="MqttClientOptions.CommunicationTimeout"/>.</summary>
     /// <param name="will">The will to send (the configured one, possibly adapted to the broker's limits).</param>
@@ -248,6 +256,11 @@ internal sealed partial class MqttClientAdapter : IAsyncDisposable
     private Task OnReceivedAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         e.AutoAcknowledge = false;
+        if (Volatile.Read(ref _receiving) == 0)
+        {
+            return Task.CompletedTask; // left unacknowledged: the broker redelivers it to the next session
+        }
+
         var ack = e.ApplicationMessage.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? null : _acks.Add(e);
         try
         {

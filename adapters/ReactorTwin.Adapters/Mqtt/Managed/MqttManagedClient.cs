@@ -172,6 +172,14 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Stops taking messages: from now on a PUBLISH received is neither delivered nor acknowledged, so the broker keeps
+    /// it for the next session (a persistent one redelivers it). Call it before the application's observers go away at
+    /// shutdown, while the client still publishes: a message nobody deferred would otherwise be acknowledged on arrival
+    /// and lost. <see cref="StopAsync"/> calls it first. Irreversible.
+    /// </summary>
+    public void StopReceiving() => _client.StopReceiving();
+
+    /// <summary>
     /// Publishes what is queued (while connected, for at most <see cref="MqttManagedClientOptions.DrainTimeout"/>), then
     /// stops the loops and disconnects cleanly. Messages still queued stay in the durable log, if any.
     /// </summary>
@@ -182,6 +190,8 @@ public sealed partial class MqttManagedClient : IAsyncDisposable
         {
             return;
         }
+
+        StopReceiving();
 
         if (!await DrainAsync(_options.DrainTimeout).ConfigureAwait(false))
         {

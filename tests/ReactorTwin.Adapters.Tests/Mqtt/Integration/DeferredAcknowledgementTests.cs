@@ -109,4 +109,44 @@ public sealed class DeferredAcknowledgementTests(SharedMosquitto shared)
         await Task.Delay(300);
         Assert.DoesNotContain(redelivered, m => m.Topic == topic);
     }
+
+    [Fact]
+    public async Task AfterStopReceiving_NeitherDeliveredNorAcknowledged_RedeliveredToTheNextSession()
+    {
+        // Shutdown: the observers are gone but the client still publishes (its "sleeping" state). What arrives then must
+        // stay with the broker, not be acknowledged on arrival for want of a deferral.
+        var topic = TestClients.Unique("rt/stopped");
+        var options = TestClients.Options(shared.Broker.Port, MqttProtocolVersion.V500, TestClients.Unique("stopped-sub")) with { CleanSession = false, SessionExpiryIntervalSeconds = 300 };
+        var received = new ConcurrentQueue<int>();
+        await using (var subscriber = await TestClients.ConnectedAsync(options, null, new MqttTopicSubscription(topic)))
+        {
+            using var s = subscriber.Observe(topic).Subscribe(m => received.Enqueue(Number(m)));
+            await using var publisher = await TestClients.ConnectedAsync(TestClients.Options(shared.Broker.Port));
+            await publisher.PublishAsync(Numbered(topic, 1, MqttQualityOfService.AtLeastOnce));
+            await Eventually.WaitUntilAsync(() => received.Count == 1 && subscriber.OwedAcknowledgementCount == 0, "1 delivered and acknowledged");
+
+            subscriber.StopReceiving();
+            for (var i = 2; i <= 4; i++)
+            {
+                await publisher.PublishAsync(Numbered(topic, i, MqttQualityOfService.AtLeastOnce));
+            }
+
+            // The subscriber still publishes; a round trip on its connection shows the broker has sent it 2–4 by now
+            // (the broker handles a connection's packets in order and forwarded 2–4 before this PUBACK returns).
+            await subscriber.PublishAsync(new MqttMessage(topic + "/sync", ReadOnlyMemory<byte>.Empty, MqttQualityOfService.AtLeastOnce));
+            await Task.Delay(300);
+            Assert.Equal([1], received);
+            Assert.Equal(0, subscriber.OwedAcknowledgementCount);
+            await subscriber.StopAsync();
+        }
+
+        // The next session gets 2, 3 and 4, and only them.
+        await using var again = new MqttManagedClient(TestClients.Managed(options));
+        var redelivered = new ConcurrentQueue<int>();
+        using var r = again.Observe(topic).Subscribe(m => redelivered.Enqueue(Number(m)));
+        await again.StartAsync();
+        await Eventually.WaitUntilAsync(() => redelivered.Count == 3, "2, 3 and 4 redelivered");
+        await Task.Delay(300);
+        Assert.Equal([2, 3, 4], redelivered);
+    }
 }
