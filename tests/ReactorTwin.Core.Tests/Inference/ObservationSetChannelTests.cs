@@ -1,3 +1,4 @@
+using ReactorTwin.Core.Estimation;
 using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Models;
 
@@ -128,5 +129,14 @@ public class ObservationSetChannelTests
         Assert.Equal("w.csv:7:3: GLC: bad", new DataError("w.csv", 7, "GLC", "bad", 3).ToString());
         Assert.Equal("w.csv:7: GLC: bad", new DataError("w.csv", 7, "GLC", "bad").ToString());
         Assert.Equal("w.csv: GLC: bad", new DataError("w.csv", 0, "GLC", "bad", 3).ToString());
+    }
+
+    [Fact]
+    public void ParametricBootstrap_DataWithObservables_IsRefusedByName()
+    {
+        var set = ObservationSet.FromRows(Model, [new("A", 0, "X", 0.5, 2), new("A", 0, "S", 10, 3), new("A", 1, "OD600", 1.5, 4)], "d.csv");
+        var space = new ParameterSpace(Model);
+        var ex = Assert.Throws<ArgumentException>(() => ParametricBootstrap.Run(space, space.BaseUnconstrained(), set, _ => throw new InvalidOperationException("not reached")));
+        Assert.StartsWith("the parametric bootstrap re-simulates the states only, and the data measure the observable OD600", ex.Message, StringComparison.Ordinal);
     }
 }
