@@ -71,7 +71,7 @@ public sealed class LoglikCommandTests : CliHarness
         var (code, _, err) = Run("loglik", "--model", "cho", "--data", csv, "--likelihood", "em");
         Assert.Equal(CommandLineApp.UsageError, code);
         Assert.Contains("LAC missing", err, StringComparison.Ordinal);
-        var (code2, _, err2) = Run("loglik", "--model", "cho", "--data", csv, "--likelihood", "lna", "--noise", "GLC=0.1");
+        var (code2, _, err2) = Run("loglik", "--model", "cho", "--data", csv, "--likelihood", "lna", "--noise", "GLC=0.1,mAb=0.001,X0=2%,X1=2%");
         Assert.True(code2 == 0, err2);
     }
 

@@ -31,7 +31,7 @@ public static class CommandLineApp
         ArgumentNullException.ThrowIfNull(time);
         var root = new RootCommand("ReactorTwin: a stochastic digital twin of a lab bioreactor.");
         root.Subcommands.Add(SimulateCommand(stdout, stderr, time));
-        root.Subcommands.Add(LoglikCommand(stdout));
+        root.Subcommands.Add(LoglikCommand(stdout, stderr));
         root.Subcommands.Add(FitCommand(stdout, stderr, time));
         root.Subcommands.Add(ReproduceCommand(stdout, stderr, time));
         root.Subcommands.Add(DemoCommand(stdout, stderr, stdin ?? Console.In, time));
@@ -79,6 +79,12 @@ public static class CommandLineApp
         }
     }
 
+    private const string DataDescription = "Measurements, CSV: long (batch,time_h,species,value; species names a species, cell phase, observable or input) or wide (time_h or time [min], then one column per channel or input, e.g. GLC [mM]; optional batch column; empty or NA = not measured).";
+
+    private const string NoiseDescription = "Measurement noise per channel (species, cell phase or observable): NAME=SD (absolute, in the channel's unit) or NAME=P% (relative), e.g. GLC=0.5,mAb=5%; replaces an observable's noise from the model file. Required (lna, ode) for every channel the data measure after t = 0 that has no noise in the model.";
+
+    private const string OmegaDescription = "System size Ω overriding the model's (finite, > 0; the LNA's intrinsic noise covariance ∝ 1/Ω).";
+
     private static Command SimulateCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
         var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
@@ -113,34 +119,37 @@ public static class CommandLineApp
         return cmd;
     }
 
-    private static Command LoglikCommand(TextWriter stdout)
+    private static Command LoglikCommand(TextWriter stdout, TextWriter stderr)
     {
         var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file." };
-        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value." };
+        var data = new Option<string>("--data") { Description = DataDescription };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em (Euler-Maruyama, complete trajectories), lna (Kalman-LNA, partial noisy data) or ode (mean ODE plus measurement noise: the lna likelihood without intrinsic noise, for large system sizes).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Parameter values NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
-        var noise = new Option<string[]>("--noise") { Description = "Measurement noise per component: NAME=SD (absolute) or NAME=P% (relative), e.g. GLC=0.5,mAb=5%.", AllowMultipleArgumentsPerToken = true };
+        var noise = new Option<string[]>("--noise") { Description = NoiseDescription, AllowMultipleArgumentsPerToken = true };
         var euler = new Option<double?>("--euler-step") { Description = "Use the seed's fixed-step Euler LNA (eq. 15-16) with this step in hours instead of the adaptive integrator." };
+        var omega = new Option<double?>("--omega") { Description = OmegaDescription };
         var petab = PetabCommand.Option();
         var cmd = new Command("loglik", "Log-likelihood of data and its exact gradient (natural scale) for the estimated parameters, as JSON.")
         {
-            model, data, kind, parameters, noise, euler, petab,
+            model, data, kind, parameters, noise, euler, omega, petab,
         };
-        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise]);
+        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise, omega]);
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Loglik(problem, p.GetValue(parameters) ?? [], stdout) : LoglikRunner.Run(
-            new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)),
-            stdout));
+            new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)) { SystemSize = p.GetValue(omega) },
+            stdout,
+            stderr));
         return cmd;
     }
 
     private static Command FitCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
         var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file." };
-        var data = new Option<string>("--data") { Description = "Long-format CSV: batch (or replicate),time_h,species,value." };
+        var data = new Option<string>("--data") { Description = DataDescription };
         var method = new Option<FitMethod>("--method") { Description = "mle (multi-start BFGS-B, Wald intervals), bootstrap (parametric bootstrap), mala or ula (Langevin posterior sampling, 4 chains), nuts (No-U-Turn Hamiltonian Monte Carlo, 4 chains).", DefaultValueFactory = _ => FitMethod.Mle };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em, lna or ode (as for loglik).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Start / fixed parameter values NAME=VALUE[,...].", AllowMultipleArgumentsPerToken = true };
-        var noise = new Option<string[]>("--noise") { Description = "Measurement noise NAME=SD or NAME=P%.", AllowMultipleArgumentsPerToken = true };
+        var noise = new Option<string[]>("--noise") { Description = NoiseDescription, AllowMultipleArgumentsPerToken = true };
+        var omega = new Option<double?>("--omega") { Description = OmegaDescription };
         var starts = new Option<int>("--starts") { Description = "L-BFGS starts (the first at --params, the others uniform within the bounds on log scale).", DefaultValueFactory = _ => 8 };
         var samples = new Option<int>("--samples") { Description = "Bootstrap replicates, or Langevin draws per chain.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
@@ -148,11 +157,11 @@ public static class CommandLineApp
         var petab = PetabCommand.Option();
         var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")
         {
-            model, data, method, kind, parameters, noise, starts, samples, seed, output, petab,
+            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, petab,
         };
-        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise]);
+        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega]);
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Fit(problem, p.GetValue(method), p.GetValue(parameters) ?? [], p.GetValue(starts), p.GetValue(seed), p.GetValue(output), stdout, stderr, time) : FitRunner.Run(
-            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!),
+            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega) },
             stdout,
             stderr,
             time));

@@ -1,17 +1,25 @@
 using System.Globalization;
 using ReactorTwin.Core.Inference;
+using ReactorTwin.Core.Models;
 
 namespace ReactorTwin.Host.Cli;
 
 /// <summary>
-/// Reads long-format measurement CSV: a header naming <c>batch</c> (or <c>replicate</c>, as written by
-/// <c>reactortwin simulate</c>), <c>time_h</c>, <c>species</c> and <c>value</c> in any order; one row per
-/// measurement. Every malformed line is reported with its number and field; well-formed lines are kept.
+/// Reads measurement tables in either of two forms, told apart by the header:
+/// <list type="bullet">
+/// <item><b>long</b>: a header naming <c>batch</c> (or <c>replicate</c>, as written by <c>reactortwin simulate</c>),
+/// <c>time_h</c>, <c>species</c> and <c>value</c> in any order; one row per measurement;</item>
+/// <item><b>wide</b> (<see cref="WideDataCsv"/>): a time column and one column per channel or input.</item>
+/// </list>
+/// Fields are separated by commas, or by tabs when the header has tabs and no comma. Every malformed line is reported
+/// with its number and field; well-formed lines are kept.
 /// </summary>
 internal static class DataCsv
 {
     /// <summary>Reads the file; malformed lines are returned in <paramref name="errors"/> and skipped.</summary>
-    public static List<DataRow> Read(string path, List<DataError> errors)
+    /// <exception cref="CliException">The file does not exist or cannot be read.</exception>
+    /// <exception cref="DataException">The header is unusable.</exception>
+    public static List<DataRow> Read(string path, ReactionNetwork model, List<DataError> errors)
     {
         if (!File.Exists(path))
         {
@@ -28,17 +36,35 @@ internal static class DataCsv
             throw new CliException($"cannot read '{path}': {ex.Message}", ex);
         }
 
-        return Parse(lines, path, errors);
+        return Parse(lines, path, model, errors);
     }
 
-    internal static List<DataRow> Parse(IReadOnlyList<string> lines, string source, List<DataError> errors)
+    /// <summary>Parses the lines of a table named <paramref name="source"/> (a wide table without a batch column is one
+    /// batch named after the file, without its extension).</summary>
+    internal static List<DataRow> Parse(IReadOnlyList<string> lines, string source, ReactionNetwork model, List<DataError> errors)
     {
         if (lines.Count == 0 || string.IsNullOrWhiteSpace(lines[0]))
         {
-            throw new DataException([new DataError(source, 1, "header", "the file is empty; expected a header batch,time_h,species,value")]);
+            throw new DataException([new DataError(source, 1, "header", "the file is empty; expected a header batch,time_h,species,value (long) or time_h,NAME,… (wide)")]);
         }
 
-        var header = lines[0].Split(',').Select(h => h.Trim().ToLowerInvariant()).ToList();
+        char separator = lines[0].Contains('\t', StringComparison.Ordinal) && !lines[0].Contains(',', StringComparison.Ordinal) ? '\t' : ',';
+        var header = lines[0].Split(separator).Select(h => h.Trim().ToLowerInvariant()).ToList();
+        if (header.Contains("species") || header.Contains("value"))
+        {
+            return ParseLong(lines, header, separator, source, errors);
+        }
+
+        if (header.Exists(h => h == "time_h" || h.StartsWith("time", StringComparison.Ordinal)))
+        {
+            return WideDataCsv.Parse(lines, separator, source, Path.GetFileNameWithoutExtension(source), model, errors);
+        }
+
+        throw new DataException([new DataError(source, 1, "header", $"neither a long table (batch,time_h,species,value) nor a wide one (a time column time_h, time [h] or time [min], then one column per channel or input); the header is '{lines[0]}'")]);
+    }
+
+    private static List<DataRow> ParseLong(IReadOnlyList<string> lines, List<string> header, char separator, string source, List<DataError> errors)
+    {
         int ib = header.IndexOf("batch");
         if (ib < 0)
         {
@@ -76,12 +102,12 @@ internal static class DataCsv
         for (int li = 1; li < lines.Count; li++)
         {
             string line = lines[li];
-            if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#'))
+            if (IsBlankOrComment(line))
             {
                 continue;
             }
 
-            var f = line.Split(',');
+            var f = line.Split(separator);
             if (f.Length != header.Count)
             {
                 errors.Add(new DataError(source, li + 1, "row", $"{f.Length} fields, the header has {header.Count}"));
@@ -116,4 +142,7 @@ internal static class DataCsv
 
         return rows;
     }
+
+    /// <summary>Empty lines and lines starting with '#' carry no data.</summary>
+    internal static bool IsBlankOrComment(string line) => string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#');
 }

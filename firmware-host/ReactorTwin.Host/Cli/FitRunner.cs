@@ -28,7 +28,7 @@ public enum FitMethod
 
 /// <summary>Settings of one <c>fit</c> run.</summary>
 /// <param name="Model">Built-in name or JSON path.</param>
-/// <param name="DataPath">Long-format CSV.</param>
+/// <param name="DataPath">Measurement table, long or wide (see <see cref="DataCsv"/>).</param>
 /// <param name="Method">Estimation method.</param>
 /// <param name="Likelihood">Likelihood.</param>
 /// <param name="Parameters">NAME=VALUE base values (start point and fixed parameters).</param>
@@ -37,7 +37,11 @@ public enum FitMethod
 /// <param name="Samples">Bootstrap replicates.</param>
 /// <param name="Seed">Seed.</param>
 /// <param name="OutPath">Result JSON path.</param>
-public sealed record FitSettings(string Model, string DataPath, FitMethod Method, LikelihoodKind Likelihood, IReadOnlyList<string> Parameters, IReadOnlyList<string> Noise, int Starts, int Samples, int Seed, string OutPath);
+public sealed record FitSettings(string Model, string DataPath, FitMethod Method, LikelihoodKind Likelihood, IReadOnlyList<string> Parameters, IReadOnlyList<string> Noise, int Starts, int Samples, int Seed, string OutPath)
+{
+    /// <summary><c>--omega</c>: the system size Ω (finite, &gt; 0) replacing the model's, or null for the model's.</summary>
+    public double? SystemSize { get; init; }
+}
 
 /// <summary>Runs <c>reactortwin fit</c>: estimate, 2.5/50/97.5 % intervals, diagnostics and timings as JSON.</summary>
 internal static class FitRunner
@@ -49,11 +53,17 @@ internal static class FitRunner
             throw new CliException($"--starts must be ≥ 1 (is {s.Starts}) and --samples ≥ 2 (is {s.Samples})");
         }
 
-        var model = ModelResolver.Resolve(s.Model);
+        var model = ModelResolver.Resolve(s.Model, s.SystemSize);
         var theta0 = model.NominalParameters();
         Assignments.Apply(model, s.Parameters, null, theta0, "--params");
-        var noise = LoglikRunner.ParseNoise(model, s.Noise);
-        var data = LoglikRunner.LoadData(model, s.DataPath);
+        var noise = NoiseOption.Parse(model, s.Noise);
+        var data = MeasurementData.Load(model, s.DataPath, stderr);
+        MeasurementData.CheckFor(s.Likelihood, data, noise, s.DataPath, s.Noise.Count > 0, stderr);
+        if (s.Method == FitMethod.Bootstrap && data.MeasuredChannels.FirstOrDefault(m => m.Channel >= model.StateDimension) is { } observable)
+        {
+            throw new CliException($"{s.DataPath}: the parametric bootstrap re-simulates the states only, and the data measure the observable {model.ChannelNames[observable.Channel]}; use --method mle, mala or nuts");
+        }
+
         var space = new ParameterSpace(model, theta0);
         Func<ObservationSet, IDataLikelihood> likelihoodFor = s.Likelihood switch
         {
@@ -61,11 +71,6 @@ internal static class FitRunner
             LikelihoodKind.Ode => d => new OdeDataLikelihood(new OdeLikelihood(model, space.Indices), d, noise),
             _ => d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, space.Indices), d, noise),
         };
-        if (s.Likelihood == LikelihoodKind.Em)
-        {
-            new EulerMaruyamaLikelihood(model, space.Indices).Validate(data, s.DataPath);
-        }
-
         long started = time.GetTimestamp();
         var density = new PosteriorDensity(space, likelihoodFor(data));
         stderr.WriteLine($"fitting {space.Dimension} parameters of '{model.Name}' to {data.Batches.Count} batch(es) with {s.Starts} start(s) on {Math.Min(s.Starts, Environment.ProcessorCount)} thread(s)…");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Runtime;
 
@@ -17,5 +18,19 @@ internal static class ModelResolver
         {
             throw new CliException(ex.Message.StartsWith('\'') ? "--model " + ex.Message : ex.Message, ex);
         }
+    }
+
+    /// <summary>The model with <c>--omega</c> applied: its system size Ω replaced when <paramref name="systemSize"/> is
+    /// given (finite and &gt; 0; the noise covariance of the LNA, CLE and SSA scales as 1/Ω).</summary>
+    /// <exception cref="CliException">The model cannot be resolved, or Ω is not finite and &gt; 0.</exception>
+    public static ReactionNetwork Resolve(string nameOrPath, double? systemSize)
+    {
+        if (systemSize is double omega && (!(omega > 0) || !double.IsFinite(omega)))
+        {
+            throw new CliException($"--omega must be finite and > 0, not {omega.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        var model = Resolve(nameOrPath);
+        return systemSize is double o ? model.WithSystemSize(o) : model;
     }
 }

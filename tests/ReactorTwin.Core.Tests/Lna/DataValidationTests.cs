@@ -82,16 +82,12 @@ public class DataValidationTests
     }
 
     [Fact]
-    public void FromRows_DuplicateComponentAtSameTime_ReportsSecondLineAndSpeciesField()
+    public void FromRows_SameComponentTwiceAtOneTime_IsAReplicateNotAnError()
     {
-        var e = Assert.Single(Reject(
-            new("A", 0, "GLC", 25, 2),
-            new("A", 6, "GLC", 24, 3),
-            new("A", 6, "LAC", 1, 4),
-            new("A", 6, "GLC", 24.1, 5)).Errors);
-        Assert.Equal(5, e.Line);
-        Assert.Equal("species", e.Field);
-        Assert.Contains("line 3", e.Message, StringComparison.Ordinal);
+        var set = ObservationSet.FromRows(Cho, [new("A", 0, "GLC", 25, 2), new("A", 6, "GLC", 24, 3), new("A", 6, "LAC", 1, 4), new("A", 6, "GLC", 24.1, 5)], "data.csv");
+        var t = Assert.Single(set.Batches[0].Times);
+        Assert.Equal([0, 0, 1], t.Components); // ascending by channel, replicates in file order
+        Assert.Equal([24, 24.1, 1], t.Values);
     }
 
     [Fact]
@@ -118,13 +114,13 @@ public class DataValidationTests
             new("A", 1, "Glucose", 24, 3),              // unknown name
             new("A", 1, "LAC", double.NaN, 4),          // NaN value
             new("A", 1.5, "GLC", 24, 5),                // fine
-            new("A", 1.5, "GLC", 24.2, 6),              // duplicate of line 5
+            new("A", 1.5, "GLC", 24.2, 6),              // a replicate of line 5: fine
             new("B", -3, "GLC", 20, 7),                 // negative time
             new("B", double.PositiveInfinity, "mAb", double.NaN, 8), // non-finite time and value: two problems on one line
             new("C", 4, "LAC", 1, 9),
             new("C", 2, "LAC", 1, 10));                 // decreasing time in batch C
         var got = ex.Errors.Select(e => (e.Line, e.Field)).ToList();
-        (int, string)[] expected = [(3, "species"), (4, "value"), (7, "time_h"), (8, "time_h"), (8, "value"), (10, "time_h"), (6, "species")];
+        (int, string)[] expected = [(3, "species"), (4, "value"), (7, "time_h"), (8, "time_h"), (8, "value"), (10, "time_h")];
         Assert.Equal(expected.Length, got.Count);
         Assert.All(expected, e => Assert.Contains(e, got));
         Assert.All(ex.Errors, e => Assert.Equal("data.csv", e.Source));

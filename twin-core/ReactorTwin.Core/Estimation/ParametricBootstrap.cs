@@ -55,7 +55,8 @@ public static class ParametricBootstrap
     /// <summary>Runs the bootstrap.</summary>
     /// <param name="space">Parameter space of the fit.</param>
     /// <param name="estimate">θ̂ as u.</param>
-    /// <param name="data">The original data (its design is reused).</param>
+    /// <param name="data">The original data (its design is reused; states only, no observables; replicates are each
+    /// re-drawn with their own measurement noise).</param>
     /// <param name="densityFor">Builds the objective for a re-simulated data set (called on the worker threads: it must
     /// build a new, independent instance each time).</param>
     /// <param name="noise">Measurement noise to add to re-simulated values, or null for none.</param>
@@ -71,6 +72,11 @@ public static class ParametricBootstrap
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxParallelism);
         var model = space.Model;
         int n = model.StateDimension;
+        if (data.MeasuredChannels.FirstOrDefault(m => m.Channel >= n) is { } observable)
+        {
+            throw new ArgumentException($"the parametric bootstrap re-simulates the states only, and the data measure the observable {model.ChannelNames[observable.Channel]}", nameof(data));
+        }
+
         var theta = new double[model.Parameters.Count];
         space.ToNatural(estimate, theta);
         var cle = new ChemicalLangevinSimulator(model, options.StepHours);
