@@ -61,10 +61,11 @@ def rhs(t, y, F):
 def solve():
     batch_times = [t for t in TIMES if t <= FEED_START_H]
     fed_times = [t for t in TIMES if t > FEED_START_H]
-    a = solve_ivp(rhs, (0.0, FEED_START_H), Y0, method="Radau", t_eval=batch_times, rtol=1e-12, atol=1e-14, args=(0.0,))
+    # the batch is also evaluated at the switch, whose state starts the fed phase
+    a = solve_ivp(rhs, (0.0, FEED_START_H), Y0, method="Radau", t_eval=batch_times + [FEED_START_H], rtol=1e-12, atol=1e-14, args=(0.0,))
     b = solve_ivp(rhs, (FEED_START_H, TIMES[-1]), a.y[:, -1], method="Radau", t_eval=fed_times, rtol=1e-12, atol=1e-14, args=(FEED_L_PER_H,))
-    assert a.success and b.success
-    return np.hstack([a.y, b.y]).T
+    assert a.success and b.success and a.t[-1] == FEED_START_H
+    return np.hstack([a.y[:, :-1], b.y]).T
 
 
 if __name__ == "__main__":
