@@ -37,6 +37,14 @@ public sealed class SimulateInputTests : CliHarness
         Assert.InRange(v[(16, "S")], 0.0, 1e-3); // the glucose is used up by about 9.5 h
     }
 
+    [Fact]
+    public void Simulate_EcoliFedBatchSsa_ExitsTwoAndPointsToTheCle()
+    {
+        var (code, _, err) = Run("simulate", "--model", "ecoli-fedbatch", "--method", "ssa", "--hours", "1", "--interval", "0.5");
+        Assert.Equal(CommandLineApp.UsageError, code);
+        Assert.Contains("--method ssa: model 'ecoli-fedbatch' has deterministic channels that change species", err, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("ecoli-fedbatch", "G=0.01", "no input of that name")]
     [InlineData("ecoli-fedbatch", "F=abc", "'abc' is not a finite number")]

@@ -82,7 +82,7 @@ internal static class SimulateRunner
         double step = s.StepHours ?? (s.IntervalHours / 1000.0);
         var ode = s.Method == SimulationMethod.Ode ? new MeanOdeSimulator(model) : null;
         var cle = s.Method == SimulationMethod.Cle ? new ChemicalLangevinSimulator(model, step) : null;
-        var ssa = s.Method == SimulationMethod.Ssa ? new GillespieSimulator(model) : null;
+        var ssa = s.Method == SimulationMethod.Ssa ? Gillespie(model) : null;
         for (int r = 0; r < replicates; r++)
         {
             var output = new double[times.Length * n];
@@ -127,6 +127,18 @@ internal static class SimulateRunner
 
         WriteSummary(stdout, model, s, times, paths, step, elapsed);
         return 0;
+    }
+
+    private static GillespieSimulator Gillespie(ReactionNetwork model)
+    {
+        try
+        {
+            return new GillespieSimulator(model);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException("--method ssa: " + ex.Message.Split(" (Parameter", 2)[0], ex);
+        }
     }
 
     private static void Validate(SimulateSettings s)

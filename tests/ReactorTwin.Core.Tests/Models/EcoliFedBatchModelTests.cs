@@ -200,6 +200,45 @@ public class EcoliFedBatchModelTests(ITestOutputHelper log)
         }
     }
 
+    [Fact]
+    public void Gillespie_DeterministicFeedAndTransferChannels_AreRefusedByName()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new GillespieSimulator(Model()));
+        Assert.Contains("oxygenTransfer", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("dilutionS", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("dilutionX", ex.Message, StringComparison.Ordinal); // X is a cell density, advanced between events
+        Assert.Contains("use the CLE or the mean ODE", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChemicalLangevin_FedBatchPaths_ScatterAroundTheMeanOde()
+    {
+        var m = Model();
+        double[] times = [4, 8, 12];
+        var feed = Feed(m, FeedStartHours, FeedLitresPerHour);
+        var mean = new double[times.Length * 6];
+        new MeanOdeSimulator(m).Simulate(m.DefaultInitialState(), m.NominalParameters(), times, mean, feed);
+        var cle = new ChemicalLangevinSimulator(m, 5e-4);
+        var source = new GaussianSource(new Random(42));
+        const int paths = 20;
+        var sum = new double[times.Length * 6];
+        var path = new double[times.Length * 6];
+        for (int k = 0; k < paths; k++)
+        {
+            cle.Simulate(m.DefaultInitialState(), m.NominalParameters(), times, path, source, feed);
+            Assert.Equal(2.0 + (FeedLitresPerHour * 2), path[(2 * 6) + 0], 9); // the feed is deterministic: V has no noise
+            for (int e = 0; e < sum.Length; e++)
+            {
+                sum[e] += path[e] / paths;
+            }
+        }
+
+        for (int j = 0; j < times.Length; j++)
+        {
+            Assert.Equal(mean[(j * 6) + 5], sum[(j * 6) + 5], mean[(j * 6) + 5] * 0.02); // biomass within 2 %
+        }
+    }
+
     private static int AutoStepLimit => 400;
 
     private static double ExplicitStepRatio => 3;
