@@ -1,3 +1,4 @@
+using ReactorTwin.Core.Lna;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Core.Numerics;
 using ReactorTwin.Core.Simulation;
@@ -236,6 +237,47 @@ public class EcoliFedBatchModelTests(ITestOutputHelper log)
         for (int j = 0; j < times.Length; j++)
         {
             Assert.Equal(mean[(j * 6) + 5], sum[(j * 6) + 5], mean[(j * 6) + 5] * 0.02); // biomass within 2 %
+        }
+    }
+
+    [Fact]
+    public void Lna_FedBatch_MeanIsTheOdeAndSdsMatchChemicalLangevinMonteCarlo()
+    {
+        var m = Model();
+        double[] theta = m.NominalParameters();
+        var feed = Feed(m, FeedStartHours, FeedLitresPerHour);
+        var lna = new LnaSolver(m, []);
+        var state = lna.CreateState();
+        state.Reset(m.DefaultInitialState());
+        lna.Propagate(state, theta, 0, 12, inputs: feed);
+        var ode = new double[6];
+        new MeanOdeSimulator(m, new OdeOptions { RelativeTolerance = 1e-10, AbsoluteTolerance = 1e-12 }).Simulate(m.DefaultInitialState(), theta, [12.0], ode, feed);
+        for (int i = 0; i < 6; i++)
+        {
+            Assert.Equal(ode[i], state.Mean[i], Math.Abs(ode[i]) * 1e-4);
+        }
+
+        Assert.Equal(0.0, state.Covariance[0], 15);             // V: the feed is deterministic
+        const int paths = 100;
+        var cle = new ChemicalLangevinSimulator(m, 1e-3);
+        var source = new GaussianSource(new Random(7));
+        var end = new double[paths, 6];
+        var path = new double[6];
+        for (int k = 0; k < paths; k++)
+        {
+            cle.Simulate(m.DefaultInitialState(), theta, [12.0], path, source, feed);
+            for (int i = 0; i < 6; i++)
+            {
+                end[k, i] = path[i];
+            }
+        }
+
+        foreach (int i in new[] { 1, 2, 3, 5 }) // S, A, DOT, X
+        {
+            double sdLna = Math.Sqrt(state.Covariance[(i * 6) + i]);
+            double sdCle = Math.Sqrt(TestHelpers.MeanVariance(end, i).Variance);
+            log.WriteLine($"{m.StateNames[i]} at 12 h: LNA sd {sdLna:G4}, CLE sd {sdCle:G4} ({paths} paths)");
+            Assert.InRange(sdCle / sdLna, 0.7, 1.3); // a sample SD of 100 paths has a relative SD of about 7 %: ±30 % is over 4 of them
         }
     }
 
