@@ -56,7 +56,7 @@ public class DerivativeTests
         }
     }
 
-    /// <summary>A random positive point: states log-uniform in [0.1, 10]·max(initial, 1), parameters nominal·e^U(−1,1).</summary>
+    /// <summary>A random positive point: states log-uniform in [0.1, 10]·max(initial, 1); the argument vector θ (nominal·e^U(−1,1)), t, u.</summary>
     private static (double[] State, double[] Parameters) RandomPoint(ReactionNetwork model, Random rng)
     {
         var z = model.DefaultInitialState();
@@ -65,10 +65,18 @@ public class DerivativeTests
             z[i] = Math.Max(z[i], 1.0) * Math.Exp(Math.Log(0.1) + (rng.NextDouble() * Math.Log(100.0)));
         }
 
-        var theta = model.NominalParameters();
-        for (int k = 0; k < theta.Length; k++)
+        var nominal = model.NominalParameters();
+        var theta = new double[model.Compiled.ArgumentCount];
+        for (int k = 0; k < nominal.Length; k++)
         {
-            theta[k] *= Math.Exp((2 * rng.NextDouble()) - 1);
+            theta[k] = nominal[k] * Math.Exp((2 * rng.NextDouble()) - 1);
+        }
+
+        // then the time t and the inputs u of the argument vector: t in [0, 10] h, each input e^U(−1,1) × max(value, 0.01)
+        theta[model.Compiled.TimeSlot] = 10 * rng.NextDouble();
+        for (int i = 0; i < model.Inputs.Count; i++)
+        {
+            theta[model.Compiled.TimeSlot + 1 + i] = Math.Max(model.Inputs[i].Value, 0.01) * Math.Exp((2 * rng.NextDouble()) - 1);
         }
 
         return (z, theta);
@@ -80,10 +88,10 @@ public class DerivativeTests
     /// Checks an analytic Jacobian (rows = outputs of <paramref name="f"/>, columns = components of the varied vector)
     /// against central differences; <paramref name="termScale"/> gives F for each output row.
     /// </summary>
-    private static void CheckJacobian(string what, Fn f, Fn jac, double[] z, double[] theta, bool wrtState, int rows, Func<double[], double[], double[]> termScale)
+    private static void CheckJacobian(string what, Fn f, Fn jac, double[] z, double[] theta, bool wrtState, int rows, Func<double[], double[], double[]> termScale, int parameterCount = 0)
     {
         var x = wrtState ? z : theta;
-        int cols = x.Length;
+        int cols = wrtState ? z.Length : parameterCount;
         var analytic = new double[rows * cols];
         jac(z, theta, analytic);
         var fp = new double[rows];
@@ -119,11 +127,24 @@ public class DerivativeTests
         return a.Select(Math.Abs).ToArray();
     }
 
+    /// <summary>S at θ (the first slots of <paramref name="theta"/>), numeric or formula coefficients alike.</summary>
+    private static double[] Stoichiometry(CompiledModel cm, double[] theta)
+    {
+        if (!cm.HasParameterStoichiometry)
+        {
+            return cm.Stoichiometry.ToArray();
+        }
+
+        var s = new double[cm.StateDimension * cm.ChannelCount];
+        cm.EvaluateStoichiometry(theta, s);
+        return s;
+    }
+
     private static double[] DriftScale(CompiledModel cm, double[] z, double[] theta)
     {
         var a = RateScale(cm, z, theta);
         int n = cm.StateDimension, m = cm.ChannelCount;
-        var s = cm.Stoichiometry;
+        var s = Stoichiometry(cm, theta);
         var f = new double[n];
         for (int i = 0; i < n; i++)
         {
@@ -160,7 +181,7 @@ public class DerivativeTests
         for (int p = 0; p < PointsPerModel; p++)
         {
             var (z, theta) = RandomPoint(model, rng);
-            CheckJacobian($"{name} ∂a/∂θ", cm.Rates, cm.RateParameterJacobian, z, theta, wrtState: false, cm.ChannelCount, (zz, tt) => RateScale(cm, zz, tt));
+            CheckJacobian($"{name} ∂a/∂θ", cm.Rates, cm.RateParameterJacobian, z, theta, wrtState: false, cm.ChannelCount, (zz, tt) => RateScale(cm, zz, tt), cm.ParameterCount);
         }
     }
 
@@ -188,7 +209,7 @@ public class DerivativeTests
         for (int p = 0; p < PointsPerModel; p++)
         {
             var (z, theta) = RandomPoint(model, rng);
-            CheckJacobian($"{name} ∂b/∂θ", cm.Drift, cm.DriftParameterJacobian, z, theta, wrtState: false, cm.StateDimension, (zz, tt) => DriftScale(cm, zz, tt));
+            CheckJacobian($"{name} ∂b/∂θ", cm.Drift, cm.DriftParameterJacobian, z, theta, wrtState: false, cm.StateDimension, (zz, tt) => DriftScale(cm, zz, tt), cm.ParameterCount);
         }
     }
 
@@ -210,12 +231,13 @@ public class DerivativeTests
             cm.Rates(z, theta, a);
             cm.Drift(z, theta, b);
             var scale = DriftScale(cm, z, theta);
+            var stoichiometry = Stoichiometry(cm, theta);
             for (int i = 0; i < n; i++)
             {
                 double expected = 0;
                 for (int r = 0; r < m; r++)
                 {
-                    expected += cm.Stoichiometry[(i * m) + r] * a[r];
+                    expected += stoichiometry[(i * m) + r] * a[r];
                 }
 
                 Assert.True(Math.Abs(b[i] - expected) <= 1e-13 * scale[i], $"{name} drift[{i}] = {b[i]:R}, S·a = {expected:R}");

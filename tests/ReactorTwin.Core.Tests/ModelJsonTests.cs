@@ -80,6 +80,29 @@ public class ModelJsonTests
     }
 
     [Fact]
+    public void Parse_DeterministicReaction_KeepsItsDriftAndLeavesItOutOfTheNoise()
+    {
+        var plain = ModelJson.Parse(Valid, Source);
+        var marked = ModelJson.Parse(Edit(Valid, "\"rate\": \"k*A\" }", "\"rate\": \"k*A\", \"deterministic\": true }"), Source);
+        Assert.True(plain.Compiled.IsStochasticChannel(0));
+        Assert.False(marked.Compiled.IsStochasticChannel(0));
+        Assert.True(marked.Compiled.IsStochasticChannel(1));
+        Assert.True(marked.Reactions[0].Deterministic);
+        double[] z = [1.5, 0.5, 2, 1], theta = [1.3, 0.2, 0], bPlain = new double[4], bMarked = new double[4];
+        plain.Compiled.Drift(z, theta, bPlain);
+        marked.Compiled.Drift(z, theta, bMarked);
+        Assert.Equal(bPlain, bMarked);
+        Assert.Contains("\"deterministic\": true", ModelJson.Write(marked), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_DeterministicNotABoolean_ReportsPathAndLine()
+    {
+        string json = Edit(Valid, "\"rate\": \"k*A\" }", "\"rate\": \"k*A\", \"deterministic\": \"yes\" }");
+        AssertError(Fails(json), "$.reactions[0].deterministic", "must be true or false", LineContaining(json, "\"yes\""));
+    }
+
+    [Fact]
     public void Parse_ValidTemplate_Builds()
     {
         var model = ModelJson.Parse(Valid, Source);
@@ -196,6 +219,7 @@ public class ModelJsonTests
         Assert.Equal(n, cb.StateDimension);
         Assert.Equal(m, cb.ChannelCount);
         Assert.Equal(p, cb.ParameterCount);
+        Assert.Equal(Enumerable.Range(0, m).Select(ca.IsStochasticChannel), Enumerable.Range(0, m).Select(cb.IsStochasticChannel));
         var functions = new (Action<CompiledModel, double[], double[], double[]> F, int Size)[]
         {
             ((c, z, t, o) => c.Rates(z, t, o), m),
@@ -209,6 +233,7 @@ public class ModelJsonTests
         {
             var z = a.DefaultInitialState().Select(v => Math.Max(v, 1.0) * (0.1 + (2 * rng.NextDouble()))).ToArray();
             var theta = a.NominalParameters().Select(v => v * (0.5 + rng.NextDouble())).ToArray();
+            theta = [.. theta, .. Enumerable.Range(0, ca.ArgumentCount - p).Select(_ => rng.NextDouble())]; // t and the inputs
             foreach (var (f, size) in functions)
             {
                 var oa = new double[size];

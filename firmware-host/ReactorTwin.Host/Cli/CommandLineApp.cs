@@ -87,9 +87,10 @@ public static class CommandLineApp
 
     private static Command SimulateCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
-        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file.", Required = true };
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten, ecoli-fedbatch) or a model JSON file.", Required = true };
         var method = new Option<SimulationMethod>("--method") { Description = "ode (mean ODE), cle (chemical Langevin), ssa (Gillespie).", DefaultValueFactory = _ => SimulationMethod.Ode };
         var set = new Option<string[]>("--set") { Description = "Initial values or parameters, NAME=VALUE[,NAME=VALUE...]; repeatable (e.g. --set GLC=28).", AllowMultipleArgumentsPerToken = true };
+        var input = new Option<string[]>("--input") { Description = "Model inputs, NAME=VALUE (from t = 0) or NAME=VALUE@HOURS (from then on); repeatable (e.g. --input F=0@0,F=0.0087@10 for a feed in L/h from 10 h).", AllowMultipleArgumentsPerToken = true };
         var hours = new Option<double>("--hours") { Description = "Horizon in hours.", DefaultValueFactory = _ => 72.0 };
         var interval = new Option<double>("--interval") { Description = "Output spacing in hours.", DefaultValueFactory = _ => 12.0 };
         var replicates = new Option<int>("--replicates") { Description = "Number of stochastic paths.", DefaultValueFactory = _ => 1 };
@@ -99,13 +100,14 @@ public static class CommandLineApp
         var dt = new Option<double?>("--dt") { Description = "CLE Euler-Maruyama step in hours (default interval/1000)." };
         var cmd = new Command("simulate", "Simulate a model and write a long-format CSV with a summary.")
         {
-            model, method, set, hours, interval, replicates, seed, output, omega, dt,
+            model, method, set, input, hours, interval, replicates, seed, output, omega, dt,
         };
         cmd.SetAction(p => SimulateRunner.Run(
             new SimulateSettings(
                 p.GetValue(model)!,
                 p.GetValue(method),
                 p.GetValue(set) ?? [],
+                p.GetValue(input) ?? [],
                 p.GetValue(hours),
                 p.GetValue(interval),
                 p.GetValue(replicates),
@@ -121,7 +123,7 @@ public static class CommandLineApp
 
     private static Command LoglikCommand(TextWriter stdout, TextWriter stderr)
     {
-        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file." };
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten, ecoli-fedbatch) or a model JSON file." };
         var data = new Option<string>("--data") { Description = DataDescription };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em (Euler-Maruyama, complete trajectories), lna (Kalman-LNA, partial noisy data) or ode (mean ODE plus measurement noise: the lna likelihood without intrinsic noise, for large system sizes).", DefaultValueFactory = _ => LikelihoodKind.Lna };
         var parameters = new Option<string[]>("--params") { Description = "Parameter values NAME=VALUE[,...] (natural scale); others are the model's.", AllowMultipleArgumentsPerToken = true };
@@ -143,7 +145,7 @@ public static class CommandLineApp
 
     private static Command FitCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
-        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten) or a model JSON file." };
+        var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten, ecoli-fedbatch) or a model JSON file." };
         var data = new Option<string>("--data") { Description = DataDescription };
         var method = new Option<FitMethod>("--method") { Description = "mle (multi-start BFGS-B, Wald intervals), bootstrap (parametric bootstrap), mala or ula (Langevin posterior sampling, 4 chains), nuts (No-U-Turn Hamiltonian Monte Carlo, 4 chains).", DefaultValueFactory = _ => FitMethod.Mle };
         var kind = new Option<LikelihoodKind>("--likelihood") { Description = "em, lna or ode (as for loglik).", DefaultValueFactory = _ => LikelihoodKind.Lna };

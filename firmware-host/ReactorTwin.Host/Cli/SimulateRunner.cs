@@ -9,7 +9,7 @@ namespace ReactorTwin.Host.Cli;
 /// <summary>Simulation method of <c>reactortwin simulate</c>.</summary>
 public enum SimulationMethod
 {
-    /// <summary>Deterministic mean ODE (Dormand–Prince 5(4)).</summary>
+    /// <summary>Deterministic mean ODE (Dormand–Prince 5(4), switching to an implicit method when the model is stiff).</summary>
     Ode,
 
     /// <summary>Chemical Langevin equation by Euler–Maruyama.</summary>
@@ -23,6 +23,7 @@ public enum SimulationMethod
 /// <param name="Model">Built-in name or JSON path.</param>
 /// <param name="Method">Simulator.</param>
 /// <param name="Assignments">NAME=VALUE items for initial values and parameters.</param>
+/// <param name="Inputs">NAME=VALUE[@HOURS] items for the model's inputs (<see cref="InputAssignments"/>); empty for the model's values.</param>
 /// <param name="Hours">Horizon (h), &gt; 0.</param>
 /// <param name="IntervalHours">Output spacing (h), in (0, Hours].</param>
 /// <param name="Replicates">Number of paths, ≥ 1 (the ODE always gives 1).</param>
@@ -34,6 +35,7 @@ public sealed record SimulateSettings(
     string Model,
     SimulationMethod Method,
     IReadOnlyList<string> Assignments,
+    IReadOnlyList<string> Inputs,
     double Hours,
     double IntervalHours,
     int Replicates,
@@ -57,6 +59,7 @@ internal static class SimulateRunner
         var z0 = model.DefaultInitialState();
         var theta = model.NominalParameters();
         Assignments.Apply(model, s.Assignments, z0, theta, "--set");
+        var inputs = InputAssignments.Parse(model, s.Inputs, "--input");
 
         int steps = (int)Math.Floor((s.Hours / s.IntervalHours) + 1e-9);
         var times = new double[steps + 1 + (Math.Abs((steps * s.IntervalHours) - s.Hours) > 1e-9 * s.Hours ? 1 : 0)];
@@ -79,7 +82,7 @@ internal static class SimulateRunner
         double step = s.StepHours ?? (s.IntervalHours / 1000.0);
         var ode = s.Method == SimulationMethod.Ode ? new MeanOdeSimulator(model) : null;
         var cle = s.Method == SimulationMethod.Cle ? new ChemicalLangevinSimulator(model, step) : null;
-        var ssa = s.Method == SimulationMethod.Ssa ? new GillespieSimulator(model) : null;
+        var ssa = s.Method == SimulationMethod.Ssa ? Gillespie(model) : null;
         for (int r = 0; r < replicates; r++)
         {
             var output = new double[times.Length * n];
@@ -88,15 +91,15 @@ internal static class SimulateRunner
             {
                 if (ode is not null)
                 {
-                    ode.Simulate(z0, theta, times, output);
+                    ode.Simulate(z0, theta, times, output, inputs);
                 }
                 else if (cle is not null)
                 {
-                    cle.Simulate(z0, theta, times, output, new GaussianSource(rng));
+                    cle.Simulate(z0, theta, times, output, new GaussianSource(rng), inputs);
                 }
                 else
                 {
-                    ssa!.Simulate(z0, theta, times, output, rng);
+                    ssa!.Simulate(z0, theta, times, output, rng, inputs);
                 }
             }
             catch (SimulationException ex)
@@ -124,6 +127,18 @@ internal static class SimulateRunner
 
         WriteSummary(stdout, model, s, times, paths, step, elapsed);
         return 0;
+    }
+
+    private static GillespieSimulator Gillespie(ReactionNetwork model)
+    {
+        try
+        {
+            return new GillespieSimulator(model);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException("--method ssa: " + ex.Message.Split(" (Parameter", 2)[0], ex);
+        }
     }
 
     private static void Validate(SimulateSettings s)
@@ -200,12 +215,16 @@ internal static class SimulateRunner
         int last = times.Length - 1;
         string method = s.Method switch
         {
-            SimulationMethod.Ode => "mean ODE (Dormand-Prince 5(4), rtol 1e-6)",
+            SimulationMethod.Ode => "mean ODE (Dormand-Prince 5(4) with automatic switch to ESDIRK4(3) when stiff, rtol 1e-6)",
             SimulationMethod.Cle => string.Create(ci, $"chemical Langevin (Euler-Maruyama, dt = {step:G4} h)"),
             _ => "Gillespie SSA",
         };
         o.WriteLine(string.Create(ci, $"model {model.Name}: {method}, Ω = {model.SystemSize:G6}, {paths.Length} replicate(s), seed {s.Seed}"));
         o.WriteLine(string.Create(ci, $"{times.Length} output times from 0 to {times[last]:G6} h every {s.IntervalHours:G6} h; {elapsed.TotalMilliseconds:F1} ms"));
+        if (s.Inputs.Count > 0)
+        {
+            o.WriteLine("inputs: " + string.Join(", ", s.Inputs));
+        }
         if (s.OutPath is not null)
         {
             o.WriteLine($"wrote {paths.Length * times.Length * n} rows to {s.OutPath}");

@@ -76,6 +76,13 @@ public sealed record Reaction(
     /// true states that it is reversible (a rate that cannot be split is then an error).
     /// </summary>
     public bool? Reversible { get; init; }
+
+    /// <summary>
+    /// True for a flux that carries no intrinsic noise although it changes species: feed, dilution, gas–liquid
+    /// transfer, a probe's response. The mean ODE is unchanged; the LNA, CLE, SSA and the Euler–Maruyama likelihood
+    /// leave the channel out of the noise (it is integrated as a deterministic drift). Default false.
+    /// </summary>
+    public bool Deterministic { get; init; }
 }
 
 /// <summary>How an input's value between two given points is formed.</summary>

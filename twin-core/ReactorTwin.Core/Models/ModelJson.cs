@@ -179,6 +179,11 @@ public static partial class ModelJson
                     w.WriteBoolean("reversible", reversible);
                 }
 
+                if (r.Deterministic)
+                {
+                    w.WriteBoolean("deterministic", true);
+                }
+
                 WriteOptional(w, "description", r.Description);
                 w.WriteEndObject();
             }
@@ -428,7 +433,7 @@ public static partial class ModelJson
             });
             var reactions = Array(root, "$", "reactions", required: true, (e, p) =>
             {
-                CheckKnown(e, p, "name", "stoichiometry", "rate", "perPhaseRates", "reversible", "description");
+                CheckKnown(e, p, "name", "stoichiometry", "rate", "perPhaseRates", "reversible", "deterministic", "description");
                 var formulas = new Dictionary<string, string>(StringComparer.Ordinal);
                 var stoich = Map(e, p, "stoichiometry", required: true, (v, vp) =>
                 {
@@ -461,6 +466,7 @@ public static partial class ModelJson
                 return new Reaction(String(e, p, "name", true) ?? string.Empty, stoich ?? new Dictionary<string, double>(), rate, perPhase, String(e, p, "description", false), formulas.Count > 0 ? formulas : null)
                 {
                     Reversible = Bool(e, p, "reversible"),
+                    Deterministic = Bool(e, p, "deterministic") ?? false,
                 };
             });
             var transitions = Array(root, "$", "transitions", required: false, (e, p) =>

@@ -36,7 +36,7 @@ internal static partial class ModelValidator
             var rate = ReactionRate(rx, at, d.Species.Count, phaseNames, binder, err);
             if (rate is not null && column is not null)
             {
-                channels.Add(new ChannelDraft(rx.Name, column, rate, Reversible: rx.Reversible));
+                channels.Add(new ChannelDraft(rx.Name, column, rate, rx.Deterministic, rx.Reversible));
                 if (rx.Reversible == true && Algebra.IsZero(SignedParts(rate).Negative))
                 {
                     err(at + ".reversible", $"reaction '{rx.Name}' is marked reversible but its rate is not a difference forward − backward (such as \"kf*A - kr*B\"), so it cannot be split into two channels");

@@ -1,3 +1,4 @@
+using ReactorTwin.Core.Expressions;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Core.Numerics;
 
@@ -10,7 +11,8 @@ namespace ReactorTwin.Core.Simulation;
 /// deterministic ODE (seed 001 eq. 1) between events, so the propensities drift in time; the simulator then
 /// caps the waiting time at <see cref="MaxDeterministicStepHours"/> and advances X by a midpoint step
 /// (a piecewise-deterministic Markov process whose error is O(cap); docs/adr/0002-cell-phases-deterministic.md).
-/// Rates are truncated at 0. Seeded and repeatable; after construction a simulation allocates nothing.
+/// Rates are truncated at 0. Models with deterministic channels that change species (a fed-batch's feed and
+/// dilution, <see cref="Reaction.Deterministic"/>) are refused: use the CLE or the mean ODE. Seeded and repeatable; after construction a simulation allocates nothing.
 /// Not thread-safe.
 /// </summary>
 public sealed class GillespieSimulator
@@ -27,6 +29,7 @@ public sealed class GillespieSimulator
     /// <param name="systemSize">Ω; null for the model's own. Concentration c corresponds to c·Ω molecules.</param>
     /// <param name="maxDeterministicStepHours">Longest deterministic advance of the cell densities between events (h), &gt; 0.</param>
     /// <param name="maxEvents">Event budget per path; exceeding it throws rather than running for ever.</param>
+    /// <exception cref="ArgumentException">The model has deterministic channels that change species.</exception>
     public GillespieSimulator(ReactionNetwork model, double? systemSize = null, double maxDeterministicStepHours = 0.01, long maxEvents = 200_000_000)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -38,6 +41,12 @@ public sealed class GillespieSimulator
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEvents, 1);
+        var fluxes = DeterministicSpeciesChannels(model.Compiled);
+        if (fluxes.Count > 0)
+        {
+            throw new ArgumentException($"model '{model.Name}' has deterministic channels that change species ({string.Join(", ", fluxes)}); the SSA advances only cell densities between events, so it cannot simulate them: use the CLE or the mean ODE", nameof(model));
+        }
+
         _model = model;
         MaxDeterministicStepHours = maxDeterministicStepHours;
         MaxEvents = maxEvents;
@@ -206,6 +215,28 @@ public sealed class GillespieSimulator
         }
 
         LastEventCount = events;
+    }
+
+    /// <summary>Names of the channels marked deterministic (feeds, dilution, transfer) whose column has a species entry.</summary>
+    internal static List<string> DeterministicSpeciesChannels(CompiledModel cm)
+    {
+        var names = new List<string>();
+        int m = cm.ChannelCount;
+        for (int r = 0; r < m; r++)
+        {
+            bool changesSpecies = false;
+            for (int i = 0; i < cm.SpeciesCount; i++)
+            {
+                changesSpecies |= !Algebra.IsZero(cm.StoichiometryExpressions[(i * m) + r]);
+            }
+
+            if (changesSpecies && !cm.IsStochasticChannel(r))
+            {
+                names.Add(cm.ChannelNames[r]);
+            }
+        }
+
+        return names;
     }
 
     /// <summary>Molecule counts from the concentrations after an event changed them.</summary>
