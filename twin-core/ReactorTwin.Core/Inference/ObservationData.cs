@@ -62,7 +62,8 @@ public sealed class ObservationSet
     public IReadOnlyList<Batch> Batches { get; }
 
     /// <summary>Wraps batches built by the caller (trusted: not validated; for tests and harnesses).</summary>
-    internal static ObservationSet FromBatches(ReactionNetwork model, IReadOnlyList<Batch> batches) => new(model, batches);
+    internal static ObservationSet FromBatches(ReactionNetwork model, IReadOnlyList<Batch> batches) =>
+        new(model, batches, [], [.. batches.SelectMany(b => b.Times).SelectMany(t => t.Components).GroupBy(c => c).OrderBy(g => g.Key).Select(g => new MeasuredChannel(g.Key, g.Count(), 0, 0))]);
 
     /// <summary>
     /// What the data leave to defaults, one sentence each: batches with no sample at t = 0 of some states, whose initial
