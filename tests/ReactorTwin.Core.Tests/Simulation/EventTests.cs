@@ -1,0 +1,162 @@
+using ReactorTwin.Core.Simulation;
+using static ReactorTwin.Core.Tests.Simulation.EventModels;
+
+namespace ReactorTwin.Core.Tests.Simulation;
+
+/// <summary>
+/// Model events end to end through every method, against the closed forms of <see cref="EventModels"/>: a bolus at a
+/// fixed time (additive, and diluting with a volume state) and a condition trigger that refeeds repeatedly.
+/// <para>Tolerances: mean ODE and LNA 1e−7 relative (integrator at rtol 1e−10, atol 1e−13); ensembles 4 standard errors
+/// (<see cref="EventModels.AssertMoments"/>). The CLE at Δt = 1e−3 h has an Euler–Maruyama bias O(kΔt) = 2e−4 relative
+/// (well under 0.1 SE); its cell densities follow the explicit Euler drift step, O(μ²Δt·t/2) ≈ 5e−5 relative; the SSA's
+/// midpoint step of the cell densities is exact to 1e−8.</para>
+/// </summary>
+public class EventTests
+{
+    private static readonly double[] BolusTimes = [2, 5, 5.5, 8, 10];
+
+    [Fact]
+    public void MeanOdeAndLna_Bolus_MatchClosedForm()
+    {
+        var model = Bolus();
+        var theta = model.NominalParameters();
+        var ode = new double[BolusTimes.Length];
+        new MeanOdeSimulator(model, Tight).Simulate(model.DefaultInitialState(), theta, BolusTimes, ode);
+        var lna = LnaPath(model, theta, BolusTimes);
+        for (int j = 0; j < BolusTimes.Length; j++)
+        {
+            var (m, v) = BolusMoments(BolusTimes[j]);
+            Relative(m, ode[j], 1e-7, $"ODE S at {BolusTimes[j]} h");
+            Relative(m, lna[j].Mean[0], 1e-7, $"LNA mean at {BolusTimes[j]} h");
+            Relative(v, lna[j].Covariance[0], 1e-7, $"LNA variance at {BolusTimes[j]} h");
+        }
+
+        // The output at the bolus time shows the state before it; just after, the dose is there.
+        Assert.True(ode[1] < S0 * Math.Exp(-K * BolusTime) * (1 + 1e-9));
+        Assert.True(ode[2] > ode[1] + (0.8 * Dose));
+    }
+
+    [Fact]
+    public void MeanOdeAndLna_DilutingBolus_MatchClosedFormAndJumpCovarianceIsJPsiJt()
+    {
+        var model = DilutingBolus();
+        var theta = model.NominalParameters();
+        var ode = new double[BolusTimes.Length * 3];
+        new MeanOdeSimulator(model, Tight).Simulate(model.DefaultInitialState(), theta, BolusTimes, ode);
+        var lna = LnaPath(model, theta, BolusTimes);
+        for (int j = 0; j < BolusTimes.Length; j++)
+        {
+            double t = BolusTimes[j];
+            var (m, v, x, vol) = DilutingMoments(t);
+            Relative(m, ode[3 * j], 1e-7, $"ODE S at {t} h");
+            Relative(x, ode[(3 * j) + 1], 1e-7, $"ODE X at {t} h");
+            Relative(vol, ode[(3 * j) + 2], 1e-12, $"ODE V at {t} h");
+            Relative(m, lna[j].Mean[0], 1e-7, $"LNA mean S at {t} h");
+            Relative(x, lna[j].Mean[1], 1e-7, $"LNA mean X at {t} h");
+            Relative(v, lna[j].Covariance[0], 1e-7, $"LNA variance S at {t} h");
+            for (int e = 1; e < 9; e++)
+            {
+                Assert.Equal(0.0, lna[j].Covariance[e], 12); // the cell phases and the volume carry no noise
+            }
+        }
+
+        // Across the jump itself: Ψ⁺ = J Ψ Jᵀ with J_SS = ∂S⁺/∂S = V/(V + dV); J_SV ≠ 0 but Ψ_VV = 0.
+        double[] around = [BolusTime, BolusTime + 1e-9];
+        var jump = LnaPath(model, theta, around);
+        double a = V0 / (V0 + FeedVolume);
+        Relative(a * a * jump[0].Covariance[0], jump[1].Covariance[0], 1e-6, "Ψ⁺ = J Ψ Jᵀ");
+    }
+
+    [Fact]
+    public void CleAndSsa_DilutingBolus_EnsembleMomentsMatchClosedForm()
+    {
+        var model = DilutingBolus();
+        double[] times = [5, 6, 9];
+        const int paths = 2000;
+        foreach (var (what, step, seed) in new[] { ("SSA", (double?)null, 11), ("CLE", 1e-3, 12) })
+        {
+            var samples = Ensemble(model, times, paths, seed, step);
+            for (int j = 0; j < times.Length; j++)
+            {
+                var (m, v, x, vol) = DilutingMoments(times[j]);
+                AssertMoments(samples, 3 * j, m, v, $"{what} S at {times[j]} h");
+                Relative(x, samples[0, (3 * j) + 1], what == "SSA" ? 1e-6 : 1e-4, $"{what} X at {times[j]} h");
+                Relative(vol, samples[paths - 1, (3 * j) + 2], 1e-12, $"{what} V at {times[j]} h");
+            }
+        }
+    }
+
+    [Fact]
+    public void MeanOdeAndLna_ConditionTrigger_FiresOncePerCrossingAtTheClosedFormTimes()
+    {
+        var model = Refeeding();
+        var theta = model.NominalParameters();
+
+        // Just before and after each of the three firings, and between them; S = S₀ e^{−k(t − t_j)} after firing j.
+        // A firing time off by δ moves S by k·δ relative: 1e−7 relative pins each time to 2e−7 h.
+        var times = new List<double> { 1.0 };
+        for (int j = 1; j <= 3; j++)
+        {
+            times.AddRange([FiringTime(j) - 1e-5, FiringTime(j) + 1e-5, FiringTime(j) + 1.0]);
+        }
+
+        double[] grid = [.. times];
+        var ode = new double[grid.Length];
+        new MeanOdeSimulator(model, Tight).Simulate(model.DefaultInitialState(), theta, grid, ode);
+        var lna = LnaPath(model, theta, grid);
+        var endOnly = new double[1];
+        new MeanOdeSimulator(model, Tight).Simulate(model.DefaultInitialState(), theta, [grid[^1]], endOnly);
+        for (int j = 0; j < grid.Length; j++)
+        {
+            var (m, v) = RefeedingLna(grid[j]);
+            Relative(m, ode[j], 1e-7, $"ODE S at {grid[j]:F6} h");
+            Relative(m, lna[j].Mean[0], 1e-7, $"LNA mean S at {grid[j]:F6} h");
+            Relative(v, lna[j].Covariance[0], 1e-6, $"LNA variance S (saltation) at {grid[j]:F6} h");
+        }
+
+        // Once per crossing: just after a firing S is S₀ (a second firing would give S₀ + 5), just before it is 1.
+        for (int j = 1; j <= 3; j++)
+        {
+            Assert.InRange(ode[(3 * j) - 2], Threshold, Threshold * 1.0001);
+            Assert.InRange(ode[(3 * j) - 1], TriggerS0 * 0.9999, TriggerS0);
+        }
+
+        // The firings do not depend on where the outputs are.
+        Relative(ode[^1], endOnly[0], 1e-8, "S at the end without intermediate outputs");
+    }
+
+    [Fact]
+    public void CleAndSsa_ConditionTrigger_MomentsMatchTheLnaWithSaltationAndNoPathFiresTwice()
+    {
+        var model = Refeeding();
+        double[] times = [3.0, 4.5, 9.0];
+
+        // The LNA is exact before the first firing (t = 3 h); after it, it linearises the random firing time, with
+        // relative errors O((kσ_τ)², 1/Ω) ≈ 2e−3 (σ_τ ≈ 0.08 h), far below 4 SE (≈ 10 % of the variance at N = 1500).
+        // The CLE fires at the end of the step that crossed, up to Δt = 1e−3 h late: a mean bias ≤ S₀kΔt = 3e−3 per firing.
+        foreach (var (what, step, seed, paths, bias) in new[] { ("SSA", (double?)null, 21, 1500, 0.0), ("CLE", 1e-3, 22, 1000, 6e-3) })
+        {
+            var samples = Ensemble(model, times, paths, seed, step);
+            for (int j = 0; j < times.Length; j++)
+            {
+                var (m, v) = RefeedingLna(times[j]);
+                AssertMoments(samples, j, m, v, $"{what} S at {times[j]} h", bias);
+                for (int p = 0; p < paths; p++)
+                {
+                    Assert.InRange(samples[p, j], 0.5, TriggerS0 + 0.5); // a double firing would be ≥ S₀ + 4
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void MeanOde_TriggerTrueAtTheStart_FiresOnlyAfterItHasFailed()
+    {
+        // S₀ = 0.5 < low: the condition holds at t = 0 and does not fire until S has risen above low and fallen again.
+        var model = Refeeding();
+        var output = new double[2];
+        new MeanOdeSimulator(model, Tight).Simulate([0.5], model.NominalParameters(), [1.0, 4.0], output);
+        Relative(0.5 * Math.Exp(-TriggerK), output[0], 1e-7, "S at 1 h");
+        Relative(0.5 * Math.Exp(-4 * TriggerK), output[1], 1e-7, "S at 4 h");
+    }
+}
