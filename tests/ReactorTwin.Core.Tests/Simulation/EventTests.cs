@@ -1,3 +1,4 @@
+using ReactorTwin.Core.Models;
 using ReactorTwin.Core.Simulation;
 using static ReactorTwin.Core.Tests.Simulation.EventModels;
 
@@ -158,5 +159,29 @@ public class EventTests
         new MeanOdeSimulator(model, Tight).Simulate([0.5], model.NominalParameters(), [1.0, 4.0], output);
         Relative(0.5 * Math.Exp(-TriggerK), output[0], 1e-7, "S at 1 h");
         Relative(0.5 * Math.Exp(-4 * TriggerK), output[1], 1e-7, "S at 4 h");
+    }
+
+    [Fact]
+    public void Ssa_TriggerOnTime_FiresAtItsTimeBetweenReactions()
+    {
+        // No molecule until the trigger "t >= 2" feeds 5 mM: no reaction is pending, so only the trigger can start the
+        // path. After it S decays from a known 500 molecules: binomial at 3 h (mean 5e^{−k}, 4 SE) and, just after 2 h,
+        // at most a few molecules gone (an SSA that fired the trigger late would show S = 0 there).
+        var model = ReactionNetwork.CreateBuilder("timed-feed")
+            .WithSystemSize(Omega)
+            .AddSpecies("S", "mM", 0)
+            .AddParameter("k", TriggerK, 0.01, 10)
+            .AddReaction("decay", new() { ["S"] = -1 }, "k*S")
+            .AddEvent("feed", "t >= 2", ("S", "S + 5"))
+            .Build();
+        double[] times = [1.999, 2.001, 3.0];
+        var samples = Ensemble(model, times, 1000, 41, null);
+        var (m, v) = Decay(5, 0, TriggerK, Omega, 1.0);
+        AssertMoments(samples, 2, m, v, "SSA S at 3 h");
+        for (int p = 0; p < 1000; p++)
+        {
+            Assert.Equal(0.0, samples[p, 0]);
+            Assert.InRange(samples[p, 1], 4.9, 5.0);
+        }
     }
 }

@@ -63,6 +63,7 @@ internal sealed class CompiledEvents
         }
 
         RootEvent = [.. rootEvent];
+        RootsReadTime = roots.Any(g => Algebra.Uses(g, SymbolKind.Time) || Algebra.Uses(g, SymbolKind.Input));
         if (roots.Count > 0)
         {
             var g = roots.ToArray();
@@ -78,6 +79,9 @@ internal sealed class CompiledEvents
 
     /// <summary>For each root function (condition-triggered event, in declaration order) the event it triggers.</summary>
     public int[] RootEvent { get; }
+
+    /// <summary>True when some root function reads t or an input, so that it can change while the state holds still.</summary>
+    public bool RootsReadTime { get; }
 
     /// <summary>Number of root functions.</summary>
     public int RootCount => RootEvent.Length;
