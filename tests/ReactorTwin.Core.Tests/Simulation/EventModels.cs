@@ -51,9 +51,15 @@ internal static class EventModels
             .AddEvent("feed", [BolusTime], ("V", "V + dV"), ("S", "(S*V + Sf*dV)/(V + dV)"), ("X", "X*V/(V + dV)"))
             .Build();
 
-    /// <summary>S → ∅ at k·S, refed by 5 mM whenever it falls below 1 mM.</summary>
-    public static ReactionNetwork Refeeding() =>
-        ReactionNetwork.CreateBuilder("refeeding")
+    /// <summary>
+    /// S → ∅ at k·S, refed by 5 mM whenever it falls below 1 mM. With <paramref name="leadingTimeEvent"/> a time event
+    /// "late" (at 100 h, S ← S + 100: after every test's horizon) is declared before the trigger, so that the trigger is
+    /// event 1 but root function 0.
+    /// </summary>
+    public static ReactionNetwork Refeeding(bool leadingTimeEvent = false) =>
+        (leadingTimeEvent
+            ? ReactionNetwork.CreateBuilder("refeeding-late").AddEvent("late", [100.0], ("S", "S + 100"))
+            : ReactionNetwork.CreateBuilder("refeeding"))
             .WithSystemSize(TriggerOmega)
             .AddSpecies("S", "mM", TriggerS0)
             .AddParameter("k", TriggerK, 0.01, 10)

@@ -142,12 +142,14 @@ public class EventSensitivityTests
         GradientMatches((theta, r) => likelihood.Evaluate(data, theta, noise, r), model.NominalParameters(), parameters, "ODE, time event");
     }
 
-    [Fact]
-    public void OdeLikelihood_GradientAcrossConditionEvents_MatchesCentralDifferences()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OdeLikelihood_GradientAcrossConditionEvents_MatchesCentralDifferences(bool leadingTimeEvent)
     {
         // k moves the firing times through the state (∂g/∂z s⁻), low through ∂g/∂θ and feed through ∂h/∂θ: all three
         // need the shift (H f⁻ − f⁺) dτ/dθ of the sensitivities at the firing.
-        var model = Refeeding();
+        var model = Refeeding(leadingTimeEvent);
         var data = RefeedObservations(model);
         var noise = new MeasurementNoise(1).SetAbsolute(0, 0.05);
         int[] parameters = [0, 1, 2];
@@ -167,12 +169,14 @@ public class EventSensitivityTests
         GradientMatches((theta, r) => likelihood.Evaluate(data, theta, noise, r), model.NominalParameters(), parameters, "Kalman–LNA, time event");
     }
 
-    [Fact]
-    public void KalmanLna_AcrossConditionEvents_EqualsAScalarFilterFromClosedForms()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void KalmanLna_AcrossConditionEvents_EqualsAScalarFilterFromClosedForms(bool leadingTimeEvent)
     {
         // The filter on the mean: between readings the death-process moments (EventModels.Decay); the refeed fires when
         // the filtered mean reaches low, at τ = t + ln(m/low)/k, and scales the variance by the saltation (1 + feed/low)².
-        var model = Refeeding();
+        var model = Refeeding(leadingTimeEvent);
         var data = RefeedObservations(model);
         const double sigma = 0.05;
         var noise = new MeasurementNoise(1).SetAbsolute(0, sigma);

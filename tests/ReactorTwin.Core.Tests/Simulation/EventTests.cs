@@ -87,10 +87,12 @@ public class EventTests
         }
     }
 
-    [Fact]
-    public void MeanOdeAndLna_ConditionTrigger_FiresOncePerCrossingAtTheClosedFormTimes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the trigger is the second event but the first root function: the jump must be its own
+    public void MeanOdeAndLna_ConditionTrigger_FiresOncePerCrossingAtTheClosedFormTimes(bool leadingTimeEvent)
     {
-        var model = Refeeding();
+        var model = Refeeding(leadingTimeEvent);
         var theta = model.NominalParameters();
 
         // Just before and after each of the three firings, and between them; S = S₀ e^{−k(t − t_j)} after firing j.

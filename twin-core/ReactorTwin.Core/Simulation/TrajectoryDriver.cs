@@ -32,6 +32,7 @@ internal sealed class TrajectoryDriver
 {
     private readonly OdeSolver _solver;
     private readonly EventTimes _eventTimes;
+    private readonly int[] _rootEvent;
     private readonly double[] _y;
     private readonly int _dim;
     private double[] _times = new double[8];
@@ -44,6 +45,7 @@ internal sealed class TrajectoryDriver
         _y = new double[_dim];
         _rows = new double[_times.Length * _dim];
         _eventTimes = new EventTimes(model);
+        _rootEvent = model.CompiledEvents.RootEvent;
     }
 
     /// <summary>The integrator.</summary>
@@ -101,7 +103,7 @@ internal sealed class TrajectoryDriver
                 outIndex += written;
                 _solver.CurrentState.CopyTo(_y);
                 t = r.ReachedTime;
-                system.ApplyEvent(r.Root, t, _y, triggered: true);
+                system.ApplyEvent(_rootEvent[r.Root], t, _y, triggered: true); // the solver reports the root function, not the event
                 ApplyTimeEvents(system, t);
                 carry = true;
                 continue;
