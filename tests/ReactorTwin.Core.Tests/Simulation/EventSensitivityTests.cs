@@ -26,16 +26,12 @@ public class EventSensitivityTests
     private static void Close(double expected, double actual, double scale, string what) =>
         Assert.True(Math.Abs(actual - expected) <= Tolerance * Math.Max(scale, 1e-6), $"{what}: {actual:R} vs finite difference {expected:R} (scale {scale:G3})");
 
-    [Fact]
-    public void Lna_TimeEventWithEstimableAssignment_MeanAndCovarianceSensitivitiesMatchCentralDifferences()
+    /// <summary>Asserts the LNA's ∂η/∂θ and ∂Ψ/∂θ at each of <paramref name="times"/> against central differences of η and Ψ.</summary>
+    private static void LnaSensitivitiesMatch(ReactionNetwork model, int[] sens, double[] times)
     {
-        // The diluting bolus: S⁺ = (S V + Sf dV)/(V + dV) depends on the parameters Sf and dV and (through V) on the state
-        // nonlinearly, so H_k = Σ_j ∂H/∂z_j η_k,j + ∂H/∂θ_k is non-zero in Ψ_k⁺ = H_k Ψ Hᵀ + H Ψ_k Hᵀ + H Ψ H_kᵀ.
-        var model = DilutingBolus();
         var theta = model.NominalParameters();
-        int[] sens = [0, 1, 2, 3];
         int n = model.StateDimension;
-        foreach (double t in new[] { 4.0, 7.0 })
+        foreach (double t in times)
         {
             var lna = new LnaSolver(model, sens, TightLna);
             var state = lna.CreateState();
@@ -74,15 +70,39 @@ public class EventSensitivityTests
         }
     }
 
+    /// <summary>
+    /// The diluting bolus: S⁺ = (S V + Sf dV)/(V + dV) depends on the parameters Sf and dV and (through V) on the state
+    /// nonlinearly, so H_k = Σ_j ∂H/∂z_j η_k,j + ∂H/∂θ_k is non-zero in Ψ_k⁺ = H_k Ψ Hᵀ + H Ψ_k Hᵀ + H Ψ H_kᵀ.
+    /// </summary>
     [Fact]
-    public void Lna_SensitivitiesAcrossAConditionEvent_AreRefusedByName()
+    public void Lna_TimeEventWithEstimableAssignment_MeanAndCovarianceSensitivitiesMatchCentralDifferences() =>
+        LnaSensitivitiesMatch(DilutingBolus(), [0, 1, 2, 3], [4.0, 7.0]);
+
+    /// <summary>
+    /// The refeed: the firing time moves with k (through the state), low (through the trigger) and not with feed, and the
+    /// saltation factor 1 + feed/low with feed and low, so every term of S_k (<c>LnaSystem.SaltationDerivative</c>) and the
+    /// shifts Ψ̇⁻dτ_k, Ψ̇⁺dτ_k matter; after one firing (5 h) and two (9 h).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Lna_ConditionEvent_MeanAndCovarianceSensitivitiesMatchCentralDifferences(bool leadingTimeEvent) =>
+        LnaSensitivitiesMatch(Refeeding(leadingTimeEvent), [0, 1, 2], [5.0, 9.0]);
+
+    [Fact]
+    public void Lna_SensitivitiesAcrossATriggerOnTime_AreRefusedByName()
     {
-        var model = Refeeding();
+        var model = ReactionNetwork.CreateBuilder("timed")
+            .AddSpecies("S", "mM", 6)
+            .AddParameter("k", TriggerK, 0.01, 10)
+            .AddReaction("decay", new() { ["S"] = -1 }, "k*S")
+            .AddEvent("feed", "t > 2", ("S", "S + 5"))
+            .Build();
         var lna = new LnaSolver(model, [0], TightLna);
         var state = lna.CreateState();
         state.Reset(model.DefaultInitialState());
         var ex = Assert.Throws<LnaException>(() => lna.Propagate(state, model.NominalParameters(), 0, 5));
-        Assert.Contains("condition-triggered event 'refeed'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("condition-triggered event 'feed' are available only when its trigger, its assignments and the rates do not read t or an input", ex.Message, StringComparison.Ordinal);
     }
 
     /// <summary>One batch measuring S at <paramref name="times"/>, off the LNA mean by <paramref name="offsets"/>.</summary>
@@ -203,9 +223,18 @@ public class EventSensitivityTests
         }
 
         Relative(expected, result.LogLikelihood, 1e-7, "Kalman–LNA log-likelihood");
+    }
 
-        // Its gradient needs the sensitivities of the saltation matrix, which are not implemented: refused, not wrong.
-        var withGradient = new KalmanLnaLikelihood(model, [0], TightLna);
-        Assert.Throws<LnaException>(() => withGradient.Evaluate(data, model.NominalParameters(), noise, new LikelihoodResult(1)));
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void KalmanLna_ForwardGradientAcrossConditionEvents_MatchesCentralDifferences(bool leadingTimeEvent)
+    {
+        var model = Refeeding(leadingTimeEvent);
+        var data = RefeedObservations(model);
+        var noise = new MeasurementNoise(1).SetAbsolute(0, 0.05);
+        int[] parameters = [0, 1, 2];
+        var likelihood = new KalmanLnaLikelihood(model, parameters, TightLna);
+        GradientMatches((theta, r) => likelihood.Evaluate(data, theta, noise, r), model.NominalParameters(), parameters, "Kalman–LNA, condition events");
     }
 }
