@@ -69,6 +69,27 @@ internal static class EventModels
             .AddEvent("refeed", "S < low", ("S", "S + feed"))
             .Build();
 
+    /// <summary>
+    /// <see cref="DilutingBolus"/> fed on a condition instead of a time: when the substrate amount S·V falls below
+    /// low·X (low = 6 L, first at ln(10/3)/(k + μ) ≈ 4.0 h). The trigger is nonlinear in the state and mixes state and
+    /// parameter (∂²g/∂S∂V, ∂²g/∂X∂low ≠ 0), for the derivative of the saltation matrix in every term.
+    /// </summary>
+    public static ReactionNetwork DilutingRefeed() =>
+        ReactionNetwork.CreateBuilder("diluting-refeed")
+            .WithSystemSize(Omega)
+            .AddSpecies("S", "mM", S0)
+            .AddCellPhase("X", "g/L", X0)
+            .AddCellPhase("V", "L", V0)
+            .AddParameter("k", K, 0.01, 10)
+            .AddParameter("mu", Mu, 0.01, 1)
+            .AddParameter("Sf", FeedConcentration, 1, 1000)
+            .AddParameter("dV", FeedVolume, 0.01, 1)
+            .AddParameter("low", 6, 0.1, 100)
+            .AddReaction("decay", new() { ["S"] = -1 }, "k*S")
+            .AddReaction("growth", new() { ["X"] = 1 }, "mu*X")
+            .AddEvent("feed", "S*V < low*X", ("V", "V + dV"), ("S", "(S*V + Sf*dV)/(V + dV)"), ("X", "X*V/(V + dV)"))
+            .Build();
+
     /// <summary>Mean and variance of a death process after <paramref name="dt"/> h from mean <paramref name="m"/>, variance <paramref name="v"/>.</summary>
     public static (double Mean, double Variance) Decay(double m, double v, double k, double omega, double dt)
     {

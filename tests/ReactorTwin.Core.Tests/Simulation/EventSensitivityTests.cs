@@ -90,6 +90,15 @@ public class EventSensitivityTests
         LnaSensitivitiesMatch(Refeeding(leadingTimeEvent), [0, 1, 2], [5.0, 9.0]);
 
     [Fact]
+    public void Lna_NonlinearConditionEventInSeveralStates_SensitivitiesMatchCentralDifferences()
+    {
+        var model = DilutingRefeed();
+        var path = LnaPath(model, model.NominalParameters(), [3.9, 4.2]);
+        Assert.True(path[1].Mean[2] > path[0].Mean[2], "the feed fired between 3.9 and 4.2 h");
+        LnaSensitivitiesMatch(model, [0, 1, 2, 3, 4], [5.0, 10.0]); // after one firing (4.0 h) and two (8.2 h): V then depends on dV
+    }
+
+    [Fact]
     public void Lna_SensitivitiesAcrossATriggerOnTime_AreRefusedByName()
     {
         var model = ReactionNetwork.CreateBuilder("timed")
