@@ -186,4 +186,40 @@ public class EventTests
             Assert.InRange(samples[p, 1], 4.9, 5.0);
         }
     }
+
+    [Fact]
+    public void TwoEventsOnOneCondition_BothFireAtEachCrossing_AndTheLnaRefusesTheCoincidence()
+    {
+        // "refeed" and "count" share the trigger S < low: each crossing must apply both (the count N is a cell phase
+        // without reactions). The refeed, declared first, resets S, so a driver that applied only the reported root
+        // would never count. The ODE, CLE and SSA count 2 firings by 9 h (the mean's at 3.58 and 7.17 h); the LNA's
+        // covariance jump at two coincident events is not the product of the single ones: refused by name.
+        var model = ReactionNetwork.CreateBuilder("counted-refeeding")
+            .WithSystemSize(TriggerOmega)
+            .AddSpecies("S", "mM", TriggerS0)
+            .AddCellPhase("N", "1", 0)
+            .AddParameter("k", TriggerK, 0.01, 10)
+            .AddParameter("feed", Refeed, 0.1, 100)
+            .AddParameter("low", Threshold, 0.1, 5)
+            .AddReaction("decay", new() { ["S"] = -1 }, "k*S")
+            .AddEvent("refeed", "S < low", ("S", "S + feed"))
+            .AddEvent("count", "S < low", ("N", "N + 1"))
+            .Build();
+        double[] times = [2.0, 5.0, 9.0];
+        var ode = new double[times.Length * 2];
+        new MeanOdeSimulator(model, Tight).Simulate(model.DefaultInitialState(), model.NominalParameters(), times, ode);
+        Assert.Equal([0.0, 1.0, 2.0], [ode[1], ode[3], ode[5]]);
+        Relative(RefeedingLna(9.0).Mean, ode[4], 1e-7, "ODE S at 9 h");
+        foreach (double? step in new double?[] { null, 1e-3 })
+        {
+            var samples = Ensemble(model, times, 50, 51, step);
+            for (int p = 0; p < 50; p++)
+            {
+                Assert.Equal([0.0, 1.0, 2.0], [samples[p, 1], samples[p, 3], samples[p, 5]]);
+            }
+        }
+
+        var ex = Assert.Throws<ReactorTwin.Core.Lna.LnaException>(() => LnaPath(model, model.NominalParameters(), times));
+        Assert.Contains("the events 'refeed' and 'count' of model 'counted-refeeding' are triggered at the same instant", ex.Message, StringComparison.Ordinal);
+    }
 }

@@ -22,6 +22,9 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
 
     public int RootCount => _model.CompiledEvents.RootCount;
 
+    /// <summary>Always: y carries the covariance.</summary>
+    public bool CarriesDerivatives => true;
+
     public void Roots(double t, double[] y, double[] roots)
     {
         Arguments.At(t);
