@@ -229,6 +229,8 @@ internal sealed class MeanSensitivitySystem : IImplicitStageSystem, IModelSystem
 
     public int RootCount => _events.RootCount;
 
+    public bool CarriesDerivatives => _sens.Length > 0;
+
     public void Roots(double t, double[] y, double[] roots)
     {
         Arguments.At(t);

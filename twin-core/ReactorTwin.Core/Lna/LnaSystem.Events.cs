@@ -7,11 +7,13 @@ namespace ReactorTwin.Core.Lna;
 /// <summary>
 /// Model events on the LNA state (packed y = [η | Ψ | (η_k | Ψ_k)…]): the mean and its sensitivities jump as in
 /// <see cref="EventJump"/>; the covariance follows the linearised jump, Ψ⁺ = S Ψ Sᵀ with S the saltation matrix (H at a
-/// fixed time), and at a fixed time its sensitivities are
+/// fixed time), and its sensitivities are
 /// <code>
-/// Ψ_k⁺ = H_k Ψ Hᵀ + H Ψ_k Hᵀ + H Ψ H_kᵀ,   H_k = Σ_j ∂H/∂z_j η_k,j + ∂H/∂θ_k
+/// Ψ_k⁺ = S (Ψ_k + Ψ̇⁻ dτ_k) Sᵀ + S_k Ψ Sᵀ + S Ψ S_kᵀ − Ψ̇⁺ dτ_k
 /// </code>
-/// (η_k before the jump). Root functions are the triggers evaluated at the mean.
+/// with S_k the total derivative of S by θ_k (through z⁻, θ and the event time; H_k = Σ_j ∂H/∂z_j η_k,j + ∂H/∂θ_k at a
+/// fixed time, where dτ_k = 0; <see cref="SaltationDerivative"/> for a triggered event), Ψ̇⁻ and Ψ̇⁺ the covariance's
+/// rate just before and after the event, η_k and Ψ_k before the jump. Root functions are the triggers evaluated at the mean.
 /// </summary>
 internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
 {
@@ -19,6 +21,9 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
     private double[] _etaBefore = [], _hk = [], _eventValues = [];
 
     public int RootCount => _model.CompiledEvents.RootCount;
+
+    /// <summary>Always: y carries the covariance.</summary>
+    public bool CarriesDerivatives => true;
 
     public void Roots(double t, double[] y, double[] roots)
     {
@@ -29,9 +34,10 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
     public void ApplyEvent(int index, double t, double[] y, bool triggered)
     {
         int n = _n, np = _np, block = _block;
-        if (triggered && _q > 0)
+        bool salted = triggered && _q > 0;
+        if (salted)
         {
-            throw new LnaException($"model '{_model.Name}': forward sensitivities of the LNA covariance across the condition-triggered event '{_model.Events[index].Name}' are not available; use the ODE likelihood, a time event, or the likelihood value without gradient");
+            CheckSaltationSensitivities(index);
         }
 
         Arguments.At(t);
@@ -47,9 +53,14 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
             y.AsSpan(block * (k + 1), n).CopyTo(_etaBefore.AsSpan(k * n, n));
         }
 
+        if (salted)
+        {
+            y.AsSpan(0, n + np).CopyTo(SaltationBuffers.YBefore);
+        }
+
         _jump.Apply(index, Arguments, y, triggered, _sens, block, block);
 
-        // Ψ⁺ = S Ψ Sᵀ (Ψ in _psi, S Ψ in _m1).
+        // Ψ⁺ = S Ψ Sᵀ (Ψ in _psi).
         _packed.Unpack(y.AsSpan(n, np), _psi);
         var s = _jump.Saltation;
         Sandwich(s, _psi, s, y.AsSpan(n, np));
@@ -58,7 +69,11 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
             return;
         }
 
-        var h = _jump.StateJacobian;
+        if (salted)
+        {
+            PrepareSaltationDerivatives(y);
+        }
+
         var zBefore = _jump.StateBefore;
         var stateHessian = _model.CompiledEvents.StateHessian(index);
         var mixedHessian = _model.CompiledEvents.MixedHessian(index);
@@ -68,17 +83,24 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
             _eventValues = new double[values];
         }
 
+        Span<double> dz = stackalloc double[n];
         for (int k = 0; k < _q; k++)
         {
             int off = block * (k + 1);
-            var etak = _etaBefore.AsSpan(k * n, n);
+            double dTau = salted ? _jump.TimeShifts[k] : 0.0;
 
-            // H_k = Σ_j ∂H/∂z_j η_k,j + ∂H/∂θ_k.
+            // dz⁻ = η_k + f⁻ dτ_k, the total derivative of the state where the event happens.
+            for (int i = 0; i < n; i++)
+            {
+                dz[i] = _etaBefore[(k * n) + i] + (salted ? _jump.DriftBefore[i] * dTau : 0.0);
+            }
+
+            // H_k = Σ_j ∂H/∂z_j dz⁻_j + ∂H/∂θ_k, then S_k.
             Array.Clear(_hk);
             stateHessian.Evaluate(zBefore, Parameters, _eventValues);
             for (int e = 0; e < stateHessian.Count; e++)
             {
-                _hk[(stateHessian.Output[e] * n) + stateHessian.First[e]] += _eventValues[e] * etak[stateHessian.Second[e]];
+                _hk[(stateHessian.Output[e] * n) + stateHessian.First[e]] += _eventValues[e] * dz[stateHessian.Second[e]];
             }
 
             mixedHessian.Evaluate(zBefore, Parameters, _eventValues);
@@ -90,16 +112,33 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
                 }
             }
 
-            // Ψ_k⁺ = H Ψ_k Hᵀ + (H_k Ψ Hᵀ + H Ψ H_kᵀ): the second term is M + Mᵀ with M = H_k Ψ Hᵀ.
+            if (salted)
+            {
+                SaltationDerivative(k, dz, _hk);
+            }
+
+            // Ψ_k⁺ = S Ψ̃_k Sᵀ + (M + Mᵀ) − Ψ̇⁺ dτ_k with Ψ̃_k = Ψ_k + Ψ̇⁻ dτ_k and M = S_k Ψ Sᵀ.
             _packed.Unpack(y.AsSpan(off + n, np), _psik);
+            if (salted)
+            {
+                for (int e = 0; e < n * n; e++)
+                {
+                    _psik[e] += SaltationBuffers.PsiRateBefore[e] * dTau;
+                }
+            }
+
             var target = y.AsSpan(off + n, np);
-            Sandwich(h, _psik, h, target);
+            Sandwich(s, _psik, s, target);
             Multiply(_hk, _psi, _m1);
-            Multiply(_m1, h, _fk, transposeRight: true);
+            Multiply(_m1, s, _fk, transposeRight: true);
             for (int e = 0; e < np; e++)
             {
                 int i = _packed.Row[e], j = _packed.Column[e];
                 target[e] += _fk[(i * n) + j] + _fk[(j * n) + i];
+                if (salted)
+                {
+                    target[e] -= SaltationBuffers.RateAfter[n + e] * dTau;
+                }
             }
         }
     }

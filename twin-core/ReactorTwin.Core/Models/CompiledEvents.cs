@@ -20,6 +20,9 @@ internal sealed class CompiledEvents
     private readonly VectorFunction? _roots, _rootState, _rootParameter, _rootTime;
     private readonly Expr[][] _assignments;
     private readonly SparseTensor?[] _stateHessian, _mixedHessian;
+    private readonly Expr[] _rootFunctions;
+    private readonly bool[] _assignmentReadsTime;
+    private SparseTensor? _rootStateHessian, _rootMixedHessian;
     private readonly int _n, _p, _inputs, _timeSlot;
 
     /// <param name="n">State dimension.</param>
@@ -42,9 +45,11 @@ internal sealed class CompiledEvents
         _timeDerivative = new VectorFunction[count];
         _stateHessian = new SparseTensor?[count];
         _mixedHessian = new SparseTensor?[count];
+        _assignmentReadsTime = new bool[count];
         for (int e = 0; e < count; e++)
         {
             var h = assignments[e];
+            _assignmentReadsTime[e] = h.Any(ReadsTime);
             _value[e] = ExprCompiler.Compile(h);
             _stateJacobian[e] = ExprCompiler.Compile(Jacobian(h, SymbolKind.State, n, 0));
             _parameterJacobian[e] = ExprCompiler.Compile(Jacobian(h, SymbolKind.Parameter, p, 0));
@@ -63,6 +68,8 @@ internal sealed class CompiledEvents
         }
 
         RootEvent = [.. rootEvent];
+        _rootFunctions = [.. roots];
+        RootsReadTime = roots.Any(ReadsTime);
         if (roots.Count > 0)
         {
             var g = roots.ToArray();
@@ -78,6 +85,9 @@ internal sealed class CompiledEvents
 
     /// <summary>For each root function (condition-triggered event, in declaration order) the event it triggers.</summary>
     public int[] RootEvent { get; }
+
+    /// <summary>True when some root function reads t or an input, so that it can change while the state holds still.</summary>
+    public bool RootsReadTime { get; }
 
     /// <summary>Number of root functions.</summary>
     public int RootCount => RootEvent.Length;
@@ -115,6 +125,22 @@ internal sealed class CompiledEvents
     /// <summary>Non-zero ∂²h_e,i/∂z_l∂θ_k (compiled on first use).</summary>
     public SparseTensor MixedHessian(int e) =>
         Volatile.Read(ref _mixedHessian[e]) ?? LazyInitializer.EnsureInitialized(ref _mixedHessian[e], () => SparseTensor.Build(_assignments[e], SymbolKind.State, _n, SymbolKind.Parameter, _p))!;
+
+    /// <summary>True when an assignment of event <paramref name="e"/> reads t or an input.</summary>
+    public bool AssignmentReadsTime(int e) => _assignmentReadsTime[e];
+
+    /// <summary>True when root function <paramref name="root"/> reads t or an input.</summary>
+    public bool RootReadsTime(int root) => ReadsTime(_rootFunctions[root]);
+
+    /// <summary>Non-zero ∂²g_j/∂z_l∂z_i of the root functions (output j; compiled on first use).</summary>
+    public SparseTensor RootStateHessian =>
+        LazyInitializer.EnsureInitialized(ref _rootStateHessian, () => SparseTensor.Build(_rootFunctions, SymbolKind.State, _n, SymbolKind.State, _n));
+
+    /// <summary>Non-zero ∂²g_j/∂z_l∂θ_k of the root functions (compiled on first use).</summary>
+    public SparseTensor RootMixedHessian =>
+        LazyInitializer.EnsureInitialized(ref _rootMixedHessian, () => SparseTensor.Build(_rootFunctions, SymbolKind.State, _n, SymbolKind.Parameter, _p));
+
+    private static bool ReadsTime(Expr e) => Algebra.Uses(e, SymbolKind.Time) || Algebra.Uses(e, SymbolKind.Input);
 
     private Expr?[] TimeDerivatives(Expr[] f)
     {

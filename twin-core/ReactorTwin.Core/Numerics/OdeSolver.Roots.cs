@@ -10,6 +10,13 @@ namespace ReactorTwin.Core.Numerics;
 public sealed partial class OdeSolver
 {
     private double[] _gStart = [], _gEnd = [], _gTrial = [], _rootY = [];
+    private bool[] _crossed = [];
+
+    /// <summary>
+    /// After a solve that stopped with <see cref="OdeExitCondition.RootFound"/>: per root function, whether it crossed at
+    /// the stop (the reported root and any other that changed sign by the same time: simultaneous crossings).
+    /// </summary>
+    internal ReadOnlySpan<bool> RootsCrossed => _crossed;
 
     /// <summary>
     /// The state where the last solve stopped: at the last output time on success, at the root with
@@ -32,6 +39,7 @@ public sealed partial class OdeSolver
             _gEnd = new double[m];
             _gTrial = new double[m];
             _rootY = new double[Dimension];
+            _crossed = new bool[m];
         }
 
         roots.Roots(t, _y, _gStart);
@@ -113,6 +121,12 @@ public sealed partial class OdeSolver
         else
         {
             _yNew.AsSpan().CopyTo(_rootY);
+        }
+
+        roots.Roots(tau, _rootY, _gTrial);
+        for (int j = 0; j < _crossed.Length; j++)
+        {
+            _crossed[j] = j == root || (_gStart[j] < 0 && _gTrial[j] >= 0);
         }
 
         return true;

@@ -15,6 +15,7 @@ internal sealed class EventJump
     private readonly CompiledEvents _events;
     private readonly int _n, _p, _inputs;
     private readonly double[] _zMinus, _zPlus, _fMinus, _fPlus, _h, _hp, _ht, _w, _gz, _gp, _gt;
+    private double[] _dTau = [];
 
     public EventJump(ReactionNetwork model)
     {
@@ -47,6 +48,33 @@ internal sealed class EventJump
     /// <summary>The state just before the last <see cref="Apply"/>.</summary>
     public double[] StateBefore => _zMinus;
 
+    /// <summary>The state just after the last <see cref="Apply"/>, h(z⁻).</summary>
+    public double[] StateAfter => _zPlus;
+
+    /// <summary>The root function of the last <see cref="Apply"/> if it was a triggered event, else −1.</summary>
+    public int Root { get; private set; } = -1;
+
+    /// <summary>For a triggered event: f⁻ and f⁺, the drift just before and after it (stale otherwise).</summary>
+    public double[] DriftBefore => _fMinus;
+
+    /// <inheritdoc cref="DriftBefore"/>
+    public double[] DriftAfter => _fPlus;
+
+    /// <summary>For a triggered event: w = H f⁻ + ∂h/∂t − f⁺.</summary>
+    public double[] Shift => _w;
+
+    /// <summary>For a triggered event: ∂g/∂z of its root function (length n) and D = ∂g/∂z·f⁻ + ∂g/∂t.</summary>
+    public ReadOnlySpan<double> RootStateGradient => _gz.AsSpan(Math.Max(Root, 0) * _n, _n);
+
+    /// <inheritdoc cref="RootStateGradient"/>
+    public double Denominator { get; private set; }
+
+    /// <summary>∂h/∂θ (n × p) of the last <see cref="Apply"/> with sensitivities.</summary>
+    public double[] ParameterJacobian => _hp;
+
+    /// <summary>dτ/dθ_k per sensitivity of the last <see cref="Apply"/> (0 at a fixed time).</summary>
+    public ReadOnlySpan<double> TimeShifts => _dTau;
+
     /// <summary>
     /// Applies event <paramref name="e"/> at the time already set in <paramref name="arguments"/>: the state
     /// y[0..n) and the q sensitivity blocks y[offset(k)..offset(k) + n), offset(k) = <paramref name="first"/> +
@@ -62,6 +90,12 @@ internal sealed class EventJump
         _events.StateJacobian(e, _zMinus, args, _h);
         _h.AsSpan().CopyTo(Saltation);
         int root = triggered ? Array.IndexOf(_events.RootEvent, e) : -1;
+        Root = root;
+        if (_dTau.Length < sensitivities.Length)
+        {
+            _dTau = new double[sensitivities.Length];
+        }
+
         double denominator = 0;
         if (root >= 0)
         {
@@ -97,6 +131,7 @@ internal sealed class EventJump
             }
         }
 
+        Denominator = denominator;
         if (sensitivities.Length > 0)
         {
             _events.ParameterJacobian(e, _zMinus, args, _hp);
@@ -119,6 +154,8 @@ internal sealed class EventJump
 
                 dTau = -num / denominator;
             }
+
+            _dTau[k] = dTau;
 
             for (int i = 0; i < n; i++)
             {

@@ -83,7 +83,9 @@ public sealed class GillespieSimulator
     /// Simulates one path with the inputs of <paramref name="inputs"/> (null: the model's values). Waiting times stop at
     /// every input point and event time (by memorylessness the event clock restarts there); an event at a time applies
     /// after the output at that time; a triggered event fires right after the reaction or deterministic advance that
-    /// made its condition true.
+    /// made its condition true. Without cell phases or time in the rates the state holds still between reactions, and
+    /// a condition that becomes true with the time (a trigger on t or an input) fires at its time (to 1e−13 h); with
+    /// them it fires after the deterministic advance of at most <see cref="MaxDeterministicStepHours"/> in which it did.
     /// </summary>
     /// <inheritdoc cref="Simulate(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Random)"/>
     public void Simulate(ReadOnlySpan<double> initialState, ReadOnlySpan<double> parameters, ReadOnlySpan<double> times, Span<double> output, Random random, InputSchedule? inputs)
@@ -137,6 +139,23 @@ public sealed class GillespieSimulator
             if (_hybrid)
             {
                 limit = Math.Min(limit, MaxDeterministicStepHours);
+            }
+
+            if (!_hybrid && _events.HasTimeTriggers)
+            {
+                // The state holds still until the next reaction, but a trigger on t or an input may become true in
+                // the wait: advance to it, fire, and restart the reaction clock there (memorylessness).
+                double crossing = _events.FirstCrossing(_args, t, t + Math.Min(tau, limit), _z);
+                if (double.IsFinite(crossing))
+                {
+                    t = crossing;
+                    if (_events.FireTriggered(_args, t, _z))
+                    {
+                        SyncCounts(ns);
+                    }
+
+                    continue;
+                }
             }
 
             if (tau >= limit)

@@ -68,6 +68,8 @@ public sealed class MeanOdeSimulator
 
         public int RootCount => network.CompiledEvents.RootCount;
 
+        public bool CarriesDerivatives => false;
+
         public void Roots(double t, double[] y, double[] roots)
         {
             Arguments.At(t);

@@ -18,20 +18,28 @@ internal interface IModelSystem : IOdeSystem
     /// time is the root of its trigger (its sensitivities then include the shift of the event time).
     /// </summary>
     void ApplyEvent(int index, double t, double[] y, bool triggered);
+
+    /// <summary>
+    /// True when y carries derivatives of the state (sensitivities or a covariance), whose jump at two events triggered
+    /// at the same instant is not the product of their single jumps: such a coincidence is then refused.
+    /// </summary>
+    bool CarriesDerivatives { get; }
 }
 
 /// <summary>
 /// Integrates an <see cref="IModelSystem"/> through a batch: the solve is cut at every input breakpoint (so that a
 /// step never straddles a jump or a kink of an input, whose values are set per segment) and at every event time,
 /// and at the rising zero crossings of the event triggers, which <see cref="OdeSolver"/> locates; the event's
-/// assignments are applied there and the integration restarts with the step size it had. Events at a time τ apply
-/// when the integration leaves τ: an output at τ sees the state before them, and a solve from t₀ applies those at t₀
-/// first. Allocation-free once its buffers have grown to the largest segment. Not thread-safe.
+/// assignments are applied there (those of every event whose trigger crossed at that instant, in declaration order)
+/// and the integration restarts with the step size it had. Events at a time τ apply when the integration leaves τ:
+/// an output at τ sees the state before them, and a solve from t₀ applies those at t₀ first. Allocation-free once its buffers have grown to the largest segment. Not thread-safe.
 /// </summary>
 internal sealed class TrajectoryDriver
 {
     private readonly OdeSolver _solver;
     private readonly EventTimes _eventTimes;
+    private readonly int[] _rootEvent;
+    private readonly ReactionNetwork _model;
     private readonly double[] _y;
     private readonly int _dim;
     private double[] _times = new double[8];
@@ -44,6 +52,8 @@ internal sealed class TrajectoryDriver
         _y = new double[_dim];
         _rows = new double[_times.Length * _dim];
         _eventTimes = new EventTimes(model);
+        _rootEvent = model.CompiledEvents.RootEvent;
+        _model = model;
     }
 
     /// <summary>The integrator.</summary>
@@ -101,7 +111,7 @@ internal sealed class TrajectoryDriver
                 outIndex += written;
                 _solver.CurrentState.CopyTo(_y);
                 t = r.ReachedTime;
-                system.ApplyEvent(r.Root, t, _y, triggered: true);
+                ApplyTriggeredEvents(system, t);
                 ApplyTimeEvents(system, t);
                 carry = true;
                 continue;
@@ -135,6 +145,30 @@ internal sealed class TrajectoryDriver
         foreach (int e in _eventTimes.At(t))
         {
             system.ApplyEvent(e, t, _y, triggered: false);
+        }
+    }
+
+    /// <summary>
+    /// Applies, in declaration order, every event whose trigger crossed where the solver stopped (the solver reports root
+    /// functions, which map to events through <see cref="CompiledEvents.RootEvent"/>).
+    /// </summary>
+    /// <exception cref="Lna.LnaException">Two events were triggered at the same instant on a system that carries derivatives.</exception>
+    private void ApplyTriggeredEvents<TSystem>(TSystem system, double t)
+        where TSystem : IModelSystem
+    {
+        var crossed = _solver.RootsCrossed;
+        int first = crossed.IndexOf(true), last = crossed.LastIndexOf(true);
+        if (first != last && system.CarriesDerivatives)
+        {
+            throw new Lna.LnaException($"the events '{_model.Events[_rootEvent[first]].Name}' and '{_model.Events[_rootEvent[last]].Name}' of model '{_model.Name}' are triggered at the same instant (t = {t:G6} h), where the LNA and the sensitivities are not defined by the single events: write their assignments as one event");
+        }
+
+        for (int j = first; j <= last; j++)
+        {
+            if (crossed[j])
+            {
+                system.ApplyEvent(_rootEvent[j], t, _y, triggered: true);
+            }
         }
     }
 
