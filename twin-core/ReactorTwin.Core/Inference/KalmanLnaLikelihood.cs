@@ -18,6 +18,10 @@ namespace ReactorTwin.Core.Inference;
 /// ∂ℓ/∂θ_k += −½ tr(S⁻¹S_k) − v_kᵀα + ½ αᵀS_kα,   S_k = HΨ_kHᵀ, v_k = −Hη_k, α_k = S⁻¹(v_k − S_kα)
 /// η_k⁺ = η_k + G_kα + Gα_k,   Ψ_k⁺ = Ψ_k − G_kBᵀ − BG_kᵀ + B S_k Bᵀ
 /// </code>
+/// A measured channel may be an observable h(z; θ, t, u) of the model instead of a state: H is then its linearisation
+/// at the predicted mean and the update that of an extended Kalman filter, with S_k, G_k, v_k from the observable's
+/// first and second derivatives (<see cref="ObservationProjection"/>, KalmanLnaLikelihood.Measurement.cs); models with
+/// observables use the forward recursion. Replicates (a channel twice at one time) are independent rows of H.
 /// Components measured at t = 0 are the batch's known initial state (covariance 0). Batches are independent; their
 /// log-likelihoods add. By default (<see cref="LnaGradientMethod.Adjoint"/>) the gradient is not carried forward:
 /// the filter records its steps and a reverse pass differentiates it exactly (KalmanLnaLikelihood.Adjoint.cs); the
