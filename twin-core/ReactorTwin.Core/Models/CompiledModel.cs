@@ -257,7 +257,8 @@ public sealed class CompiledModel
     /// </summary>
     public SparseTensor RateMixedHessian => _rateMixedHessian ??= SparseTensor.Build([.. RateExpressions], SymbolKind.State, StateDimension, SymbolKind.Parameter, ParameterCount);
 
-    private static Expr?[] Jacobian(Expr[] f, SymbolKind kind, int columns)
+    /// <summary>The row-major Jacobian ∂f_r/∂(kind)_c of expressions (null where structurally zero).</summary>
+    internal static Expr?[] Jacobian(Expr[] f, SymbolKind kind, int columns)
     {
         var j = new Expr?[f.Length * columns];
         for (int r = 0; r < f.Length; r++)

@@ -26,11 +26,11 @@ public sealed class CompiledObservables
         HasSdFormula = [.. sd.Select(e => e is not null)];
         var sdOrZero = sd.Select(e => e ?? Expr.Zero).ToArray();
         _value = ExprCompiler.Compile(values);
-        _stateJacobian = ExprCompiler.Compile(Jacobian(values, SymbolKind.State, n));
-        _parameterJacobian = ExprCompiler.Compile(Jacobian(values, SymbolKind.Parameter, p));
+        _stateJacobian = ExprCompiler.Compile(CompiledModel.Jacobian(values, SymbolKind.State, n));
+        _parameterJacobian = ExprCompiler.Compile(CompiledModel.Jacobian(values, SymbolKind.Parameter, p));
         _sd = ExprCompiler.Compile(sdOrZero);
-        _sdState = ExprCompiler.Compile(Jacobian(sdOrZero, SymbolKind.State, n));
-        _sdParameter = ExprCompiler.Compile(Jacobian(sdOrZero, SymbolKind.Parameter, p));
+        _sdState = ExprCompiler.Compile(CompiledModel.Jacobian(sdOrZero, SymbolKind.State, n));
+        _sdParameter = ExprCompiler.Compile(CompiledModel.Jacobian(sdOrZero, SymbolKind.Parameter, p));
         IsLinear = values.All(v => Enumerable.Range(0, n).All(j => !Algebra.Uses(Algebra.Differentiate(v, SymbolKind.State, j), SymbolKind.State)));
     }
 
@@ -70,19 +70,4 @@ public sealed class CompiledObservables
 
     /// <summary>Non-zero ∂²h_o/∂z_l∂θ_k (compiled on first use).</summary>
     public SparseTensor MixedHessian => Volatile.Read(ref _mixedHessian) ?? LazyInitializer.EnsureInitialized(ref _mixedHessian, () => SparseTensor.Build(_values, SymbolKind.State, _n, SymbolKind.Parameter, _p));
-
-    private static Expr?[] Jacobian(Expr[] f, SymbolKind kind, int columns)
-    {
-        var j = new Expr?[f.Length * columns];
-        for (int r = 0; r < f.Length; r++)
-        {
-            for (int c = 0; c < columns; c++)
-            {
-                var d = Algebra.Differentiate(f[r], kind, c);
-                j[(r * columns) + c] = Algebra.IsZero(d) ? null : d;
-            }
-        }
-
-        return j;
-    }
 }
