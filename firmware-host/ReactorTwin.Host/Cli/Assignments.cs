@@ -40,7 +40,7 @@ internal static class Assignments
             int pi = model.IndexOfParameter(name);
             if (si >= 0 && state is null)
             {
-                problems.Add($"{option} {name}: {name} is a state component; {option} takes parameters only (initial values come from the data)");
+                problems.Add($"{option} {name}: {name} is a state component; {option} takes parameters only (initial values come from the data; to estimate one, write \"initial\": \"{name}0\" in the model file with a parameter {name}0)");
             }
             else if (si >= 0 && state is not null)
             {
@@ -55,6 +55,13 @@ internal static class Assignments
             else if (pi >= 0)
             {
                 parameters[pi] = value;
+                for (int i = 0; state is not null && i < state.Length; i++)
+                {
+                    if (model.InitialStateParameters[i] == pi)
+                    {
+                        state[i] = value; // the parameter is this state's initial value ("initial": "X0")
+                    }
+                }
             }
             else
             {

@@ -51,7 +51,7 @@ public sealed partial class KalmanLnaLikelihood
         var lnaOptions = options ?? new LnaOptions();
         _gradientParameters = [.. gradientParameters];
         UsesAdjoint = _gradientParameters.Length > 0 && lnaOptions.Gradient == LnaGradientMethod.Adjoint && lnaOptions.Integrator == LnaIntegrator.Adaptive
-            && model.Inputs.Count == 0 && model.Events.Count == 0 && model.Observables.Count == 0;
+            && model.Inputs.Count == 0 && model.Events.Count == 0 && model.Observables.Count == 0 && !model.HasParameterInitialValues;
         _lna = new LnaSolver(model, UsesAdjoint ? [] : gradientParameters, lnaOptions);
         _state = _lna.CreateState();
         _n = model.StateDimension;
@@ -131,6 +131,12 @@ public sealed partial class KalmanLnaLikelihood
         {
             var batch = batches[bi];
             BeginBatch(batch.InitialState, batch.Inputs);
+            if (Model.HasParameterInitialValues)
+            {
+                ParameterInitialState.Apply(Model, batch, parameters, _state.Mean);
+                ParameterInitialState.Seed(Model, batch, _gradientParameters, _state.MeanSensitivity.AsSpan(0, _stateSensitivities * _n));
+            }
+
             var times = batch.Times;
             for (int j = 0; j < times.Count; j++)
             {

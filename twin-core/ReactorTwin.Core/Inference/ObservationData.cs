@@ -273,6 +273,12 @@ public sealed class ObservationSet
     private static List<string> UnsampledWarnings(ReactionNetwork model, List<(string Batch, int[] States)> unsampled, double[] initial, bool fromModel)
     {
         var warnings = new List<string>();
+        if (fromModel)
+        {
+            // An initial value that is a parameter is there to be estimated: nothing is assumed about it.
+            unsampled = [.. unsampled.Select(u => (u.Batch, States: u.States.Where(i => model.InitialStateParameters[i] < 0).ToArray())).Where(u => u.States.Length > 0)];
+        }
+
         foreach (var group in unsampled.GroupBy(u => string.Join(",", u.States), StringComparer.Ordinal))
         {
             var ids = group.Select(g => g.Batch).ToList();

@@ -8,7 +8,13 @@ namespace ReactorTwin.Core.Models;
 /// <param name="Unit">Unit of the concentration, for display and data validation.</param>
 /// <param name="Initial">Default initial concentration, ≥ 0.</param>
 /// <param name="Description">Free text.</param>
-public sealed record Species(string Name, string Unit, double Initial, string? Description = null);
+public sealed record Species(string Name, string Unit, double Initial, string? Description = null)
+{
+    /// <summary>The name of a parameter whose value is the initial concentration (so that a fit can estimate it), or
+    /// null for the number <see cref="Initial"/>. A batch that measures the species at t = 0 starts from its
+    /// measurement instead.</summary>
+    public string? InitialParameter { get; init; }
+}
 
 /// <summary>
 /// A population of cells in one metabolic phase (seed 001 eq. 1): its density X_i is a state component that
@@ -19,7 +25,12 @@ public sealed record Species(string Name, string Unit, double Initial, string? D
 /// <param name="Unit">Unit of the density (10^6 cells/L for CHO).</param>
 /// <param name="Initial">Default initial density, ≥ 0.</param>
 /// <param name="Description">Free text.</param>
-public sealed record CellPhase(string Name, string Unit, double Initial, string? Description = null);
+public sealed record CellPhase(string Name, string Unit, double Initial, string? Description = null)
+{
+    /// <summary>The name of a parameter whose value is the initial density (estimable), or null for <see cref="Initial"/>.
+    /// A batch that measures the phase at t = 0 starts from its measurement instead.</summary>
+    public string? InitialParameter { get; init; }
+}
 
 /// <summary>A kinetic parameter θ_k with its bounds and estimation scale.</summary>
 /// <param name="Name">Identifier used in formulas.</param>

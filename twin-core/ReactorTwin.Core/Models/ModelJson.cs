@@ -86,7 +86,7 @@ public static partial class ModelJson
                 w.WriteStartObject();
                 w.WriteString("name", s.Name);
                 w.WriteString("unit", s.Unit);
-                w.WriteNumber("initial", s.Initial);
+                WriteInitial(w, s.Initial, s.InitialParameter);
                 WriteOptional(w, "description", s.Description);
                 w.WriteEndObject();
             }
@@ -98,7 +98,7 @@ public static partial class ModelJson
                 w.WriteStartObject();
                 w.WriteString("name", p.Name);
                 w.WriteString("unit", p.Unit);
-                w.WriteNumber("initial", p.Initial);
+                WriteInitial(w, p.Initial, p.InitialParameter);
                 WriteOptional(w, "description", p.Description);
                 w.WriteEndObject();
             }
@@ -269,6 +269,18 @@ public static partial class ModelJson
         w.WriteEndObject();
     }
 
+    private static void WriteInitial(Utf8JsonWriter w, double initial, string? parameter)
+    {
+        if (parameter is null)
+        {
+            w.WriteNumber("initial", initial);
+        }
+        else
+        {
+            w.WriteString("initial", parameter);
+        }
+    }
+
     private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
     {
         if (value is not null)
@@ -398,12 +410,14 @@ public static partial class ModelJson
             var species = Array(root, "$", "species", required: true, (e, p) =>
             {
                 CheckKnown(e, p, "name", "unit", "initial", "description");
-                return new Species(String(e, p, "name", true) ?? string.Empty, String(e, p, "unit", false) ?? string.Empty, Number(e, p, "initial", true) ?? 0, String(e, p, "description", false));
+                var (initial, initialParameter) = Initial(e, p);
+                return new Species(String(e, p, "name", true) ?? string.Empty, String(e, p, "unit", false) ?? string.Empty, initial, String(e, p, "description", false)) { InitialParameter = initialParameter };
             });
             var phases = Array(root, "$", "cellPhases", required: false, (e, p) =>
             {
                 CheckKnown(e, p, "name", "unit", "initial", "description");
-                return new CellPhase(String(e, p, "name", true) ?? string.Empty, String(e, p, "unit", false) ?? string.Empty, Number(e, p, "initial", true) ?? 0, String(e, p, "description", false));
+                var (initial, initialParameter) = Initial(e, p);
+                return new CellPhase(String(e, p, "name", true) ?? string.Empty, String(e, p, "unit", false) ?? string.Empty, initial, String(e, p, "description", false)) { InitialParameter = initialParameter };
             });
             var parameters = Array(root, "$", "parameters", required: false, (e, p) =>
             {
@@ -595,6 +609,23 @@ public static partial class ModelJson
             }
 
             return d;
+        }
+
+        /// <summary>A state's <c>initial</c>: a number, or a string naming the parameter that holds it (estimable).</summary>
+        private (double Value, string? Parameter) Initial(JsonElement obj, string path)
+        {
+            if (obj.TryGetProperty("initial", out var v) && v.ValueKind == JsonValueKind.String)
+            {
+                return (0, v.GetString());
+            }
+
+            if (obj.TryGetProperty("initial", out v) && v.ValueKind != JsonValueKind.Number)
+            {
+                Err($"{path}.initial", $"'initial' must be a number or the name of a parameter (to estimate it), not {Describe(v.ValueKind)}");
+                return (0, null);
+            }
+
+            return (Number(obj, path, "initial", true) ?? 0, null);
         }
 
         private bool? Bool(JsonElement obj, string path, string name)

@@ -28,6 +28,24 @@ internal static partial class ModelValidator
             Err("$.systemSize", $"the system size Ω must be finite and > 0, not {d.SystemSize}");
         }
 
+        void CheckInitialParameter(ModelDraft draft, string state, string? parameter, string path)
+        {
+            if (parameter is null)
+            {
+                return;
+            }
+
+            var p = draft.Parameters.FirstOrDefault(q => q.Name == parameter);
+            if (p is null)
+            {
+                Err(path, $"the initial value of '{state}' names '{parameter}', which is not a parameter of the model ({string.Join(", ", draft.Parameters.Select(q => q.Name))}): give a number or declare the parameter");
+            }
+            else if (!(p.Lower >= 0))
+            {
+                Err(path, $"the initial value of '{state}' is parameter '{parameter}', whose lower bound {p.Lower} is negative: a concentration is ≥ 0");
+            }
+        }
+
         // One namespace for species, phases and parameters: a formula symbol must be unambiguous.
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         void CheckName(string? name, string path)
@@ -63,6 +81,8 @@ internal static partial class ModelValidator
             {
                 Err($"$.species[{i}].initial", $"the initial concentration of '{s.Name}' must be finite and ≥ 0, not {s.Initial}");
             }
+
+            CheckInitialParameter(d, s.Name, s.InitialParameter, $"$.species[{i}].initial");
         }
 
         for (int i = 0; i < d.Phases.Count; i++)
@@ -73,6 +93,8 @@ internal static partial class ModelValidator
             {
                 Err($"$.cellPhases[{i}].initial", $"the initial density of '{p.Name}' must be finite and ≥ 0, not {p.Initial}");
             }
+
+            CheckInitialParameter(d, p.Name, p.InitialParameter, $"$.cellPhases[{i}].initial");
         }
 
         for (int i = 0; i < d.Parameters.Count; i++)

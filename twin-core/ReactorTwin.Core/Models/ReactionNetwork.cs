@@ -41,9 +41,19 @@ public sealed class ReactionNetwork
         _stateIndex = names.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.Ordinal);
         _parameterIndex = Parameters.Select((p, i) => (p.Name, i)).ToDictionary(t => t.Name, t => t.i, StringComparer.Ordinal);
         _inputIndex = Inputs.Select((u, i) => (u.Name, i)).ToDictionary(t => t.Name, t => t.i, StringComparer.Ordinal);
+        InitialStateParameters = [.. Species.Select(sp => sp.InitialParameter).Concat(CellPhases.Select(cp => cp.InitialParameter))
+            .Select(name => name is null ? -1 : _parameterIndex[name])];
+        HasParameterInitialValues = InitialStateParameters.Any(p => p >= 0);
         ChannelNames = [.. names, .. Observables.Select(o => o.Name)];
         _channelIndex = ChannelNames.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
     }
+
+    /// <summary>Per state component, the index into θ of the parameter that is its initial value, or −1 for a number
+    /// (<see cref="Species.InitialParameter"/>).</summary>
+    public IReadOnlyList<int> InitialStateParameters { get; }
+
+    /// <summary>True when some initial value is a parameter (a fit can estimate it).</summary>
+    public bool HasParameterInitialValues { get; }
 
     /// <summary>Model name (for example <c>cho</c>).</summary>
     public string Name { get; }
@@ -137,6 +147,14 @@ public sealed class ReactionNetwork
         for (int j = 0; j < CellPhases.Count; j++)
         {
             z[Species.Count + j] = CellPhases[j].Initial;
+        }
+
+        for (int i = 0; i < z.Length; i++)
+        {
+            if (InitialStateParameters[i] >= 0)
+            {
+                z[i] = Parameters[InitialStateParameters[i]].Value;
+            }
         }
 
         return z;
