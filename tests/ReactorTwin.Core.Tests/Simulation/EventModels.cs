@@ -37,7 +37,17 @@ internal static class EventModels
     /// V ← V + dV, S ← (S V + Sf dV)/(V + dV), X ← X V/(V + dV).
     /// </summary>
     public static ReactionNetwork DilutingBolus() =>
-        ReactionNetwork.CreateBuilder("diluting-bolus")
+        DilutingCulture("diluting-bolus")
+            .AddEvent("feed", [BolusTime], DilutingFeed)
+            .Build();
+
+    /// <summary>The feed's assignments: V ← V + dV, S ← (S V + Sf dV)/(V + dV), X ← X V/(V + dV).</summary>
+    private static readonly (string, string)[] DilutingFeed = [("V", "V + dV"), ("S", "(S*V + Sf*dV)/(V + dV)"), ("X", "X*V/(V + dV)")];
+
+    /// <summary>S decaying at k·S and X growing at μ·X in a volume V, with the feed's Sf and dV: the culture of
+    /// <see cref="DilutingBolus"/> and <see cref="DilutingRefeed"/> before its event.</summary>
+    private static ReactionNetworkBuilder DilutingCulture(string name) =>
+        ReactionNetwork.CreateBuilder(name)
             .WithSystemSize(Omega)
             .AddSpecies("S", "mM", S0)
             .AddCellPhase("X", "g/L", X0)
@@ -47,9 +57,7 @@ internal static class EventModels
             .AddParameter("Sf", FeedConcentration, 1, 1000)
             .AddParameter("dV", FeedVolume, 0.01, 1)
             .AddReaction("decay", new() { ["S"] = -1 }, "k*S")
-            .AddReaction("growth", new() { ["X"] = 1 }, "mu*X")
-            .AddEvent("feed", [BolusTime], ("V", "V + dV"), ("S", "(S*V + Sf*dV)/(V + dV)"), ("X", "X*V/(V + dV)"))
-            .Build();
+            .AddReaction("growth", new() { ["X"] = 1 }, "mu*X");
 
     /// <summary>
     /// S → ∅ at k·S, refed by 5 mM whenever it falls below 1 mM. With <paramref name="leadingTimeEvent"/> a time event
@@ -75,19 +83,9 @@ internal static class EventModels
     /// parameter (∂²g/∂S∂V, ∂²g/∂X∂low ≠ 0), for the derivative of the saltation matrix in every term.
     /// </summary>
     public static ReactionNetwork DilutingRefeed() =>
-        ReactionNetwork.CreateBuilder("diluting-refeed")
-            .WithSystemSize(Omega)
-            .AddSpecies("S", "mM", S0)
-            .AddCellPhase("X", "g/L", X0)
-            .AddCellPhase("V", "L", V0)
-            .AddParameter("k", K, 0.01, 10)
-            .AddParameter("mu", Mu, 0.01, 1)
-            .AddParameter("Sf", FeedConcentration, 1, 1000)
-            .AddParameter("dV", FeedVolume, 0.01, 1)
+        DilutingCulture("diluting-refeed")
             .AddParameter("low", 6, 0.1, 100)
-            .AddReaction("decay", new() { ["S"] = -1 }, "k*S")
-            .AddReaction("growth", new() { ["X"] = 1 }, "mu*X")
-            .AddEvent("feed", "S*V < low*X", ("V", "V + dV"), ("S", "(S*V + Sf*dV)/(V + dV)"), ("X", "X*V/(V + dV)"))
+            .AddEvent("feed", "S*V < low*X", DilutingFeed)
             .Build();
 
     /// <summary>Mean and variance of a death process after <paramref name="dt"/> h from mean <paramref name="m"/>, variance <paramref name="v"/>.</summary>

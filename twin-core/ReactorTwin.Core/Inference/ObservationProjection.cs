@@ -26,7 +26,7 @@ internal sealed class ObservationProjection
 {
     private readonly CompiledObservables _obs;
     private readonly ModelArguments _args;
-    private readonly int _n, _p, _o;
+    private readonly int _n, _p;
     private readonly int[] _gradientParameters;
     private readonly double[] _h, _hz, _hp, _sd, _sdz, _sdp;
     private double[] _stateHessian = [], _mixedHessian = [];
@@ -38,15 +38,15 @@ internal sealed class ObservationProjection
         _obs = model.CompiledObservables;
         _n = model.StateDimension;
         _p = model.Parameters.Count;
-        _o = _obs.Count;
+        int o = _obs.Count;
         _gradientParameters = [.. gradientParameters];
         _args = new ModelArguments(model);
-        _h = new double[_o];
-        _hz = new double[_o * _n];
-        _hp = new double[_o * _p];
-        _sd = new double[_o];
-        _sdz = new double[_o * _n];
-        _sdp = new double[_o * _p];
+        _h = new double[o];
+        _hz = new double[o * _n];
+        _hp = new double[o * _p];
+        _sd = new double[o];
+        _sdz = new double[o * _n];
+        _sdp = new double[o * _p];
     }
 
     /// <summary>Σ −log y_a over the log-normal channels of the last <see cref="Project"/> (the density's change of variable).</summary>

@@ -18,7 +18,7 @@ namespace ReactorTwin.Core.Lna;
 internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
 {
     private EventJump _jump = null!;
-    private double[] _etaBefore = [], _hk = [], _eventValues = [];
+    private double[] _etaBefore = [], _hk = [], _stateHessianValues = [], _mixedHessianValues = [];
 
     public int RootCount => _model.CompiledEvents.RootCount;
 
@@ -77,11 +77,19 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
         var zBefore = _jump.StateBefore;
         var stateHessian = _model.CompiledEvents.StateHessian(index);
         var mixedHessian = _model.CompiledEvents.MixedHessian(index);
-        int values = Math.Max(stateHessian.Count, mixedHessian.Count);
-        if (_eventValues.Length < values)
+        if (_stateHessianValues.Length < stateHessian.Count)
         {
-            _eventValues = new double[values];
+            _stateHessianValues = new double[stateHessian.Count];
         }
+
+        if (_mixedHessianValues.Length < mixedHessian.Count)
+        {
+            _mixedHessianValues = new double[mixedHessian.Count];
+        }
+
+        // The second derivatives of the assignments at the state before the event, once for every parameter.
+        stateHessian.Evaluate(zBefore, Parameters, _stateHessianValues);
+        mixedHessian.Evaluate(zBefore, Parameters, _mixedHessianValues);
 
         Span<double> dz = stackalloc double[n];
         for (int k = 0; k < _q; k++)
@@ -97,18 +105,16 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
 
             // H_k = Σ_j ∂H/∂z_j dz⁻_j + ∂H/∂θ_k, then S_k.
             Array.Clear(_hk);
-            stateHessian.Evaluate(zBefore, Parameters, _eventValues);
             for (int e = 0; e < stateHessian.Count; e++)
             {
-                _hk[(stateHessian.Output[e] * n) + stateHessian.First[e]] += _eventValues[e] * dz[stateHessian.Second[e]];
+                _hk[(stateHessian.Output[e] * n) + stateHessian.First[e]] += _stateHessianValues[e] * dz[stateHessian.Second[e]];
             }
 
-            mixedHessian.Evaluate(zBefore, Parameters, _eventValues);
             for (int e = 0; e < mixedHessian.Count; e++)
             {
                 if (mixedHessian.Second[e] == _sens[k])
                 {
-                    _hk[(mixedHessian.Output[e] * n) + mixedHessian.First[e]] += _eventValues[e];
+                    _hk[(mixedHessian.Output[e] * n) + mixedHessian.First[e]] += _mixedHessianValues[e];
                 }
             }
 

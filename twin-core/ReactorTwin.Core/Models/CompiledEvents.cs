@@ -134,11 +134,11 @@ internal sealed class CompiledEvents
 
     /// <summary>Non-zero ∂²g_j/∂z_l∂z_i of the root functions (output j; compiled on first use).</summary>
     public SparseTensor RootStateHessian =>
-        LazyInitializer.EnsureInitialized(ref _rootStateHessian, () => SparseTensor.Build(_rootFunctions, SymbolKind.State, _n, SymbolKind.State, _n));
+        Volatile.Read(ref _rootStateHessian) ?? LazyInitializer.EnsureInitialized(ref _rootStateHessian, () => SparseTensor.Build(_rootFunctions, SymbolKind.State, _n, SymbolKind.State, _n));
 
     /// <summary>Non-zero ∂²g_j/∂z_l∂θ_k of the root functions (compiled on first use).</summary>
     public SparseTensor RootMixedHessian =>
-        LazyInitializer.EnsureInitialized(ref _rootMixedHessian, () => SparseTensor.Build(_rootFunctions, SymbolKind.State, _n, SymbolKind.Parameter, _p));
+        Volatile.Read(ref _rootMixedHessian) ?? LazyInitializer.EnsureInitialized(ref _rootMixedHessian, () => SparseTensor.Build(_rootFunctions, SymbolKind.State, _n, SymbolKind.Parameter, _p));
 
     private static bool ReadsTime(Expr e) => Algebra.Uses(e, SymbolKind.Time) || Algebra.Uses(e, SymbolKind.Input);
 
