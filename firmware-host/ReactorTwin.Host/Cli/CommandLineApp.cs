@@ -121,6 +121,12 @@ public static class CommandLineApp
         return cmd;
     }
 
+    private static Option<string[]> PerBatchOption() => new("--per-batch")
+    {
+        Description = "Parameters that take their own value in each batch (condition-specific, e.g. the inoculum X0), NAME[,...], besides those the model marks \"perBatch\": true; each batch's copy is NAME@BATCH (set one with --params NAME@BATCH=VALUE).",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     private static Command LoglikCommand(TextWriter stdout, TextWriter stderr)
     {
         var model = new Option<string>("--model") { Description = "Built-in model (cho, michaelis-menten, ecoli-fedbatch) or a model JSON file." };
@@ -130,14 +136,15 @@ public static class CommandLineApp
         var noise = new Option<string[]>("--noise") { Description = NoiseDescription, AllowMultipleArgumentsPerToken = true };
         var euler = new Option<double?>("--euler-step") { Description = "Use the seed's fixed-step Euler LNA (eq. 15-16) with this step in hours instead of the adaptive integrator." };
         var omega = new Option<double?>("--omega") { Description = OmegaDescription };
+        var perBatch = PerBatchOption();
         var petab = PetabCommand.Option();
         var cmd = new Command("loglik", "Log-likelihood of data and its exact gradient (natural scale) for the estimated parameters, as JSON.")
         {
-            model, data, kind, parameters, noise, euler, omega, petab,
+            model, data, kind, parameters, noise, euler, omega, perBatch, petab,
         };
-        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise, omega]);
+        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise, omega, perBatch]);
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Loglik(problem, p.GetValue(parameters) ?? [], stdout) : LoglikRunner.Run(
-            new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)) { SystemSize = p.GetValue(omega) },
+            new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)) { SystemSize = p.GetValue(omega), PerBatch = p.GetValue(perBatch) ?? [] },
             stdout,
             stderr));
         return cmd;
@@ -156,14 +163,15 @@ public static class CommandLineApp
         var samples = new Option<int>("--samples") { Description = "Bootstrap replicates, or Langevin draws per chain.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "Result JSON file (optional with --petab)." };
+        var perBatch = PerBatchOption();
         var petab = PetabCommand.Option();
         var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")
         {
-            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, petab,
+            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, perBatch, petab,
         };
-        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega]);
+        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega, perBatch]);
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Fit(problem, p.GetValue(method), p.GetValue(parameters) ?? [], p.GetValue(starts), p.GetValue(seed), p.GetValue(output), stdout, stderr, time) : FitRunner.Run(
-            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega) },
+            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega), PerBatch = p.GetValue(perBatch) ?? [] },
             stdout,
             stderr,
             time));

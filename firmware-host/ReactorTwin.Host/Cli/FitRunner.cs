@@ -41,6 +41,9 @@ public sealed record FitSettings(string Model, string DataPath, FitMethod Method
 {
     /// <summary><c>--omega</c>: the system size Ω (finite, &gt; 0) replacing the model's, or null for the model's.</summary>
     public double? SystemSize { get; init; }
+
+    /// <summary><c>--per-batch</c>: parameters that take their own value in each batch, besides those the model marks.</summary>
+    public IReadOnlyList<string> PerBatch { get; init; } = [];
 }
 
 /// <summary>Runs <c>reactortwin fit</c>: estimate, 2.5/50/97.5 % intervals, diagnostics and timings as JSON.</summary>
@@ -54,23 +57,24 @@ internal static class FitRunner
         }
 
         var model = ModelResolver.Resolve(s.Model, s.SystemSize);
-        var theta0 = model.NominalParameters();
-        Assignments.Apply(model, s.Parameters, null, theta0, "--params");
+        var shared = PerBatchParameters.Shared(model, s.Parameters, "--params");
         var noise = NoiseOption.Parse(model, s.Noise);
         var data = MeasurementData.Load(model, s.DataPath, stderr);
         MeasurementData.CheckFor(s.Likelihood, data, noise, s.DataPath, s.Noise.Count > 0, stderr);
+        var layout = PerBatchParameters.Layout(model, data, s.PerBatch);
+        var theta0 = PerBatchParameters.Values(layout, shared, s.Parameters, "--params");
         if (s.Method == FitMethod.Bootstrap && data.MeasuredChannels.FirstOrDefault(m => m.Channel >= model.StateDimension) is { } observable)
         {
             throw new CliException($"{s.DataPath}: the parametric bootstrap re-simulates the states only, and the data measure the observable {model.ChannelNames[observable.Channel]}; use --method mle, mala or nuts");
         }
 
-        var space = new ParameterSpace(model, theta0);
-        Func<ObservationSet, IDataLikelihood> likelihoodFor = s.Likelihood switch
+        if (s.Method == FitMethod.Bootstrap && !layout.IsEmpty)
         {
-            LikelihoodKind.Em => d => new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(model, space.Indices), d),
-            LikelihoodKind.Ode => d => new OdeDataLikelihood(new OdeLikelihood(model, space.Indices), d, noise),
-            _ => d => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, space.Indices), d, noise),
-        };
+            throw new CliException($"the parametric bootstrap re-simulates the model with one parameter vector, and {string.Join(", ", layout.PerBatch.Select(k => model.Parameters[k].Name))} take a value per batch; use --method mle, mala or nuts");
+        }
+
+        var space = new ParameterSpace(model, layout.Parameters, theta0);
+        var likelihoodFor = PerBatchParameters.Bind(layout, space.Indices, PerBatchParameters.Likelihood(s.Likelihood, model, noise));
         long started = time.GetTimestamp();
         var density = new PosteriorDensity(space, likelihoodFor(data));
         stderr.WriteLine($"fitting {space.Dimension} parameters of '{model.Name}' to {data.Batches.Count} batch(es) with {s.Starts} start(s) on {Math.Min(s.Starts, Environment.ProcessorCount)} thread(s)…");
@@ -85,7 +89,7 @@ internal static class FitRunner
         {
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  start {i + 1}: {o.Exit} after {o.Iterations} iterations, {o.Evaluations} evaluations, {o.Elapsed.TotalSeconds:F1} s"));
         }
-        var estimate = new double[model.Parameters.Count];
+        var estimate = new double[space.Parameters.Count];
         space.ToNatural(mle.Optimum, estimate);
         int d = space.Dimension;
         var lo = new double[d];
@@ -221,7 +225,7 @@ internal static class FitRunner
         w.WriteStartArray("parameters");
         for (int j = 0; j < space.Dimension; j++)
         {
-            var p = model.Parameters[space.Indices[j]];
+            var p = space.Parameters[space.Indices[j]];
             w.WriteStartObject();
             w.WriteString("name", p.Name);
             w.WriteString("unit", p.Unit);

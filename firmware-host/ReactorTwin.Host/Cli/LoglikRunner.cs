@@ -30,6 +30,9 @@ public sealed record LoglikSettings(string Model, string DataPath, LikelihoodKin
 {
     /// <summary><c>--omega</c>: the system size Ω (finite, &gt; 0) replacing the model's, or null for the model's.</summary>
     public double? SystemSize { get; init; }
+
+    /// <summary><c>--per-batch</c>: parameters that take their own value in each batch, besides those the model marks.</summary>
+    public IReadOnlyList<string> PerBatch { get; init; } = [];
 }
 
 /// <summary>Runs <c>reactortwin loglik</c> and prints <c>{"loglik": x, "gradient": {name: g}}</c>.</summary>
@@ -46,40 +49,23 @@ internal static class LoglikRunner
     public static int Run(LoglikSettings s, TextWriter stdout, TextWriter stderr)
     {
         var model = ModelResolver.Resolve(s.Model, s.SystemSize);
-        var theta = model.NominalParameters();
-        Assignments.Apply(model, s.Parameters, null, theta, "--params");
+        var shared = PerBatchParameters.Shared(model, s.Parameters, "--params");
         var noise = NoiseOption.Parse(model, s.Noise);
         var data = MeasurementData.Load(model, s.DataPath, stderr);
         MeasurementData.CheckFor(s.Kind, data, noise, s.DataPath, s.Noise.Count > 0, stderr);
-        int[] estimated = Enumerable.Range(0, model.Parameters.Count).Where(k => model.Parameters[k].Estimate).ToArray();
+        var layout = PerBatchParameters.Layout(model, data, s.PerBatch);
+        var theta = PerBatchParameters.Values(layout, shared, s.Parameters, "--params");
+        int[] estimated = Enumerable.Range(0, layout.Parameters.Count).Where(k => layout.Parameters[k].Estimate).ToArray();
+        var options = s.EulerStepHours is double h ? new LnaOptions { Integrator = LnaIntegrator.Euler, EulerStepHours = h } : null;
+        var likelihood = PerBatchParameters.Bind(layout, estimated, PerBatchParameters.Likelihood(s.Kind, model, noise, options))(data);
         var result = new LikelihoodResult(estimated.Length);
-        if (s.Kind == LikelihoodKind.Em)
+        try
         {
-            new EulerMaruyamaLikelihood(model, estimated).Evaluate(data, theta, result);
+            likelihood.Evaluate(theta, result);
         }
-        else if (s.Kind == LikelihoodKind.Ode)
+        catch (LnaException ex)
         {
-            try
-            {
-                new OdeLikelihood(model, estimated).Evaluate(data, theta, noise, result);
-            }
-            catch (LnaException ex)
-            {
-                throw new CliException(ex.Message, ex);
-            }
-        }
-        else
-        {
-            var options = s.EulerStepHours is double h ? new LnaOptions { Integrator = LnaIntegrator.Euler, EulerStepHours = h } : new LnaOptions();
-            var kalman = new KalmanLnaLikelihood(model, estimated, options);
-            try
-            {
-                kalman.Evaluate(data, theta, noise, result);
-            }
-            catch (LnaException ex)
-            {
-                throw new CliException(ex.Message, ex);
-            }
+            throw new CliException(ex.Message, ex);
         }
 
         using var stream = new MemoryStream();
@@ -90,7 +76,7 @@ internal static class LoglikRunner
             w.WriteStartObject("gradient");
             for (int k = 0; k < estimated.Length; k++)
             {
-                w.WriteNumber(model.Parameters[estimated[k]].Name, result.Gradient[k]);
+                w.WriteNumber(layout.Parameters[estimated[k]].Name, result.Gradient[k]);
             }
 
             w.WriteEndObject();

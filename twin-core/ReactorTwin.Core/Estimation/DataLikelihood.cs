@@ -137,7 +137,7 @@ public sealed class PosteriorDensity : ILogDensity
         _space = space;
         _likelihood = likelihood;
         _priors = priors?.ToArray();
-        _theta = new double[space.Model.Parameters.Count];
+        _theta = new double[space.Parameters.Count];
         _result = new LikelihoodResult(space.Dimension);
     }
 

@@ -15,7 +15,7 @@ public static class ModelPriors
         var priors = new ParameterPrior[space.Dimension];
         for (int j = 0; j < space.Dimension; j++)
         {
-            var p = space.Model.Parameters[space.Indices[j]];
+            var p = space.Parameters[space.Indices[j]];
             var spec = overrides is not null && overrides.TryGetValue(p.Name, out var o) ? o : p.EffectivePrior;
             priors[j] = spec.Kind switch
             {
@@ -35,7 +35,7 @@ public static class ModelPriors
         var scales = new double[space.Dimension];
         for (int j = 0; j < space.Dimension; j++)
         {
-            var p = space.Model.Parameters[space.Indices[j]];
+            var p = space.Parameters[space.Indices[j]];
             var spec = overrides is not null && overrides.TryGetValue(p.Name, out var o) ? o : p.EffectivePrior;
             scales[j] = spec.ScaleInEstimationCoordinate(p);
         }

@@ -36,6 +36,11 @@ public sealed class ParameterEnsemble
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(noise);
+        if (space.ExtendsModel)
+        {
+            throw new ArgumentException("the ensemble filters with one parameter vector, and this space has per-batch parameters", nameof(space));
+        }
+
         _space = space;
         _noise = noise;
         int q = space.Dimension;

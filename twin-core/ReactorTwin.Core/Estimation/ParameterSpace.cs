@@ -14,33 +14,60 @@ public sealed class ParameterSpace
     private readonly bool[] _log;
     private readonly double[] _base;
 
-    /// <summary>Creates the space.</summary>
+    /// <summary>Creates the space over the model's own parameters.</summary>
     /// <param name="model">The model.</param>
     /// <param name="baseValues">θ for the parameters not estimated (and the default start); null for the nominal values.</param>
     /// <param name="estimated">Indices into θ to estimate; null for those marked <c>estimate</c>.</param>
     public ParameterSpace(ReactionNetwork model, double[]? baseValues = null, IReadOnlyList<int>? estimated = null)
+        : this(model, model?.Parameters!, baseValues, estimated)
+    {
+    }
+
+    /// <summary>
+    /// Creates the space over a parameter list that extends the model's: the model's parameters first, then others
+    /// that a likelihood maps onto them (per-batch copies, <see cref="BatchParameterLayout"/>).
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="parameters">The parameters θ indexes: the model's, in order (their flags and bounds may differ), then any more.</param>
+    /// <param name="baseValues">θ for the parameters not estimated (and the default start); null for the values of <paramref name="parameters"/>.</param>
+    /// <param name="estimated">Indices into θ to estimate; null for those marked <c>estimate</c>.</param>
+    public ParameterSpace(ReactionNetwork model, IReadOnlyList<Parameter> parameters, double[]? baseValues = null, IReadOnlyList<int>? estimated = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        Model = model;
-        _base = (baseValues ?? model.NominalParameters()).ToArray();
-        if (_base.Length != model.Parameters.Count)
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Count < model.Parameters.Count || !model.Parameters.Select(p => p.Name).SequenceEqual(parameters.Take(model.Parameters.Count).Select(p => p.Name), StringComparer.Ordinal))
         {
-            throw new ArgumentException($"{_base.Length} base values for {model.Parameters.Count} parameters", nameof(baseValues));
+            throw new ArgumentException("the parameter list must start with the model's parameters, in order", nameof(parameters));
+        }
+
+        Model = model;
+        Parameters = parameters;
+        _base = (baseValues ?? parameters.Select(p => p.Value).ToArray()).ToArray();
+        if (_base.Length != parameters.Count)
+        {
+            throw new ArgumentException($"{_base.Length} base values for {parameters.Count} parameters", nameof(baseValues));
         }
 
         _indices = estimated is null
-            ? Enumerable.Range(0, model.Parameters.Count).Where(k => model.Parameters[k].Estimate).ToArray()
+            ? Enumerable.Range(0, parameters.Count).Where(k => parameters[k].Estimate).ToArray()
             : [.. estimated];
-        _log = _indices.Select(k => model.Parameters[k].LogScale).ToArray();
+        _log = _indices.Select(k => parameters[k].LogScale).ToArray();
         Lower = new double[_indices.Length];
         Upper = new double[_indices.Length];
         for (int j = 0; j < _indices.Length; j++)
         {
-            var p = model.Parameters[_indices[j]];
+            var p = parameters[_indices[j]];
             Lower[j] = _log[j] ? Math.Log(p.Lower) : p.Lower;
             Upper[j] = _log[j] ? Math.Log(p.Upper) : p.Upper;
         }
     }
+
+    /// <summary>The parameters θ indexes (the model's, then any per-batch copies); θ has this many components.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>True when θ has components beyond the model's (per-batch copies): a likelihood maps them onto the
+    /// model's parameters per batch, and methods that simulate the model with θ directly cannot use this space.</summary>
+    public bool ExtendsModel => Parameters.Count > Model.Parameters.Count;
 
     /// <summary>The model.</summary>
     public ReactionNetwork Model { get; }
@@ -52,7 +79,7 @@ public sealed class ParameterSpace
     public IReadOnlyList<int> Indices => _indices;
 
     /// <summary>Names of the estimated parameters, in u order.</summary>
-    public IEnumerable<string> Names => _indices.Select(k => Model.Parameters[k].Name);
+    public IEnumerable<string> Names => _indices.Select(k => Parameters[k].Name);
 
     /// <summary>Lower bounds in u (log of the natural bound for log-scale parameters).</summary>
     public double[] Lower { get; }

@@ -70,6 +70,11 @@ public static class ParametricBootstrap
         options ??= new BootstrapOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Replicates, 2);
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxParallelism);
+        if (space.ExtendsModel)
+        {
+            throw new ArgumentException("the parametric bootstrap re-simulates the model with one parameter vector, and this space has per-batch parameters", nameof(space));
+        }
+
         var model = space.Model;
         int n = model.StateDimension;
         if (data.MeasuredChannels.FirstOrDefault(m => m.Channel >= n) is { } observable)

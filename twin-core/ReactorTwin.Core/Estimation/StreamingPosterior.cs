@@ -81,6 +81,11 @@ public sealed partial class StreamingPosterior
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(likelihoodFor);
         ArgumentNullException.ThrowIfNull(noise);
+        if (space.ExtendsModel)
+        {
+            throw new ArgumentException("the live twin filters with one parameter vector; per-batch parameters are for offline fits", nameof(space));
+        }
+
         _space = space;
         _likelihoodFor = likelihoodFor;
         _noise = noise;

@@ -55,6 +55,14 @@ public sealed record Parameter(
 {
     /// <summary>The prior in force: the stated one, or the weakly informative default.</summary>
     public PriorSpec EffectivePrior => Prior ?? PriorSpec.WeaklyInformative(this);
+
+    /// <summary>
+    /// True when the parameter takes its own value in each batch (a condition-specific parameter: the inoculum
+    /// <c>X0</c>, a feed concentration that differs between runs). A fit then estimates one copy per batch, named
+    /// <c>NAME@BATCH</c>, with this parameter's bounds, scale and prior, and the shared parameters alongside
+    /// (<see cref="Estimation.BatchParameterLayout"/>). Default false: one value for every batch.
+    /// </summary>
+    public bool PerBatch { get; init; }
 }
 
 /// <summary>

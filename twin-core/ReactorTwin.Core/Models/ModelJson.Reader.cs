@@ -46,13 +46,13 @@ public static partial class ModelJson
             });
             var parameters = Array(root, "$", "parameters", required: false, (e, p) =>
             {
-                CheckKnown(e, p, "name", "value", "lower", "upper", "logScale", "estimate", "unit", "description", "prior");
+                CheckKnown(e, p, "name", "value", "lower", "upper", "logScale", "estimate", "perBatch", "unit", "description", "prior");
                 double value = Number(e, p, "value", true) ?? double.NaN;
                 double lower = Number(e, p, "lower", true) ?? double.NaN;
                 double upper = Number(e, p, "upper", true) ?? double.NaN;
                 bool logScale = Bool(e, p, "logScale") ?? lower > 0;
                 var prior = e.TryGetProperty("prior", out var pe) ? Prior(pe, $"{p}.prior") : null;
-                return new Parameter(String(e, p, "name", true) ?? string.Empty, value, lower, upper, logScale, Bool(e, p, "estimate") ?? true, String(e, p, "unit", false) ?? string.Empty, String(e, p, "description", false), prior);
+                return new Parameter(String(e, p, "name", true) ?? string.Empty, value, lower, upper, logScale, Bool(e, p, "estimate") ?? true, String(e, p, "unit", false) ?? string.Empty, String(e, p, "description", false), prior) { PerBatch = Bool(e, p, "perBatch") ?? false };
             });
             var inputs = Array(root, "$", "inputs", required: false, (e, p) =>
             {

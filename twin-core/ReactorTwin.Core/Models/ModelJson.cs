@@ -114,6 +114,11 @@ public static partial class ModelJson
                 w.WriteNumber("upper", p.Upper);
                 w.WriteBoolean("logScale", p.LogScale);
                 w.WriteBoolean("estimate", p.Estimate);
+                if (p.PerBatch)
+                {
+                    w.WriteBoolean("perBatch", true);
+                }
+
                 w.WriteString("unit", p.Unit);
                 WriteOptional(w, "description", p.Description);
                 if (p.Prior is { } prior)
