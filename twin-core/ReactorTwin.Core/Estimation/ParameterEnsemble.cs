@@ -112,12 +112,13 @@ public sealed class ParameterEnsemble
     /// <summary>Forgets the posterior (no predictions until the next <see cref="SetPosterior"/>).</summary>
     public void Clear() => _points = 0;
 
-    /// <summary>Starts every point's filter of a new batch at the initial state.</summary>
-    public void BeginBatch(ReadOnlySpan<double> initialState)
+    /// <summary>Starts every point's filter of a new batch at the initial state (where an initial value is a
+    /// parameter and the component is not in <paramref name="initiallyMeasured"/>, at the point's value of it).</summary>
+    public void BeginBatch(ReadOnlySpan<double> initialState, int[]? initiallyMeasured = null)
     {
         for (int s = 0; s < _points; s++)
         {
-            _filters[s].BeginBatch(initialState);
+            _filters[s].BeginBatch(initialState, null, _theta[s], initiallyMeasured ?? []);
             _alive[s] = true;
         }
     }

@@ -55,7 +55,7 @@ public sealed partial class StreamingPosterior
     private double Assimilate(int row)
     {
         var r = _current[row];
-        int component = _space.Model.IndexOfState(r.Name);
+        int component = _space.Model.IndexOfChannel(r.Name);
         _oneComponent[0] = component;
         _oneValue[0] = r.Value;
         if (_online is null)
@@ -67,17 +67,9 @@ public sealed partial class StreamingPosterior
         }
 
         ReachOnline(r.TimeHours);
-        int n = _space.Model.StateDimension, q = _space.Dimension;
-        var predicted = _filter.Current;
-        double variance = predicted.Covariance[(component * n) + component] + _noise.Variance(component, r.Value);
-        for (int k = 0; k < q; k++)
-        {
-            _meanGradTheta[k] = predicted.MeanSensitivity[(k * n) + component];
-            _varGradTheta[k] = predicted.CovarianceSensitivity[(k * n * n) + (component * n) + component];
-        }
-
         Array.Clear(_gradTheta);
         double lp = _filter.Condition(_oneObservation, _noise, _gradTheta, r.Batch);
+        double variance = _filter.LastInnovation(_meanGradTheta, _varGradTheta); // the reading's predictive moments (state or observable)
         _absorbed.Add(row);
         _space.ChainRule(Estimate, _gradTheta, _gradU);
         _space.ChainRule(Estimate, _meanGradTheta, _meanGradU);
@@ -211,7 +203,7 @@ public sealed partial class StreamingPosterior
     {
         if (_absorbed.Count == 0)
         {
-            _filter.BeginBatch(_initialState);
+            StartFilter(_filter, null);
             return;
         }
 
@@ -229,11 +221,11 @@ public sealed partial class StreamingPosterior
     /// (<paramref name="gradient"/>: scratch for a filter with sensitivities, else empty).</summary>
     private void FilterAbsorbedRows(KalmanLnaLikelihood filter, Span<double> gradient)
     {
-        filter.BeginBatch(_initialState, _filter.Inputs);
+        StartFilter(filter, _filter.Inputs);
         foreach (int row in _absorbed)
         {
             var r = _current[row];
-            _oneComponent[0] = _space.Model.IndexOfState(r.Name);
+            _oneComponent[0] = _space.Model.IndexOfChannel(r.Name);
             _oneValue[0] = r.Value;
             filter.PropagateTo(r.TimeHours, _theta);
             gradient.Clear();
@@ -250,6 +242,7 @@ public sealed partial class StreamingPosterior
 
     private readonly List<int> _absorbed = [];
     private double[] _initialState = [];
+    private int[] _initiallyMeasured = [];
     private bool _filterConsistent = true;
     private KalmanLnaLikelihood? _replayFilter;
     private double[] _replayGradient = [];

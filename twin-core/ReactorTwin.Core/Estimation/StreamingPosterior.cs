@@ -129,18 +129,20 @@ public sealed partial class StreamingPosterior
     public double FilterTime => _filter.CurrentTime;
 
     /// <summary>
-    /// Absorbs one measurement of the running batch (a new batch id completes the previous batch first).
-    /// Measurements at t = 0 set the batch's initial state. Returns the log predictive density of the measurement
+    /// Absorbs one measurement of the running batch (a new batch id completes the previous batch first): a species or
+    /// cell phase, or an observable of the model. States measured at t = 0 set the batch's initial state (the others
+    /// start from the model's initial values, or from θ̂ where the initial value is a parameter); every other
+    /// measurement, an observable at t = 0 included, is filtered. Returns the log predictive density of the measurement
     /// (0 for initial values).
     /// </summary>
     /// <exception cref="ArgumentException">Unknown component, non-finite value, or time earlier than the last one.</exception>
     public double AddMeasurement(string batch, double timeHours, string component, double value)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        int c = _space.Model.IndexOfState(component);
+        int c = _space.Model.IndexOfChannel(component);
         if (c < 0)
         {
-            throw new ArgumentException($"'{component}' is not a species or cell phase of model '{_space.Model.Name}'", nameof(component));
+            throw new ArgumentException($"'{component}' is not a species, cell phase or observable of model '{_space.Model.Name}'", nameof(component));
         }
 
         if (!double.IsFinite(value) || !double.IsFinite(timeHours) || timeHours < 0)
@@ -165,7 +167,7 @@ public sealed partial class StreamingPosterior
         }
 
         _current.Add(new DataRow(batch, timeHours, component, value));
-        if (timeHours == 0.0)
+        if (IsInitialValue(_current[^1]))
         {
             return 0.0;
         }
@@ -173,6 +175,9 @@ public sealed partial class StreamingPosterior
         EnsureFilterStarted();
         return Assimilate(_current.Count - 1);
     }
+
+    /// <summary>True for a state measured at t = 0: the batch's initial value, not a reading to filter.</summary>
+    private bool IsInitialValue(DataRow row) => row.TimeHours == 0.0 && _space.Model.IndexOfState(row.Name) >= 0;
 
     /// <summary>Closes the running batch: adds it to the data and refits warm-started at the current estimate
     /// (<see cref="CloseBatch"/>, <see cref="StreamingRefit.Run"/> and <see cref="ApplyRefit"/> in one call).</summary>
@@ -247,7 +252,7 @@ public sealed partial class StreamingPosterior
         EnsureFilterStarted();
         for (int row = 0; row < _current.Count; row++)
         {
-            if (_current[row].TimeHours != 0.0)
+            if (!IsInitialValue(_current[row]))
             {
                 Assimilate(row);
             }
@@ -365,7 +370,8 @@ public sealed partial class StreamingPosterior
         _filter.Predict(_theta, timeHours, destination);
     }
 
-    /// <summary>Starts the live filter of the running batch from its t = 0 values (model defaults for the rest).</summary>
+    /// <summary>Starts the live filter of the running batch from its t = 0 values (the model's initial values for the
+    /// rest, or θ̂ where an initial value is a parameter).</summary>
     private void EnsureFilterStarted()
     {
         if (_filterStarted)
@@ -373,22 +379,33 @@ public sealed partial class StreamingPosterior
             return;
         }
 
-        var z0 = _space.Model.DefaultInitialState();
+        var model = _space.Model;
+        var z0 = model.DefaultInitialState();
+        var measured = new List<int>();
         foreach (var r in _current)
         {
-            if (r.TimeHours == 0.0)
+            if (IsInitialValue(r))
             {
-                z0[_space.Model.IndexOfState(r.Name)] = r.Value;
+                int i = model.IndexOfState(r.Name);
+                z0[i] = r.Value;
+                if (!measured.Contains(i))
+                {
+                    measured.Add(i);
+                }
             }
         }
 
         _initialState = z0;
+        _initiallyMeasured = [.. measured];
         _absorbed.Clear();
         _filterConsistent = true;
-        _filter.BeginBatch(z0);
-        _ensemble?.BeginBatch(z0);
+        StartFilter(_filter, null);
+        _ensemble?.BeginBatch(z0, _initiallyMeasured);
         _filterStarted = true;
     }
+
+    /// <summary>Starts <paramref name="filter"/> at the running batch's t = 0 under θ̂ with <paramref name="inputs"/>.</summary>
+    private void StartFilter(KalmanLnaLikelihood filter, Models.InputSchedule? inputs) => filter.BeginBatch(_initialState, inputs, _theta, _initiallyMeasured);
 
     /// <summary>A state shaped for <see cref="Predict"/>.</summary>
     public LnaState CreateState() => _filter.CreateState();

@@ -47,6 +47,24 @@ public sealed partial class KalmanLnaLikelihood
         return Update(observation, noise, gradient, batchId);
     }
 
+    private double _lastInnovationVariance = double.NaN;
+    private double[] _lastMeanSensitivity = [], _lastVarianceSensitivity = [];
+
+    /// <summary>
+    /// After a <see cref="Condition"/> on one measurement: its predictive variance S = h Ψ hᵀ + R (in the measurement's
+    /// space: the log for a log-normal observable) and, with forward sensitivities, ∂μ/∂θ_k and ∂S/∂θ_k of its predictive
+    /// mean and variance for the gradient parameters (the moments the update used, for a state or an observable alike;
+    /// <see cref="Estimation.OnlineLaplace"/>'s Fisher scoring reads them). No allocation.
+    /// </summary>
+    /// <returns>S, or NaN when the last update was not of one measurement.</returns>
+    public double LastInnovation(Span<double> meanSensitivity, Span<double> varianceSensitivity)
+    {
+        int q = Math.Min(_stateSensitivities, Math.Min(meanSensitivity.Length, varianceSensitivity.Length));
+        _lastMeanSensitivity.AsSpan(0, q).CopyTo(meanSensitivity);
+        _lastVarianceSensitivity.AsSpan(0, q).CopyTo(varianceSensitivity);
+        return _lastInnovationVariance;
+    }
+
     /// <summary>
     /// Incremental use: takes the filtered mean and covariance of another filter of the same model at the same batch
     /// and time (one filtered again under new parameters), keeping this filter's sensitivities (which become those of

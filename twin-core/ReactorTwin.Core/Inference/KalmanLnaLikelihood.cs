@@ -57,6 +57,8 @@ public sealed partial class KalmanLnaLikelihood
         _n = model.StateDimension;
         _q = _gradientParameters.Length;
         _stateSensitivities = _state.SensitivityCount;
+        _lastMeanSensitivity = new double[_stateSensitivities];
+        _lastVarianceSensitivity = new double[_stateSensitivities];
         if (UsesAdjoint)
         {
             InitializeAdjoint(model);
@@ -130,12 +132,7 @@ public sealed partial class KalmanLnaLikelihood
         for (int bi = 0; bi < batches.Count; bi++)
         {
             var batch = batches[bi];
-            BeginBatch(batch.InitialState, batch.Inputs);
-            if (Model.HasParameterInitialValues)
-            {
-                ParameterInitialState.Apply(Model, batch, parameters, _state.Mean);
-                ParameterInitialState.Seed(Model, batch, _gradientParameters, _state.MeanSensitivity.AsSpan(0, _stateSensitivities * _n));
-            }
+            BeginBatch(batch.InitialState, batch.Inputs, parameters, batch.InitiallyMeasured);
 
             var times = batch.Times;
             for (int j = 0; j < times.Count; j++)
@@ -170,6 +167,30 @@ public sealed partial class KalmanLnaLikelihood
         CurrentTime = 0;
         _resume = false;
         Inputs = inputs;
+    }
+
+    /// <summary>
+    /// Starts filtering a batch at t = 0 from <paramref name="initialState"/>, except that a component whose initial value
+    /// is a parameter (<see cref="Species.InitialParameter"/>) and is not in <paramref name="initiallyMeasured"/> starts
+    /// at that parameter's value in θ, with ∂z_i(0)/∂θ_k = 1 seeded in the forward sensitivities (incremental use with
+    /// estimated initial values; no allocation).
+    /// </summary>
+    /// <param name="initialState">z(0) for the components measured or fixed at t = 0.</param>
+    /// <param name="inputs">The batch's inputs (null: the model's values).</param>
+    /// <param name="parameters">θ (natural scale, all parameters).</param>
+    /// <param name="initiallyMeasured">State components measured at t = 0, which keep their value.</param>
+    public void BeginBatch(ReadOnlySpan<double> initialState, InputSchedule? inputs, ReadOnlySpan<double> parameters, int[] initiallyMeasured)
+    {
+        ArgumentNullException.ThrowIfNull(initiallyMeasured);
+        BeginBatch(initialState, inputs);
+        if (Model.HasParameterInitialValues)
+        {
+            ParameterInitialState.Apply(Model, initiallyMeasured, parameters, _state.Mean);
+            if (_stateSensitivities > 0)
+            {
+                ParameterInitialState.Seed(Model, initiallyMeasured, _gradientParameters, _state.MeanSensitivity.AsSpan(0, _stateSensitivities * _n));
+            }
+        }
     }
 
     /// <summary>The inputs of the batch begun last (null: the model's values); the runtime replaces them when a setpoint changes.</summary>
@@ -235,6 +256,7 @@ public sealed partial class KalmanLnaLikelihood
             ProjectMoments(m);
         }
 
+        _lastInnovationVariance = m == 1 ? _s[0] : double.NaN;
         var chol = _tmp.AsSpan(0, m * m);
         _s.AsSpan(0, m * m).CopyTo(chol);
         if (!SmallDense.TryCholesky(chol, m))
@@ -304,6 +326,11 @@ public sealed partial class KalmanLnaLikelihood
             }
 
             grad[k] += (-0.5 * trace) - vkAlpha + (0.5 * alphaSkAlpha);
+            if (m == 1)
+            {
+                _lastMeanSensitivity[k] = -_vk[0]; // v = y − μ: ∂μ/∂θ_k = −∂v/∂θ_k
+                _lastVarianceSensitivity[k] = _sk[0];
+            }
 
             // α_k = S⁻¹ (v_k − S_k α)
             for (int a = 0; a < m; a++)

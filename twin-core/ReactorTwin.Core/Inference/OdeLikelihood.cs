@@ -115,8 +115,8 @@ public sealed class OdeLikelihood
             batch.InitialState.AsSpan().CopyTo(_y0);
             if (Model.HasParameterInitialValues)
             {
-                ParameterInitialState.Apply(Model, batch, parameters, _y0);
-                ParameterInitialState.Seed(Model, batch, GradientParameters, _y0.AsSpan(n));
+                ParameterInitialState.Apply(Model, batch.InitiallyMeasured, parameters, _y0);
+                ParameterInitialState.Seed(Model, batch.InitiallyMeasured, GradientParameters, _y0.AsSpan(n));
             }
 
             var solved = _driver.Solve(_system, batch.Inputs, 0.0, _y0, _times.AsSpan(0, m), _out.AsSpan(0, m * dim));

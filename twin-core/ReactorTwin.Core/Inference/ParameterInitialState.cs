@@ -11,13 +11,14 @@ namespace ReactorTwin.Core.Inference;
 internal static class ParameterInitialState
 {
     /// <summary>Writes z_i(0) = θ_{p(i)} into <paramref name="initialState"/> for the batch's components that take
-    /// their initial value from a parameter.</summary>
-    public static void Apply(ReactionNetwork model, Batch batch, ReadOnlySpan<double> theta, Span<double> initialState)
+    /// their initial value from a parameter and are not in <paramref name="initiallyMeasured"/> (the components the batch
+    /// measured at t = 0).</summary>
+    public static void Apply(ReactionNetwork model, int[] initiallyMeasured, ReadOnlySpan<double> theta, Span<double> initialState)
     {
         var map = model.InitialStateParameters;
         for (int i = 0; i < map.Count; i++)
         {
-            if (map[i] >= 0 && Array.IndexOf(batch.InitiallyMeasured, i) < 0)
+            if (map[i] >= 0 && Array.IndexOf(initiallyMeasured, i) < 0)
             {
                 initialState[i] = theta[map[i]];
             }
@@ -27,7 +28,7 @@ internal static class ParameterInitialState
     /// <summary>Sets ∂z_i(0)/∂θ_k = 1 in <paramref name="meanSensitivities"/> (gradient parameter k's block of n, in
     /// the order of <paramref name="gradientParameters"/>) where gradient parameter k is the initial value of i.
     /// The blocks must be zero on entry.</summary>
-    public static void Seed(ReactionNetwork model, Batch batch, IReadOnlyList<int> gradientParameters, Span<double> meanSensitivities)
+    public static void Seed(ReactionNetwork model, int[] initiallyMeasured, IReadOnlyList<int> gradientParameters, Span<double> meanSensitivities)
     {
         var map = model.InitialStateParameters;
         int n = map.Count;
@@ -35,7 +36,7 @@ internal static class ParameterInitialState
         {
             for (int i = 0; i < n; i++)
             {
-                if (map[i] == gradientParameters[k] && Array.IndexOf(batch.InitiallyMeasured, i) < 0)
+                if (map[i] == gradientParameters[k] && Array.IndexOf(initiallyMeasured, i) < 0)
                 {
                     meanSensitivities[(k * n) + i] = 1.0;
                 }
