@@ -22,7 +22,7 @@ public class RunCommandTests : CliHarness
             "ReactorTwin:Broker:ReconnectMaxSeconds: 0 is outside 0.1–3600",
             "ReactorTwin:JournalPath: the directory '/nonexistent-reactortwin-dir' does not exist",
             "ReactorTwin:Reactors:0:Id: 'r 1' must be",
-            "ReactorTwin:Reactors:0:Channels:0:Component: 'sugar' is not a state component of model 'cho'",
+            "ReactorTwin:Reactors:0:Channels:0:Component: 'sugar' is not a state component or observable of model 'cho' (channels: GLC, ",
             "ReactorTwin:Reactors:0:Design:GLC: give [lower, upper]",
             "ReactorTwin:Reactors:0:Policy: 'bayes'",
             "ReactorTwin:Reactors:1:Model:",

@@ -150,8 +150,8 @@ internal sealed class DashboardFeed(DashboardStore store, DashboardCredentials c
 
     private static string Unit(ReactorTwin.Core.Models.ReactionNetwork model, string component)
     {
-        int i = model.IndexOfState(component);
-        return i < 0 ? "" : i < model.SpeciesCount ? model.Species[i].Unit : model.CellPhases[i - model.SpeciesCount].Unit;
+        int i = model.IndexOfChannel(component);
+        return i < 0 ? "" : model.ChannelUnit(i);
     }
 
     /// <inheritdoc/>

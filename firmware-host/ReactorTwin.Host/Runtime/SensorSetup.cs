@@ -113,14 +113,14 @@ public static class SensorSetup
 
             if (s.Component is { } component && model is not null)
             {
-                int index = model.IndexOfState(component);
+                int index = model.IndexOfChannel(component);
                 if (index < 0)
                 {
-                    errors.Add($"{p}:Component: '{component}' is not a state component of model '{model.Name}'");
+                    errors.Add($"{p}:Component: '{component}' is not a state component or observable of model '{model.Name}'");
                 }
                 else
                 {
-                    string expected = index < model.SpeciesCount ? model.Species[index].Unit : model.CellPhases[index - model.SpeciesCount].Unit;
+                    string expected = model.ChannelUnit(index);
                     string unit = UnitOf(s);
                     if (unit != expected)
                     {

@@ -305,8 +305,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             var model = ModelCatalog.Resolve(rc.Model);
             foreach (var ch in rc.Channels)
             {
-                int i = model.IndexOfState(ch.Component);
-                string unit = i < model.SpeciesCount ? model.Species[i].Unit : model.CellPhases[i - model.SpeciesCount].Unit;
+                string unit = model.ChannelUnit(model.IndexOfChannel(ch.Component));
                 string id = $"reactortwin_{rc.Id}_{ch.Component}".ToLowerInvariant();
                 var config = new DiscoveryConfig(
                     $"{rc.Id} {ch.Component} (twin)", id, Topics.PredictionOfEveryBatch(rc.Id, ch.Component), "{{ value_json.mean }}", unit,

@@ -4,6 +4,7 @@ using System.Reactive.Linq;
 using System.Text;
 using ReactorTwin.Adapters.Messaging;
 using ReactorTwin.Adapters.Mqtt;
+using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Models;
 using ReactorTwin.Core.Numerics;
 using ReactorTwin.Core.Simulation;
@@ -140,9 +141,9 @@ public sealed class SimulatedReactor : IDisposable
         _scheduler = scheduler;
         foreach (var ch in options.Channels)
         {
-            if (options.Model.IndexOfState(ch.Component) < 0)
+            if (options.Model.IndexOfChannel(ch.Component) < 0)
             {
-                throw new ArgumentException($"sensor channel '{ch.Component}': not a state component of model '{options.Model.Name}'", nameof(options));
+                throw new ArgumentException($"sensor channel '{ch.Component}': not a state component or observable of model '{options.Model.Name}'", nameof(options));
             }
 
             if (!(ch.IntervalHours > 0))
@@ -339,11 +340,31 @@ public sealed class SimulatedReactor : IDisposable
         _plantTime = hours;
     }
 
+    /// <summary>What channel <paramref name="index"/> truly reads at the plant's state: a state component itself, or an
+    /// observable's formula at the state (OD600 of the biomass).</summary>
+    private double TrueChannel(int index, double hours)
+    {
+        int n = _o.Model.StateDimension;
+        if (index < n)
+        {
+            return _z[index];
+        }
+
+        _observables ??= new ObservablePredictor(_o.Model);
+        _observableValues ??= new double[_observables.Count];
+        _observables.Values(_theta, hours, null, _z, _observableValues);
+        return _observableValues[index - n];
+    }
+
+    private ObservablePredictor? _observables;
+    private double[]? _observableValues;
+
     private void EmitReading(int channel, double hours)
     {
         var ch = _o.Channels[channel];
-        int index = _o.Model.IndexOfState(ch.Component);
-        string unit = index < _o.Model.SpeciesCount ? _o.Model.Species[index].Unit : _o.Model.CellPhases[index - _o.Model.SpeciesCount].Unit;
+        int index = _o.Model.IndexOfChannel(ch.Component);
+        string unit = _o.Model.ChannelUnit(index);
+        double truth = TrueChannel(index, hours);
         string topic = Topics.Sensor(_o.ReactorId, _batchId, ch.Component);
         var ts = _batchStart + TimeSpan.FromHours(hours);
         if (_random.NextDouble() < ch.DropoutProbability)
@@ -358,8 +379,8 @@ public sealed class SimulatedReactor : IDisposable
         }
         else
         {
-            double sd = ch.NoiseSd + (ch.NoiseRelative * Math.Abs(_z[index]));
-            value = _z[index] + (ch.DriftPerHour * hours) + (sd * _noise.Next());
+            double sd = ch.NoiseSd + (ch.NoiseRelative * Math.Abs(truth));
+            value = truth + (ch.DriftPerHour * hours) + (sd * _noise.Next());
         }
 
         _lastValue[channel] = value;

@@ -98,20 +98,56 @@ public class EventSensitivityTests
         LnaSensitivitiesMatch(model, [0, 1, 2, 3, 4], [5.0, 10.0]); // after one firing (4.0 h) and two (8.2 h): V then depends on dV
     }
 
-    [Fact]
-    public void Lna_SensitivitiesAcrossATriggerOnTime_AreRefusedByName()
+    /// <summary>Condition-triggered events whose saltation matrix reads the time: a trigger on t alone, a rate that
+    /// ages with t, an assignment of t, and a trigger mixing t with two states. S_k is then a directional difference
+    /// quotient (<c>LnaSystem.SaltationDerivativeByDifferences</c>); the LNA's sensitivities after the firings must
+    /// still match central differences of the whole solution.</summary>
+    [Theory]
+    [InlineData("trigger-on-t")]
+    [InlineData("ageing-rate")]
+    [InlineData("assignment-of-t")]
+    [InlineData("trigger-of-t-and-state")]
+    public void Lna_ConditionEventThatReadsTheTime_SensitivitiesMatchCentralDifferences(string kind)
     {
-        var model = ReactionNetwork.CreateBuilder("timed")
-            .AddSpecies("S", "mM", 6)
+        var model = TimeDependentEvent(kind);
+        var sens = Enumerable.Range(0, model.Parameters.Count).ToArray();
+        var after = Lna(model, model.NominalParameters(), 6.0);
+        Assert.True(after.Mean[0] > (TriggerS0 * Math.Exp(-TriggerK * 6)) + 0.5, $"{kind}: the event fired before 6 h (S = {after.Mean[0]:G4})");
+        LnaSensitivitiesMatch(model, sens, [6.0, 9.0]);
+    }
+
+    [Fact]
+    public void KalmanLna_GradientAcrossAConditionEventWithAnAgeingRate_MatchesCentralDifferences()
+    {
+        var model = TimeDependentEvent("trigger-of-t-and-state");
+        var theta = model.NominalParameters();
+        var data = Data(model, RefeedData, RefeedOffsets, t => Lna(model, theta, t).Mean[0]);
+        var noise = new MeasurementNoise(2).SetAbsolute(0, 0.05);
+        int[] parameters = Enumerable.Range(0, model.Parameters.Count).ToArray();
+        var likelihood = new KalmanLnaLikelihood(model, parameters, TightLna);
+        GradientMatches((th, r) => likelihood.Evaluate(data, th, noise, r), theta, parameters, "Kalman–LNA, time-dependent trigger");
+    }
+
+    /// <summary>The refeed (S decays at rate k, S ← S + feed when S falls below low) made time-dependent four ways.</summary>
+    private static ReactionNetwork TimeDependentEvent(string kind)
+    {
+        var b = ReactionNetwork.CreateBuilder(kind)
+            .WithSystemSize(TriggerOmega)
+            .AddSpecies("S", "mM", TriggerS0)
             .AddParameter("k", TriggerK, 0.01, 10)
-            .AddReaction("decay", new() { ["S"] = -1 }, "k*S")
-            .AddEvent("feed", "t > 2", ("S", "S + 5"))
-            .Build();
-        var lna = new LnaSolver(model, [0], TightLna);
-        var state = lna.CreateState();
-        state.Reset(model.DefaultInitialState());
-        var ex = Assert.Throws<LnaException>(() => lna.Propagate(state, model.NominalParameters(), 0, 5));
-        Assert.Contains("condition-triggered event 'feed' are available only when its trigger, its assignments and the rates do not read t or an input", ex.Message, StringComparison.Ordinal);
+            .AddParameter("feed", Refeed, 0.1, 100)
+            .AddParameter("low", Threshold, 0.1, 5);
+        return kind switch
+        {
+            "trigger-on-t" => b.AddParameter("at", 2.5, 0.1, 10).AddReaction("decay", new() { ["S"] = -1 }, "k*S").AddEvent("feed", "t > at", ("S", "S + feed")).Build(),
+            "ageing-rate" => b.AddParameter("a", 0.1, 0.01, 1).AddReaction("decay", new() { ["S"] = -1 }, "k*S*(1 + a*t)").AddEvent("refeed", "S < low", ("S", "S + feed")).Build(),
+            "assignment-of-t" => b.AddReaction("decay", new() { ["S"] = -1 }, "k*S").AddEvent("refeed", "S < low", ("S", "S + feed*(1 + 0.1*t)")).Build(),
+            _ => b.AddSpecies("P", "mM", 0).AddParameter("d", 0.3, 0.01, 5)
+                .AddReaction("convert", new() { ["S"] = -1, ["P"] = 1 }, "k*S*(1 + 0.05*t)")
+                .AddReaction("loss", new() { ["P"] = -1 }, "d*P")
+                .AddEvent("refeed", "S + 0.2*P < low + 0.1*t", ("S", "S + feed"), ("P", "0.8*P"))
+                .Build(),
+        };
     }
 
     /// <summary>One batch measuring S at <paramref name="times"/>, off the LNA mean by <paramref name="offsets"/>.</summary>

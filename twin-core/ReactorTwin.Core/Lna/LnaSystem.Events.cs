@@ -35,10 +35,7 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
     {
         int n = _n, np = _np, block = _block;
         bool salted = triggered && _q > 0;
-        if (salted)
-        {
-            CheckSaltationSensitivities(index);
-        }
+        bool byDifferences = salted && SaltationReadsTime(index);
 
         Arguments.At(t);
         _jump ??= new EventJump(_model);
@@ -69,9 +66,13 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
             return;
         }
 
-        if (salted)
+        if (salted && !byDifferences)
         {
             PrepareSaltationDerivatives(y);
+        }
+        else if (salted)
+        {
+            PrepareSaltationRates(y);
         }
 
         var zBefore = _jump.StateBefore;
@@ -118,7 +119,11 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
                 }
             }
 
-            if (salted)
+            if (byDifferences)
+            {
+                SaltationDerivativeByDifferences(index, k, t, dz, dTau, _hk); // S_k itself (H_k included)
+            }
+            else if (salted)
             {
                 SaltationDerivative(k, dz, _hk);
             }

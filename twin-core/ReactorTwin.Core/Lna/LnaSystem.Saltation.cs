@@ -12,24 +12,13 @@ namespace ReactorTwin.Core.Lna;
 /// S_k = H_k − (dw ∂gᵀ + w d∂gᵀ)/D + w ∂gᵀ dD/D²
 /// </code>
 /// (H_k = Σ_j ∂H/∂z_j dz⁻_j + ∂H/∂θ_k). Derived for rates, triggers and assignments that do not read t or an input;
-/// other models are refused (<see cref="CheckSaltationSensitivities"/>).
+/// for the others S_k is a directional difference quotient (<see cref="SaltationDerivativeByDifferences"/>).
 /// </summary>
 internal sealed partial class LnaSystem
 {
     private SaltationWorkspace? _saltationBuffers;
 
     private SaltationWorkspace SaltationBuffers => _saltationBuffers ??= new SaltationWorkspace(_n, _np, _p);
-
-    /// <summary>Throws unless the saltation derivative of event <paramref name="index"/> is available.</summary>
-    private void CheckSaltationSensitivities(int index)
-    {
-        var events = _model.CompiledEvents;
-        int root = Array.IndexOf(events.RootEvent, index);
-        if (_m.IsTimeDependent || events.AssignmentReadsTime(index) || (root >= 0 && events.RootReadsTime(root)))
-        {
-            throw new LnaException($"model '{_model.Name}': forward sensitivities of the LNA covariance across the condition-triggered event '{_model.Events[index].Name}' are available only when its trigger, its assignments and the rates do not read t or an input; use the ODE likelihood, a time event, or the likelihood value without gradient");
-        }
-    }
 
     /// <summary>
     /// After the jump (y holds η⁺ and Ψ⁺): the covariance rates Ψ̇⁻ (unpacked) and Ψ̇⁺ (packed, after η̇⁺), the drift
@@ -39,9 +28,7 @@ internal sealed partial class LnaSystem
     {
         var w = SaltationBuffers;
         double[] args = Parameters;
-        _kernels.Moments(w.YBefore, args, w.RateBefore);
-        _packed.Unpack(w.RateBefore.AsSpan(_n, _np), w.PsiRateBefore);
-        _kernels.Moments(y, args, w.RateAfter);
+        PrepareSaltationRates(y);
         _m.DriftStateJacobian(_jump.StateBefore, args, w.JacobianBefore);
         _m.DriftStateJacobian(_jump.StateAfter, args, w.JacobianAfter);
         _m.DriftParameterJacobian(_jump.StateBefore, args, w.ParameterJacobianBefore);
@@ -50,6 +37,15 @@ internal sealed partial class LnaSystem
         w.EnsureRootValues(events.RootStateHessian.Count, events.RootMixedHessian.Count);
         events.RootStateHessian.Evaluate(_jump.StateBefore, args, w.RootStateValues);
         events.RootMixedHessian.Evaluate(_jump.StateBefore, args, w.RootMixedValues);
+    }
+
+    /// <summary>After the jump (y holds η⁺ and Ψ⁺): the moments' rates just before (Ψ̇⁻ also unpacked) and after it.</summary>
+    private void PrepareSaltationRates(double[] y)
+    {
+        var w = SaltationBuffers;
+        _kernels.Moments(w.YBefore, Parameters, w.RateBefore);
+        _packed.Unpack(w.RateBefore.AsSpan(_n, _np), w.PsiRateBefore);
+        _kernels.Moments(y, Parameters, w.RateAfter);
     }
 
     /// <summary>Turns H_k in <paramref name="sk"/> (n × n) into S_k for sensitivity <paramref name="k"/>, given dz⁻.</summary>

@@ -36,6 +36,16 @@ internal sealed class ModelArguments
     /// <summary>Copies θ into the first slots.</summary>
     public void SetParameters(ReadOnlySpan<double> theta) => theta.CopyTo(Values);
 
+    /// <summary>Copies another argument vector of the same model and shape: its values and its input segment.</summary>
+    public void CopyFrom(ModelArguments other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        other.Values.AsSpan().CopyTo(Values);
+        other._level.AsSpan().CopyTo(_level);
+        other._slope.AsSpan().CopyTo(_slope);
+        _segmentStart = other._segmentStart;
+    }
+
     /// <summary>Inputs back to the model's constant values.</summary>
     public void ClearSegment()
     {

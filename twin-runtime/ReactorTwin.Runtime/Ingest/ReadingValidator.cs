@@ -129,8 +129,7 @@ public sealed class ReadingValidator
 
         double value = reading.Value;
         string unit = reading.Unit;
-        int index = _model.IndexOfState(component);
-        string expectedUnit = index < _model.SpeciesCount ? _model.Species[index].Unit : _model.CellPhases[index - _model.SpeciesCount].Unit;
+        string expectedUnit = _model.ChannelUnit(_model.IndexOfChannel(component));
         if (!string.Equals(unit, expectedUnit, StringComparison.Ordinal))
         {
             rejection = Reject($"unit: '{unit}' but {component} is in {expectedUnit}");

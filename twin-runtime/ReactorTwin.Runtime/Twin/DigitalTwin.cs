@@ -29,6 +29,8 @@ public sealed class DigitalTwin
     private readonly LnaState _prediction;
     private readonly LnaState _predictive;
     private readonly PredictiveMixture _mixture;
+    private readonly ObservablePredictor _observables;
+    private readonly double[] _observableMeans, _observableVariances, _predictiveMeans, _predictiveVariances;
     private double[] _componentMeans = [], _componentSds = [];
     private readonly double[] _priorScales;
     private readonly MeasurementNoise _noise;
@@ -48,7 +50,7 @@ public sealed class DigitalTwin
         _noise = MeasurementNoise.ForModel(model);
         foreach (var c in options.Channels)
         {
-            int i = model.IndexOfState(c.Component);
+            int i = model.IndexOfChannel(c.Component);
             _noise.SetAbsolute(i, c.NoiseSd);
             if (c.NoiseRelative > 0)
             {
@@ -74,6 +76,9 @@ public sealed class DigitalTwin
         _prediction = _posterior.CreateState();
         _predictive = _posterior.CreateState();
         _mixture = new PredictiveMixture(2 * _space.Dimension, model.StateDimension);
+        _observables = new ObservablePredictor(model);
+        (_observableMeans, _observableVariances) = (new double[model.Observables.Count], new double[model.Observables.Count]);
+        (_predictiveMeans, _predictiveVariances) = (new double[model.Observables.Count], new double[model.Observables.Count]);
         _proposals = new ProposalMaker(options, _space);
     }
 
@@ -220,11 +225,23 @@ public sealed class DigitalTwin
             }
 
             int n = _o.Model.StateDimension;
+            if (_observables.Count > 0)
+            {
+                _observables.Predict(_posterior.Parameters, horizon, null, _prediction, _observableMeans, _observableVariances);
+                if (withParameters)
+                {
+                    _observables.Predict(_posterior.Parameters, horizon, null, _predictive, _predictiveMeans, _predictiveVariances);
+                }
+            }
+
             foreach (var c in _o.Channels)
             {
-                int i = _o.Model.IndexOfState(c.Component);
-                double mean = _prediction.Mean[i], variance = RoundedVariance(_prediction.Covariance[(i * n) + i]);
-                double pmean = withParameters ? _predictive.Mean[i] : mean, pvariance = withParameters ? RoundedVariance(_predictive.Covariance[(i * n) + i]) : variance;
+                int i = _o.Model.IndexOfChannel(c.Component);
+                bool state = i < n;
+                double mean = state ? _prediction.Mean[i] : _observableMeans[i - n];
+                double variance = RoundedVariance(state ? _prediction.Covariance[(i * n) + i] : _observableVariances[i - n]);
+                double pmean = !withParameters ? mean : state ? _predictive.Mean[i] : _predictiveMeans[i - n];
+                double pvariance = !withParameters ? variance : RoundedVariance(state ? _predictive.Covariance[(i * n) + i] : _predictiveVariances[i - n]);
                 if (!Finite(mean, variance) || !Finite(pmean, pvariance))
                 {
                     outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, c.Component, atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h is not finite or has a negative variance (state {mean:G4} ± var {variance:G4}, with parameters {pmean:G4} ± var {pvariance:G4}); not published")));
@@ -233,7 +250,7 @@ public sealed class DigitalTwin
                 }
 
                 (double[], double[])? mixture = null;
-                if (withParameters && _mixture.Points > 0)
+                if (withParameters && _mixture.Points > 0 && state) // an observable's band: the moments, linearised at the predictive mean
                 {
                     if (_componentMeans.Length != _mixture.Points)
                     {
@@ -244,7 +261,7 @@ public sealed class DigitalTwin
                     mixture = _componentMeans.All(double.IsFinite) && _componentSds.All(double.IsFinite) ? (_componentMeans, _componentSds) : null;
                 }
 
-                var payload = PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, withParameters ? (pmean, pvariance) : null, _noise.Variance(i, Math.Max(pmean, 0)), mixture);
+                var payload = PredictionBands.Payload(_o.Model, i, start + TimeSpan.FromHours(horizon), horizon, mean, variance, withParameters ? (pmean, pvariance) : null, ReadingVariance(i, Math.Max(pmean, 0)), mixture);
                 band = payload.Band;
                 if (isNow || atEnd)
                 {
@@ -267,6 +284,14 @@ public sealed class DigitalTwin
         {
             outputs.Add(new ForecastOutput(batch, new ForecastPayload(batch, now, hours, band, forecast)));
         }
+    }
+
+    /// <summary>The variance of a reading's error at <paramref name="value"/> on the reading's own scale: for a
+    /// log-normal observable (y = μ e^ε, ε ~ N(0, σ²)) μ² e^{σ²} (e^{σ²} − 1).</summary>
+    private double ReadingVariance(int channel, double value)
+    {
+        double variance = _noise.Variance(channel, value);
+        return _noise.IsLogNormal(channel) ? value * value * Math.Exp(variance) * double.ExpM1(variance) : variance;
     }
 
     private static bool Finite(double mean, double variance) => double.IsFinite(mean) && variance >= 0 && double.IsFinite(variance);

@@ -17,7 +17,7 @@ internal static class PredictionBands
 
     /// <summary>The prediction payload of component <paramref name="index"/> at culture time <paramref name="horizon"/>.</summary>
     /// <param name="model">The model (for the unit).</param>
-    /// <param name="index">State component index.</param>
+    /// <param name="index">Channel index (a state component, or an observable after the states).</param>
     /// <param name="at">Time the prediction is for.</param>
     /// <param name="horizon">Culture time (h).</param>
     /// <param name="mean">Predicted mean of the state.</param>
@@ -30,7 +30,7 @@ internal static class PredictionBands
     /// rather than of its two moments.</param>
     public static PredictionPayload Payload(ReactionNetwork model, int index, DateTimeOffset at, double horizon, double mean, double stateVariance, (double Mean, double Variance)? posterior, double measurementVariance, (double[] Means, double[] Sds)? mixture = null)
     {
-        string unit = index < model.SpeciesCount ? model.Species[index].Unit : model.CellPhases[index - model.SpeciesCount].Unit;
+        string unit = model.ChannelUnit(index);
         var (sm, ssd, slo, shi) = NonNegativeBand.Summarise(mean, Math.Sqrt(stateVariance));
         if (posterior is not null && mixture is { } mix && mix.Means.Length > 0)
         {
