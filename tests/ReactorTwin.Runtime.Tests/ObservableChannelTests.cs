@@ -100,7 +100,7 @@ public sealed class ObservableChannelTests
         Assert.False(v.TryAccept(Msg("{\"value\":1.3,\"unit\":\"g/L\",\"ts\":\"2026-03-02T10:00:00Z\"}"), out _, out var r));
         Assert.Contains("unit: 'g/L' but OD600 is in AU", r!.Reason, StringComparison.Ordinal);
         var e = Assert.Throws<ArgumentException>(() => Twin(model, new TwinChannel("OD660", 0.05, 0, 0, 100)));
-        Assert.Contains("channel 'OD660' is not a state component or observable of model 'growth-od'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("channel 'OD660' is not a state component, observable or input of model 'growth-od'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

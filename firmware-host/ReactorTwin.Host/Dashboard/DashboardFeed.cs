@@ -150,8 +150,7 @@ internal sealed class DashboardFeed(DashboardStore store, DashboardCredentials c
 
     private static string Unit(ReactorTwin.Core.Models.ReactionNetwork model, string component)
     {
-        int i = model.IndexOfChannel(component);
-        return i < 0 ? "" : model.ChannelUnit(i);
+        return model.UnitOf(component) ?? "";
     }
 
     /// <inheritdoc/>

@@ -304,9 +304,9 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             {
                 var ch = rc.Channels[c];
                 string cp = $"{rp}:Channels:{c}";
-                if (model is not null && model.IndexOfChannel(ch.Component) < 0)
+                if (model is not null && model.IndexOfChannel(ch.Component) < 0 && model.IndexOfInput(ch.Component) < 0)
                 {
-                    errors.Add($"{cp}:Component: '{ch.Component}' is not a state component or observable of model '{model.Name}' (channels: {string.Join(", ", model.ChannelNames)})");
+                    errors.Add($"{cp}:Component: '{ch.Component}' is not a state component or observable of model '{model.Name}' (channels: {string.Join(", ", model.ChannelNames.Concat(model.Inputs.Select(u => u.Name)))})");
                 }
 
                 if (!(ch.NoiseSd >= 0) || !(ch.NoiseRelative >= 0) || ch.NoiseSd + ch.NoiseRelative <= 0)

@@ -113,14 +113,12 @@ public static class SensorSetup
 
             if (s.Component is { } component && model is not null)
             {
-                int index = model.IndexOfChannel(component);
-                if (index < 0)
+                if (model.UnitOf(component) is not { } expected)
                 {
-                    errors.Add($"{p}:Component: '{component}' is not a state component or observable of model '{model.Name}'");
+                    errors.Add($"{p}:Component: '{component}' is not a state component, observable or input of model '{model.Name}'");
                 }
                 else
                 {
-                    string expected = model.ChannelUnit(index);
                     string unit = UnitOf(s);
                     if (unit != expected)
                     {

@@ -305,7 +305,12 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             var model = ModelCatalog.Resolve(rc.Model);
             foreach (var ch in rc.Channels)
             {
-                string unit = model.ChannelUnit(model.IndexOfChannel(ch.Component));
+                if (model.IndexOfChannel(ch.Component) < 0)
+                {
+                    continue; // an input channel: the twin sets it, it publishes no prediction of it
+                }
+
+                string unit = model.UnitOf(ch.Component)!;
                 string id = $"reactortwin_{rc.Id}_{ch.Component}".ToLowerInvariant();
                 var config = new DiscoveryConfig(
                     $"{rc.Id} {ch.Component} (twin)", id, Topics.PredictionOfEveryBatch(rc.Id, ch.Component), "{{ value_json.mean }}", unit,

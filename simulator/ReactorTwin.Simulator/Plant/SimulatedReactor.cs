@@ -117,15 +117,11 @@ public sealed class SimulatedReactor : IDisposable
     private readonly IScheduler _scheduler;
     private readonly Random _random;
     private readonly GaussianSource _noise;
-    private readonly ChemicalLangevinSimulator _cle;
-    private readonly GillespieSimulator? _ssa;
-    private readonly Random _plantRandom;
-    private readonly double[] _theta, _z;
+    private readonly PlantDynamics _plant;
     private readonly Dictionary<string, double> _nextSetpoints;
     private readonly List<IDisposable> _subscriptions = [];
     private readonly double[] _lastValue;
     private readonly MqttMessage?[] _heldBack;
-    private double _plantTime;
     private DateTimeOffset _batchStart;
     private string _batchId = "";
     private bool _disposed;
@@ -141,9 +137,9 @@ public sealed class SimulatedReactor : IDisposable
         _scheduler = scheduler;
         foreach (var ch in options.Channels)
         {
-            if (options.Model.IndexOfChannel(ch.Component) < 0)
+            if (options.Model.UnitOf(ch.Component) is null)
             {
-                throw new ArgumentException($"sensor channel '{ch.Component}': not a state component or observable of model '{options.Model.Name}'", nameof(options));
+                throw new ArgumentException($"sensor channel '{ch.Component}': not a state component, observable or input of model '{options.Model.Name}'", nameof(options));
             }
 
             if (!(ch.IntervalHours > 0))
@@ -154,11 +150,7 @@ public sealed class SimulatedReactor : IDisposable
 
         _random = new Random(options.Seed);
         _noise = new GaussianSource(new Random(options.Seed + 7919));
-        _cle = new ChemicalLangevinSimulator(options.Model, options.StepHours);
-        _ssa = options.Method == PlantMethod.Ssa ? new GillespieSimulator(options.Model) : null;
-        _plantRandom = new Random(options.Seed + 104729);
-        _theta = options.TrueParameters ?? options.Model.NominalParameters();
-        _z = new double[options.Model.StateDimension];
+        _plant = new PlantDynamics(options.Model, options.TrueParameters ?? options.Model.NominalParameters(), options.StepHours, options.Method == PlantMethod.Ssa, _noise, new Random(options.Seed + 104729));
         _nextSetpoints = new Dictionary<string, double>(options.InitialSetpoints, StringComparer.Ordinal);
         _lastValue = new double[options.Channels.Count];
         _heldBack = new MqttMessage?[options.Channels.Count];
@@ -184,7 +176,7 @@ public sealed class SimulatedReactor : IDisposable
     public string CurrentBatch => _batchId;
 
     /// <summary>The plant's current true state z (for tests and reports).</summary>
-    public ReadOnlySpan<double> TrueState => _z;
+    public ReadOnlySpan<double> TrueState => _plant.State;
 
     /// <summary>Subscribes to setpoint commands and starts the first batch now.</summary>
     public void Start()
@@ -221,9 +213,10 @@ public sealed class SimulatedReactor : IDisposable
         // All or nothing: a command with one refused setpoint changes nothing (a half-applied recipe is worse).
         foreach (var (name, value) in setpoints)
         {
-            if (_o.Model.IndexOfState(name) < 0 || !(value >= 0))
+            bool input = _o.Model.IndexOfInput(name) >= 0;
+            if (!(input ? double.IsFinite(value) : _o.Model.IndexOfState(name) >= 0 && value >= 0))
             {
-                Error($"setpoints refused: '{name}' is not a state component with a value ≥ 0");
+                Error($"setpoints refused: '{name}' is not a state component with a value ≥ 0 or an input with a finite value");
                 return;
             }
 
@@ -253,23 +246,31 @@ public sealed class SimulatedReactor : IDisposable
         BatchesStarted++;
         _batchId = string.Create(CultureInfo.InvariantCulture, $"b{BatchesStarted:D4}");
         _batchStart = _scheduler.Now;
-        _plantTime = 0;
-        _o.Model.DefaultInitialState().CopyTo(_z, 0);
+        var z = _o.Model.DefaultInitialState();
         Dictionary<string, double> next;
         lock (_nextSetpoints)
         {
             next = new Dictionary<string, double>(_nextSetpoints, StringComparer.Ordinal);
         }
 
+        InputSchedule? inputs = null;
         foreach (var (name, value) in next)
         {
-            _z[_o.Model.IndexOfState(name)] = value;
+            if (_o.Model.IndexOfInput(name) >= 0)
+            {
+                inputs = (inputs ?? InputSchedule.Constant(_o.Model)).WithPoint(name, 0, value); // held for the batch
+            }
+            else
+            {
+                z[_o.Model.IndexOfState(name)] = value;
+            }
         }
 
+        _plant.BeginBatch(z, inputs, ReadingTimes());
         var initial = new Dictionary<string, double>();
-        for (int i = 0; i < _z.Length; i++)
+        for (int i = 0; i < z.Length; i++)
         {
-            initial[_o.Model.StateNames[i]] = _z[i];
+            initial[_o.Model.StateNames[i]] = z[i];
         }
 
         var announcement = new BatchAnnouncement(_batchId, Iso(_batchStart), _o.BatchHours, initial, next);
@@ -307,64 +308,32 @@ public sealed class SimulatedReactor : IDisposable
                 return;
             }
 
-            Advance(hours);
+            _plant.AdvanceTo(hours);
             EmitReading(channel, hours);
             ScheduleReading(channel, hours + _o.Channels[channel].IntervalHours);
         }));
     }
 
-    private void Advance(double hours)
+    /// <summary>Every time at which some instrument reads in a batch (as <see cref="ScheduleReading"/> steps them), ascending.</summary>
+    private double[] ReadingTimes()
     {
-        if (hours <= _plantTime)
+        var times = new SortedSet<double>();
+        foreach (var ch in _o.Channels)
         {
-            return;
+            for (double h = ch.IntervalHours; h <= _o.BatchHours + 1e-9; h += ch.IntervalHours)
+            {
+                times.Add(h);
+            }
         }
 
-        var start = _z.ToArray();
-        if (_ssa is not null)
-        {
-            _ssa.Simulate(start, _theta, [hours - _plantTime], _z, _plantRandom);
-        }
-        else
-        {
-            _cle.Simulate(start, _theta, [hours - _plantTime], _z, _noise);
-        }
-
-        // Concentrations are non-negative; the CLE may dip below 0 near depletion. The plant's state (what its sensors
-        // read, what TrueState reports and where the next step starts) is the CLE's truncated at 0.
-        for (int i = 0; i < _z.Length; i++)
-        {
-            _z[i] = Math.Max(_z[i], 0.0);
-        }
-
-        _plantTime = hours;
+        return [.. times];
     }
-
-    /// <summary>What channel <paramref name="index"/> truly reads at the plant's state: a state component itself, or an
-    /// observable's formula at the state (OD600 of the biomass).</summary>
-    private double TrueChannel(int index, double hours)
-    {
-        int n = _o.Model.StateDimension;
-        if (index < n)
-        {
-            return _z[index];
-        }
-
-        _observables ??= new ObservablePredictor(_o.Model);
-        _observableValues ??= new double[_observables.Count];
-        _observables.Values(_theta, hours, null, _z, _observableValues);
-        return _observableValues[index - n];
-    }
-
-    private ObservablePredictor? _observables;
-    private double[]? _observableValues;
 
     private void EmitReading(int channel, double hours)
     {
         var ch = _o.Channels[channel];
-        int index = _o.Model.IndexOfChannel(ch.Component);
-        string unit = _o.Model.ChannelUnit(index);
-        double truth = TrueChannel(index, hours);
+        string unit = _o.Model.UnitOf(ch.Component)!;
+        double truth = _plant.TrueValue(ch.Component);
         string topic = Topics.Sensor(_o.ReactorId, _batchId, ch.Component);
         var ts = _batchStart + TimeSpan.FromHours(hours);
         if (_random.NextDouble() < ch.DropoutProbability)

@@ -1,6 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
 using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Lna;
+using ReactorTwin.Core.Models;
 
 namespace ReactorTwin.Core.Estimation;
 
@@ -114,12 +115,21 @@ public sealed class ParameterEnsemble
 
     /// <summary>Starts every point's filter of a new batch at the initial state (where an initial value is a
     /// parameter and the component is not in <paramref name="initiallyMeasured"/>, at the point's value of it).</summary>
-    public void BeginBatch(ReadOnlySpan<double> initialState, int[]? initiallyMeasured = null)
+    public void BeginBatch(ReadOnlySpan<double> initialState, int[]? initiallyMeasured = null, InputSchedule? inputs = null)
     {
         for (int s = 0; s < _points; s++)
         {
-            _filters[s].BeginBatch(initialState, null, _theta[s], initiallyMeasured ?? []);
+            _filters[s].BeginBatch(initialState, inputs, _theta[s], initiallyMeasured ?? []);
             _alive[s] = true;
+        }
+    }
+
+    /// <summary>Every point's filter predicts with <paramref name="inputs"/> from now on (a setpoint changed).</summary>
+    public void SetInputs(InputSchedule? inputs)
+    {
+        foreach (var filter in _filters)
+        {
+            filter.Inputs = inputs;
         }
     }
 

@@ -203,7 +203,7 @@ public sealed partial class StreamingPosterior
     {
         if (_absorbed.Count == 0)
         {
-            StartFilter(_filter, null);
+            StartFilter(_filter, _inputs);
             return;
         }
 
@@ -306,7 +306,7 @@ public sealed partial class StreamingPosterior
                 PlacePoint(column, sign * shrink, current, n, q);
                 try
                 {
-                    _pointSolver!.Propagate(_pointState, _pointTheta, _filter.CurrentTime, Math.Max(timeHours, _filter.CurrentTime));
+                    _pointSolver!.Propagate(_pointState, _pointTheta, _filter.CurrentTime, Math.Max(timeHours, _filter.CurrentTime), inputs: _filter.Inputs);
                     break;
                 }
                 catch (LnaException) when (attempt < 3)

@@ -123,6 +123,19 @@ public sealed class ReactionNetwork
     /// <summary>Starts a C# definition of a model.</summary>
     public static ReactionNetworkBuilder CreateBuilder(string name) => new(name);
 
+    /// <summary>The unit of a species, cell phase, observable or input by name, or null when the model has no such name.</summary>
+    public string? UnitOf(string name)
+    {
+        int c = IndexOfChannel(name);
+        if (c >= 0)
+        {
+            return ChannelUnit(c);
+        }
+
+        int u = IndexOfInput(name);
+        return u >= 0 ? Inputs[u].Unit : null;
+    }
+
     /// <summary>Index of a species or cell phase in z, or −1.</summary>
     public int IndexOfState(string name) => _stateIndex.TryGetValue(name, out int i) ? i : -1;
 

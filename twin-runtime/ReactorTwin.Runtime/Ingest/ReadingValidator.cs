@@ -129,7 +129,7 @@ public sealed class ReadingValidator
 
         double value = reading.Value;
         string unit = reading.Unit;
-        string expectedUnit = _model.ChannelUnit(_model.IndexOfChannel(component));
+        string expectedUnit = _model.UnitOf(component) ?? string.Empty;
         if (!string.Equals(unit, expectedUnit, StringComparison.Ordinal))
         {
             rejection = Reject($"unit: '{unit}' but {component} is in {expectedUnit}");

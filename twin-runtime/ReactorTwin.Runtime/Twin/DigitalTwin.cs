@@ -51,6 +51,11 @@ public sealed class DigitalTwin
         foreach (var c in options.Channels)
         {
             int i = model.IndexOfChannel(c.Component);
+            if (i < 0)
+            {
+                continue; // an input channel: its readings set the input, they are not measurements
+            }
+
             _noise.SetAbsolute(i, c.NoiseSd);
             if (c.NoiseRelative > 0)
             {
@@ -122,6 +127,15 @@ public sealed class DigitalTwin
             }
         }
 
+        // Setpoints of the model's inputs (a feed rate, a temperature) hold from the batch's start.
+        foreach (var (name, value) in announcement.Setpoints)
+        {
+            if (_o.Model.IndexOfInput(name) >= 0)
+            {
+                _posterior.SetInput(announcement.Batch, 0.0, name, value);
+            }
+        }
+
         // The forecast from the initial values, before any reading (the prior predictive in batch 1).
         if (_o.OnlinePosterior)
         {
@@ -172,7 +186,14 @@ public sealed class DigitalTwin
         int fallbacks = _posterior.OnlineFallbacks;
         try
         {
-            _posterior.AddMeasurement(m.Batch, m.TimeHours, m.Component, m.Value);
+            if (_o.Model.IndexOfInput(m.Component) >= 0)
+            {
+                _posterior.SetInput(m.Batch, m.TimeHours, m.Component, m.Value); // a setpoint as applied (pump rate, temperature)
+            }
+            else
+            {
+                _posterior.AddMeasurement(m.Batch, m.TimeHours, m.Component, m.Value);
+            }
         }
         catch (ArgumentException ex)
         {
@@ -237,6 +258,11 @@ public sealed class DigitalTwin
             foreach (var c in _o.Channels)
             {
                 int i = _o.Model.IndexOfChannel(c.Component);
+                if (i < 0)
+                {
+                    continue; // an input: set, not predicted
+                }
+
                 bool state = i < n;
                 double mean = state ? _prediction.Mean[i] : _observableMeans[i - n];
                 double variance = RoundedVariance(state ? _prediction.Covariance[(i * n) + i] : _observableVariances[i - n]);

@@ -89,9 +89,9 @@ public sealed record TwinOptions
         }
         foreach (var c in Channels)
         {
-            if (Model.IndexOfChannel(c.Component) < 0)
+            if (Model.IndexOfChannel(c.Component) < 0 && Model.IndexOfInput(c.Component) < 0)
             {
-                throw new ArgumentException($"channel '{c.Component}' is not a state component or observable of model '{Model.Name}'", nameof(Channels));
+                throw new ArgumentException($"channel '{c.Component}' is not a state component, observable or input of model '{Model.Name}'", nameof(Channels));
             }
         }
 
