@@ -123,6 +123,11 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             pipeline.Start();
             _pipelines.Add(pipeline);
             LogStarted(logger, rc.Id, pipeline.Replayed);
+            if (ModelCatalog.Resolve(rc.Model).Parameters.Where(p => p.PerBatch).Select(p => p.Name).ToArray() is { Length: > 0 } perBatch)
+            {
+                LogPerBatchShared(logger, rc.Id, string.Join(", ", perBatch));
+            }
+
             if (rc.Sensors.Count > 0)
             {
                 LogSensors(logger, rc.Id, rc.Sensors.Count);
@@ -382,6 +387,9 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
 
     [LoggerMessage(Level = LogLevel.Information, Message = "twin {Reactor} started ({Replayed} journal entries replayed after the checkpoint)")]
     private static partial void LogStarted(ILogger logger, string reactor, int replayed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "twin {Reactor}: {Parameters} take a value per batch in the model file; the live twin estimates one value for all batches (fit them per batch offline with reactortwin fit)")]
+    private static partial void LogPerBatchShared(ILogger logger, string reactor, string parameters);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "reactor {Reactor}: polling {Count} attached sensor(s)")]
     private static partial void LogSensors(ILogger logger, string reactor, int count);
