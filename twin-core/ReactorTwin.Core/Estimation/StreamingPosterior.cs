@@ -3,46 +3,6 @@ using ReactorTwin.Core.Lna;
 
 namespace ReactorTwin.Core.Estimation;
 
-/// <summary>Options of <see cref="StreamingPosterior"/>.</summary>
-public sealed record StreamingOptions
-{
-    /// <summary>Quasi-Newton iterations allowed per refit at the end of a batch (warm-started). Default 2000.</summary>
-    public int MaxIterationsPerRefit { get; init; } = 2000;
-
-    /// <summary>
-    /// Gradient tolerance of the refits. MathNet's BFGS-B also stops on the relative gradient |g|·max(|u|, 1)/max(|ℓ|, 1),
-    /// which is lenient for large |ℓ|, so the default is small: 1e−8.
-    /// </summary>
-    public double GradientTolerance { get; init; } = 1e-8;
-
-    /// <summary>
-    /// Time allowed for one refit (on the clock given to <see cref="StreamingRefit.Run"/>); null (default) for none. A
-    /// refit that runs out ends at the best point it evaluated and is reported as partial
-    /// (<see cref="MleResult.Partial"/>); the next batch's refit starts there.
-    /// </summary>
-    public TimeSpan? RefitTimeBudget { get; init; }
-
-    /// <summary>
-    /// Priors of the estimated parameters (one per parameter of the space, in order), making each refit a MAP estimate
-    /// and its covariance a Laplace approximation of the posterior; null (default) for the plain likelihood.
-    /// </summary>
-    public IReadOnlyList<ParameterPrior>? Priors { get; init; }
-
-    /// <summary>
-    /// Keep a <see cref="ParameterEnsemble"/> beside the live filter, so that <see cref="StreamingPosterior.PredictWithParameterUncertainty"/>
-    /// adds the parameters' uncertainty to the state's (default false). Costs 2q more filters per measurement.
-    /// </summary>
-    public bool ParameterUncertainty { get; init; }
-
-    /// <summary>
-    /// Update the parameter posterior after every reading (<see cref="OnlineLaplace"/>: one Fisher-scoring step on the
-    /// reading's Kalman–LNA log predictive density, with the exact gradient from forward sensitivities carried through
-    /// the filter), starting from <see cref="Priors"/>; each refit re-anchors it. Predictions with parameter uncertainty
-    /// then use the online posterior by the delta method instead of the ensemble (default false).
-    /// </summary>
-    public bool OnlinePosterior { get; init; }
-}
-
 /// <summary>
 /// The twin's current parameter estimate, absorbing data as they arrive without refitting from scratch:
 /// <list type="bullet">
@@ -127,104 +87,6 @@ public sealed partial class StreamingPosterior
 
     /// <summary>Time (h) of the running batch's latest measurement.</summary>
     public double FilterTime => _filter.CurrentTime;
-
-    /// <summary>
-    /// Absorbs one measurement of the running batch (a new batch id completes the previous batch first): a species or
-    /// cell phase, or an observable of the model. States measured at t = 0 set the batch's initial state (the others
-    /// start from the model's initial values, or from θ̂ where the initial value is a parameter); every other
-    /// measurement, an observable at t = 0 included, is filtered. Returns the log predictive density of the measurement
-    /// (0 for initial values).
-    /// </summary>
-    /// <exception cref="ArgumentException">Unknown component, non-finite value, or time earlier than the last one.</exception>
-    public double AddMeasurement(string batch, double timeHours, string component, double value)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        int c = _space.Model.IndexOfChannel(component);
-        if (c < 0)
-        {
-            throw new ArgumentException($"'{component}' is not a species, cell phase or observable of model '{_space.Model.Name}'", nameof(component));
-        }
-
-        if (!double.IsFinite(value) || !double.IsFinite(timeHours) || timeHours < 0)
-        {
-            throw new ArgumentException($"batch {batch}: {component} at {timeHours} h = {value} is not a finite measurement at a time ≥ 0");
-        }
-
-        EnterBatch(batch, timeHours);
-        _current.Add(new DataRow(batch, timeHours, component, value));
-        if (IsInitialValue(_current[^1]))
-        {
-            return 0.0;
-        }
-
-        EnsureFilterStarted();
-        return Assimilate(_current.Count - 1);
-    }
-
-    /// <summary>
-    /// Sets input <paramref name="input"/> of the running batch (a feed rate, a temperature setpoint) to
-    /// <paramref name="value"/> from <paramref name="timeHours"/> on, as a setpoint changed then: the live filter
-    /// predicts with it from there, and the point joins the batch's data, so that its refit integrates the same inputs
-    /// (an input row of the data, docs/model-format.md). A new batch id completes the previous batch first.
-    /// </summary>
-    /// <exception cref="ArgumentException">Unknown input, non-finite value, or a time earlier than the batch's last row.</exception>
-    public void SetInput(string batch, double timeHours, string input, double value)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        if (_space.Model.IndexOfInput(input) < 0)
-        {
-            throw new ArgumentException($"'{input}' is not an input of model '{_space.Model.Name}' (inputs: {(_space.Model.Inputs.Count == 0 ? "none" : string.Join(", ", _space.Model.Inputs.Select(u => u.Name)))})", nameof(input));
-        }
-
-        if (!double.IsFinite(value) || !double.IsFinite(timeHours) || timeHours < 0)
-        {
-            throw new ArgumentException($"batch {batch}: input {input} at {timeHours} h = {value} is not a finite value at a time ≥ 0");
-        }
-
-        EnterBatch(batch, timeHours);
-        _inputs = (_inputs ?? Models.InputSchedule.Constant(_space.Model)).WithPoint(input, timeHours, value);
-        _current.Add(new DataRow(batch, timeHours, input, value));
-        _lastInputTime = timeHours;
-        if (_filterStarted)
-        {
-            _filter.Inputs = _inputs;
-            _ensemble?.SetInputs(_inputs);
-        }
-    }
-
-    /// <summary>Completes the running batch when <paramref name="batch"/> is another, starts it when none runs, and
-    /// refuses a time before the running batch's last reading or input change.</summary>
-    private void EnterBatch(string batch, double timeHours)
-    {
-        if (_batch is not null && batch != _batch)
-        {
-            CompleteBatch();
-        }
-
-        if (_batch is null)
-        {
-            _batch = batch;
-            _filterStarted = false;
-            _inputs = null;
-            _lastInputTime = 0;
-        }
-
-        if (_filterStarted && timeHours < _filter.CurrentTime)
-        {
-            throw new ArgumentException($"batch {batch}: time {timeHours} h is earlier than the last measurement at {_filter.CurrentTime} h", nameof(timeHours));
-        }
-
-        if (timeHours < _lastInputTime)
-        {
-            throw new ArgumentException($"batch {batch}: time {timeHours} h is earlier than the last input change at {_lastInputTime} h", nameof(timeHours));
-        }
-    }
-
-    private Models.InputSchedule? _inputs;
-    private double _lastInputTime;
-
-    /// <summary>True for a state measured at t = 0: the batch's initial value, not a reading to filter.</summary>
-    private bool IsInitialValue(DataRow row) => row.TimeHours == 0.0 && _space.Model.IndexOfState(row.Name) >= 0;
 
     /// <summary>Closes the running batch: adds it to the data and refits warm-started at the current estimate
     /// (<see cref="CloseBatch"/>, <see cref="StreamingRefit.Run"/> and <see cref="ApplyRefit"/> in one call).</summary>
@@ -416,43 +278,6 @@ public sealed partial class StreamingPosterior
         EnsureFilterStarted();
         _filter.Predict(_theta, timeHours, destination);
     }
-
-    /// <summary>Starts the live filter of the running batch from its t = 0 values (the model's initial values for the
-    /// rest, or θ̂ where an initial value is a parameter).</summary>
-    private void EnsureFilterStarted()
-    {
-        if (_filterStarted)
-        {
-            return;
-        }
-
-        var model = _space.Model;
-        var z0 = model.DefaultInitialState();
-        var measured = new List<int>();
-        foreach (var r in _current)
-        {
-            if (IsInitialValue(r))
-            {
-                int i = model.IndexOfState(r.Name);
-                z0[i] = r.Value;
-                if (!measured.Contains(i))
-                {
-                    measured.Add(i);
-                }
-            }
-        }
-
-        _initialState = z0;
-        _initiallyMeasured = [.. measured];
-        _absorbed.Clear();
-        _filterConsistent = true;
-        StartFilter(_filter, _inputs);
-        _ensemble?.BeginBatch(z0, _initiallyMeasured, _inputs);
-        _filterStarted = true;
-    }
-
-    /// <summary>Starts <paramref name="filter"/> at the running batch's t = 0 under θ̂ with <paramref name="inputs"/>.</summary>
-    private void StartFilter(KalmanLnaLikelihood filter, Models.InputSchedule? inputs) => filter.BeginBatch(_initialState, inputs, _theta, _initiallyMeasured);
 
     /// <summary>A state shaped for <see cref="Predict"/>.</summary>
     public LnaState CreateState() => _filter.CreateState();
