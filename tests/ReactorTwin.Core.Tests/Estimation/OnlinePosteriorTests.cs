@@ -168,6 +168,50 @@ public sealed class OnlinePosteriorTests
         Assert.True(stream.OnlineReplays < rows.Count / 2, $"{stream.OnlineReplays} of {rows.Count} readings refiltered (worst first-order gap {worst:F2} sd)");
     }
 
+    [Fact]
+    public void ForecastGrid_InOnePass_EqualsEachHorizonPredictedOnItsOwn()
+    {
+        // The grid integrates each trajectory once through the horizons; predicting every horizon from the filter's
+        // time must give the same moments up to the integrator's tolerance (rtol 1e−6: 1e−4 relative is generous).
+        var (cho, space, noise, priors) = ChoSetUp(sdLog: 0.7);
+        var stream = Online(space, noise, priors);
+        foreach (var r in ChoBatch(cho, "b1", 28, seed: 4).Where(r => r.TimeHours <= 20))
+        {
+            stream.AddMeasurement(r.Batch, r.TimeHours, r.Name, r.Value);
+        }
+
+        double[] horizons = [20, 24, 30, 36, 48, 60, 72];
+        var mixtures = horizons.Select(_ => new PredictiveMixture(2 * space.Dimension, cho.StateDimension)).ToArray();
+        Assert.True(stream.PredictGrid(horizons, out var states, out var predictive, mixtures));
+        int n = cho.StateDimension;
+        var single = stream.CreateState();
+        var singlePredictive = stream.CreateState();
+        var singleMixture = new PredictiveMixture(2 * space.Dimension, n);
+        for (int h = 0; h < horizons.Length; h++)
+        {
+            stream.Predict(horizons[h], single);
+            Assert.True(stream.PredictWithParameterUncertainty(horizons[h], singlePredictive, singleMixture));
+            for (int i = 0; i < n; i++)
+            {
+                Close(single.Mean[i], states[h].Mean[i], $"mean {i} at {horizons[h]} h");
+                Close(singlePredictive.Mean[i], predictive[h].Mean[i], $"predictive mean {i} at {horizons[h]} h");
+                Close(single.Covariance[(i * n) + i], states[h].Covariance[(i * n) + i], $"variance {i} at {horizons[h]} h");
+                Close(singlePredictive.Covariance[(i * n) + i], predictive[h].Covariance[(i * n) + i], $"predictive variance {i} at {horizons[h]} h");
+                for (int p = 0; p < singleMixture.Points; p++)
+                {
+                    Close(singleMixture.Mean(p, i), mixtures[h].Mean(p, i), $"point {p} mean {i} at {horizons[h]} h");
+                }
+            }
+
+            Assert.Equal(singleMixture.Points, mixtures[h].Points);
+        }
+
+        Assert.True(predictive[^1].Covariance[0] > states[^1].Covariance[0], "the parameters' uncertainty widens the forecast");
+
+        static void Close(double expected, double actual, string what) =>
+            Assert.True(Math.Abs(actual - expected) <= (1e-4 * Math.Abs(expected)) + 1e-9, $"{what}: grid {actual:R}, single {expected:R}");
+    }
+
     private static (ReactionNetwork Model, ParameterSpace Space, MeasurementNoise Noise, ParameterPrior[] Priors) ChoSetUp(double sdLog)
     {
         var cho = BuiltInModels.Load("cho");

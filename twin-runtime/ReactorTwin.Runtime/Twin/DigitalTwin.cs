@@ -29,6 +29,7 @@ public sealed class DigitalTwin
     private readonly LnaState _prediction;
     private readonly LnaState _predictive;
     private readonly PredictiveMixture _mixture;
+    private readonly List<PredictiveMixture> _gridMixtures = [];
     private readonly ObservablePredictor _observables;
     private readonly double[] _observableMeans, _observableVariances, _predictiveMeans, _predictiveVariances;
     private double[] _componentMeans = [], _componentSds = [];
@@ -230,28 +231,56 @@ public sealed class DigitalTwin
         var horizons = ForecastGrid.Horizons(now, hours, _o.ForecastStepHours);
         var forecast = _o.ForecastStepHours > 0 && hours > now ? new Dictionary<string, ForecastSeries>(StringComparer.Ordinal) : null;
         string band = PredictionBands.StateNoiseOnly;
-        foreach (double horizon in horizons)
+        while (_gridMixtures.Count < horizons.Count)
         {
+            _gridMixtures.Add(new PredictiveMixture(2 * _space.Dimension, _o.Model.StateDimension));
+        }
+
+        // The whole grid in one pass; if the LNA fails somewhere on it, horizon by horizon, so that the predictions
+        // before the failure are still published.
+        IReadOnlyList<LnaState>? gridStates = null, gridPredictive = null;
+        bool gridWithParameters = false;
+        try
+        {
+            gridWithParameters = _posterior.PredictGrid(horizons, out gridStates, out gridPredictive, _gridMixtures);
+        }
+        catch (LnaException)
+        {
+            gridStates = null;
+        }
+
+        for (int hi = 0; hi < horizons.Count; hi++)
+        {
+            double horizon = horizons[hi];
             bool isNow = horizon == now, atEnd = horizon == hours && hours > now;
             bool withParameters;
-            try
+            LnaState prediction = _prediction, predictive = _predictive;
+            PredictiveMixture componentMixture = _mixture;
+            if (gridStates is not null)
             {
-                _posterior.Predict(horizon, _prediction);
-                withParameters = _posterior.PredictWithParameterUncertainty(horizon, _predictive, _mixture);
+                (prediction, predictive, componentMixture, withParameters) = (gridStates[hi], gridPredictive![hi], _gridMixtures[hi], gridWithParameters);
             }
-            catch (LnaException ex)
+            else
             {
-                outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, "*", atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h failed: {ex.Message}")));
-                return;
+                try
+                {
+                    _posterior.Predict(horizon, _prediction);
+                    withParameters = _posterior.PredictWithParameterUncertainty(horizon, _predictive, _mixture);
+                }
+                catch (LnaException ex)
+                {
+                    outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, "*", atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h failed: {ex.Message}")));
+                    return;
+                }
             }
 
             int n = _o.Model.StateDimension;
             if (_observables.Count > 0)
             {
-                _observables.Predict(_posterior.Parameters, horizon, null, _prediction, _observableMeans, _observableVariances);
+                _observables.Predict(_posterior.Parameters, horizon, null, prediction, _observableMeans, _observableVariances);
                 if (withParameters)
                 {
-                    _observables.Predict(_posterior.Parameters, horizon, null, _predictive, _predictiveMeans, _predictiveVariances);
+                    _observables.Predict(_posterior.Parameters, horizon, null, predictive, _predictiveMeans, _predictiveVariances);
                 }
             }
 
@@ -264,10 +293,10 @@ public sealed class DigitalTwin
                 }
 
                 bool state = i < n;
-                double mean = state ? _prediction.Mean[i] : _observableMeans[i - n];
-                double variance = RoundedVariance(state ? _prediction.Covariance[(i * n) + i] : _observableVariances[i - n]);
-                double pmean = !withParameters ? mean : state ? _predictive.Mean[i] : _predictiveMeans[i - n];
-                double pvariance = !withParameters ? variance : RoundedVariance(state ? _predictive.Covariance[(i * n) + i] : _predictiveVariances[i - n]);
+                double mean = state ? prediction.Mean[i] : _observableMeans[i - n];
+                double variance = RoundedVariance(state ? prediction.Covariance[(i * n) + i] : _observableVariances[i - n]);
+                double pmean = !withParameters ? mean : state ? predictive.Mean[i] : _predictiveMeans[i - n];
+                double pvariance = !withParameters ? variance : RoundedVariance(state ? predictive.Covariance[(i * n) + i] : _predictiveVariances[i - n]);
                 if (!Finite(mean, variance) || !Finite(pmean, pvariance))
                 {
                     outputs.Add(new TwinError(Topics.Prediction(_o.ReactorId, batch, c.Component, atEnd), string.Create(CultureInfo.InvariantCulture, $"prediction at {horizon:G4} h is not finite or has a negative variance (state {mean:G4} ± var {variance:G4}, with parameters {pmean:G4} ± var {pvariance:G4}); not published")));
@@ -276,14 +305,14 @@ public sealed class DigitalTwin
                 }
 
                 (double[], double[])? mixture = null;
-                if (withParameters && _mixture.Points > 0 && state) // an observable's band: the moments, linearised at the predictive mean
+                if (withParameters && componentMixture.Points > 0 && state) // an observable's band: the moments, linearised at the predictive mean
                 {
-                    if (_componentMeans.Length != _mixture.Points)
+                    if (_componentMeans.Length != componentMixture.Points)
                     {
-                        (_componentMeans, _componentSds) = (new double[_mixture.Points], new double[_mixture.Points]);
+                        (_componentMeans, _componentSds) = (new double[componentMixture.Points], new double[componentMixture.Points]);
                     }
 
-                    _mixture.Component(i, _componentMeans, _componentSds); // read at once by Payload, reused per channel
+                    componentMixture.Component(i, _componentMeans, _componentSds); // read at once by Payload, reused per channel
                     mixture = _componentMeans.All(double.IsFinite) && _componentSds.All(double.IsFinite) ? (_componentMeans, _componentSds) : null;
                 }
 
