@@ -1,0 +1,519 @@
+namespace ReactorTwin.Core.Estimation;
+
+/// <summary>Outcome of one <see cref="LevenbergMarquardt"/> run.</summary>
+/// <param name="Optimum">The last accepted point (the best evaluated: every accepted step lowers the cost).</param>
+/// <param name="LogDensity">c − ½‖r‖² at <paramref name="Optimum"/>.</param>
+/// <param name="Iterations">Trial steps (accepted or not).</param>
+/// <param name="Evaluations">Residual-and-Jacobian evaluations.</param>
+/// <param name="Exit">How it ended, for people.</param>
+/// <param name="Converged">Stopped on the gradient, function or step tolerance.</param>
+/// <param name="IterationLimit">Stopped by the iteration limit.</param>
+/// <param name="StoppedBy">The reason given by the stop check when it stopped the run, else null.</param>
+public sealed record LevenbergMarquardtResult(double[] Optimum, double LogDensity, int Iterations, long Evaluations, string Exit, bool Converged, bool IterationLimit, string? StoppedBy);
+
+/// <summary>
+/// Box-constrained Levenberg–Marquardt with Moré's (1978, "The Levenberg–Marquardt algorithm: implementation and
+/// theory") scaling and trust region: minimises F(u) = ½‖r(u)‖² over L ≤ u ≤ U. Each iteration, with g = Jᵀr and
+/// A = JᵀJ, fixes the parameters at a bound whose gradient pushes outwards (the active set), and on the free ones takes
+/// <code>
+/// (A + λ D²) p = −g,   λ = 0 if ‖D p_GN‖ ≤ Δ, else λ &gt; 0 with ‖D p‖ ≈ Δ (within 10 %, Moré's Newton iteration on
+///                      1/‖Dp‖ − 1/Δ),   D_jj = max over the run of ‖J_:j‖
+/// </code>
+/// projected onto the box. The step is accepted when the ratio ρ of actual to predicted reduction
+/// (pred = −gᵀs − ½ sᵀAs for the projected step s) exceeds 10⁻⁴; Δ shrinks when ρ &lt; ¼ and grows to 2‖Ds‖ when
+/// ρ &gt; ¾ or λ = 0. It stops (converged) on MINPACK's criteria: the gradient's largest cosine with a free column
+/// max_j |g_j| / (‖J_:j‖ ‖r‖) ≤ gtol, relative actual and predicted reductions ≤ ftol, or Δ ≤ xtol ‖D u‖. On a
+/// linear least-squares problem the first step is the exact Gauss–Newton solution when it lies inside the initial
+/// region Δ₀ = 100 ‖D u₀‖ (100 if that is 0). The workspace is allocated for one (d, m); a run allocates only its
+/// result. Not thread-safe.
+/// </summary>
+public sealed class LevenbergMarquardt
+{
+    private readonly int _d, _m;
+    private double[] _r, _j, _rTrial, _jTrial;
+    private readonly double[] _g, _a, _chol, _scale, _p, _q, _w, _u, _uTrial, _s, _column;
+    private readonly int[] _free;
+    private readonly bool[] _fixed;
+
+    /// <summary>Creates the workspace for <paramref name="dimension"/> parameters and <paramref name="residuals"/> residuals.</summary>
+    public LevenbergMarquardt(int dimension, int residuals)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(residuals, 1);
+        _d = dimension;
+        _m = residuals;
+        _r = new double[residuals];
+        _rTrial = new double[residuals];
+        _j = new double[residuals * dimension];
+        _jTrial = new double[residuals * dimension];
+        _g = new double[dimension];
+        _a = new double[dimension * dimension];
+        _chol = new double[dimension * dimension];
+        _scale = new double[dimension];
+        _p = new double[dimension];
+        _q = new double[dimension];
+        _w = new double[dimension];
+        _u = new double[dimension];
+        _uTrial = new double[dimension];
+        _s = new double[dimension];
+        _column = new double[dimension];
+        _free = new int[dimension];
+        _fixed = new bool[dimension];
+    }
+
+    /// <summary>Gradient tolerance gtol on the largest cosine between r and a free column of J, ≥ 0. Default 1e−8.</summary>
+    public double GradientTolerance { get; init; } = 1e-8;
+
+    /// <summary>Function tolerance ftol on the relative actual and predicted reductions of ½‖r‖², ≥ 0. Default 1e−8.</summary>
+    public double FunctionTolerance { get; init; } = 1e-8;
+
+    /// <summary>Step tolerance xtol on the trust radius relative to ‖D u‖, ≥ 0. Default 1e−8.</summary>
+    public double StepTolerance { get; init; } = 1e-8;
+
+    /// <summary>Minimises ½‖r(u)‖² from <paramref name="start"/> (moved into the box) within the bounds.</summary>
+    /// <param name="function">Residuals and Jacobian (dimension and residual count as the workspace's).</param>
+    /// <param name="start">Start point u₀.</param>
+    /// <param name="lower">Lower bounds (−∞ allowed).</param>
+    /// <param name="upper">Upper bounds (+∞ allowed), ≥ lower.</param>
+    /// <param name="maxIterations">Trial-step limit, ≥ 0.</param>
+    /// <param name="stop">Asked before each evaluation; a non-null reason ends the run at its current point.</param>
+    /// <param name="onEvaluation">Called after each evaluation with the count and the best log-density so far.</param>
+    /// <param name="failure">Why the run has no result, when it returns null.</param>
+    /// <returns>The result, or null when the start point itself cannot be evaluated (<paramref name="failure"/> says why).</returns>
+    public LevenbergMarquardtResult? Minimize(IResidualFunction function, ReadOnlySpan<double> start, ReadOnlySpan<double> lower, ReadOnlySpan<double> upper, int maxIterations,
+        Func<string?>? stop, Action<long, double>? onEvaluation, out string? failure)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        int d = _d, m = _m;
+        if (function.Dimension != d || function.ResidualCount != m)
+        {
+            throw new ArgumentException($"the function has d = {function.Dimension}, m = {function.ResidualCount}; the workspace d = {d}, m = {m}", nameof(function));
+        }
+
+        if (start.Length != d || lower.Length != d || upper.Length != d)
+        {
+            throw new ArgumentException($"start and bounds must have length {d}", nameof(start));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(maxIterations);
+        for (int j = 0; j < d; j++)
+        {
+            if (!(lower[j] <= upper[j]))
+            {
+                throw new ArgumentException($"bound {j}: lower {lower[j]} is not ≤ upper {upper[j]}", nameof(lower));
+            }
+
+            _u[j] = Math.Clamp(start[j], lower[j], upper[j]);
+        }
+
+        failure = null;
+        long evaluations = 0;
+        int iterations = 0;
+        if (stop?.Invoke() is { } early)
+        {
+            failure = $"{early} before any finite point";
+            return null;
+        }
+
+        evaluations++;
+        if (!function.Evaluate(_u, _r, _j, out double constant))
+        {
+            failure = "the residuals cannot be evaluated at the start point";
+            onEvaluation?.Invoke(evaluations, double.NegativeInfinity);
+            return null;
+        }
+
+        double cost = 0.5 * SumOfSquares(_r);
+        onEvaluation?.Invoke(evaluations, constant - cost);
+        ColumnNorms(_j);
+        for (int j = 0; j < d; j++)
+        {
+            _scale[j] = _column[j] > 0 ? _column[j] : 1.0;
+        }
+
+        double radius = 100 * ScaledNorm(_u);
+        if (radius == 0)
+        {
+            radius = 100;
+        }
+
+        double lambda = 0;
+        LevenbergMarquardtResult Done(string exit, bool converged, bool limit = false, string? stoppedBy = null) =>
+            new([.. _u], constant - cost, iterations, evaluations, exit, converged, limit, stoppedBy);
+
+        while (true)
+        {
+            Normal(_j, _r);
+            if (cost == 0)
+            {
+                return Done("zero residual", converged: true);
+            }
+
+            int free = ActiveSet(lower, upper);
+            if (free == 0)
+            {
+                return Done("every parameter at a bound with the gradient pointing out", converged: true);
+            }
+
+            double rnorm = Math.Sqrt(2 * cost), cosine = 0;
+            for (int f = 0; f < free; f++)
+            {
+                int j = _free[f];
+                if (_column[j] > 0)
+                {
+                    cosine = Math.Max(cosine, Math.Abs(_g[j]) / (_column[j] * rnorm));
+                }
+            }
+
+            if (cosine <= GradientTolerance)
+            {
+                return Done("gradient tolerance", converged: true);
+            }
+
+            if (iterations >= maxIterations)
+            {
+                return Done($"iteration limit ({maxIterations})", converged: false, limit: true);
+            }
+
+            iterations++;
+            lambda = Step(free, radius, lambda);
+            double stepNorm = ProjectStep(lower, upper, out double predicted);
+            if (stop?.Invoke() is { } why)
+            {
+                return Done($"{why}: best point so far", converged: false, stoppedBy: why);
+            }
+
+            evaluations++;
+            bool ok = function.Evaluate(_uTrial, _rTrial, _jTrial, out double trialConstant);
+            double trialCost = ok ? 0.5 * SumOfSquares(_rTrial) : double.PositiveInfinity;
+            ok &= double.IsFinite(trialCost);
+            double actual = cost - trialCost;
+            double rho = ok && predicted > 0 ? actual / predicted : -1;
+            if (!ok)
+            {
+                radius = 0.25 * Math.Min(radius, stepNorm);
+            }
+            else if (rho < 0.25)
+            {
+                radius = 0.5 * Math.Min(radius, 10 * stepNorm);
+            }
+            else if (rho > 0.75 || lambda == 0)
+            {
+                radius = Math.Max(radius, 2 * stepNorm);
+            }
+
+            double before = cost;
+            if (ok && rho >= 1e-4)
+            {
+                (_r, _rTrial) = (_rTrial, _r);
+                (_j, _jTrial) = (_jTrial, _j);
+                _uTrial.CopyTo(_u, 0);
+                cost = trialCost;
+                constant = trialConstant;
+                ColumnNorms(_j);
+                for (int j = 0; j < d; j++)
+                {
+                    _scale[j] = Math.Max(_scale[j], _column[j]);
+                }
+            }
+
+            onEvaluation?.Invoke(evaluations, constant - cost);
+            if (ok && Math.Abs(actual) <= FunctionTolerance * before && predicted <= FunctionTolerance * before && rho <= 2)
+            {
+                return Done("function tolerance", converged: true);
+            }
+
+            if (radius <= StepTolerance * ScaledNorm(_u))
+            {
+                return Done("step tolerance", converged: true);
+            }
+        }
+    }
+
+    /// <summary>g = Jᵀr and A = JᵀJ (upper triangle mirrored), and the column norms of J.</summary>
+    private void Normal(double[] jac, double[] r)
+    {
+        int d = _d, m = _m;
+        Array.Clear(_g);
+        Array.Clear(_a);
+        for (int i = 0; i < m; i++)
+        {
+            int row = i * d;
+            double ri = r[i];
+            for (int a = 0; a < d; a++)
+            {
+                double ja = jac[row + a];
+                _g[a] += ja * ri;
+                for (int b = a; b < d; b++)
+                {
+                    _a[(a * d) + b] += ja * jac[row + b];
+                }
+            }
+        }
+
+        for (int a = 0; a < d; a++)
+        {
+            for (int b = 0; b < a; b++)
+            {
+                _a[(a * d) + b] = _a[(b * d) + a];
+            }
+        }
+
+        ColumnNorms(jac);
+    }
+
+    /// <summary>Marks as fixed the parameters at a bound whose descent direction −g leaves the box; lists the free ones.</summary>
+    private int ActiveSet(ReadOnlySpan<double> lower, ReadOnlySpan<double> upper)
+    {
+        int free = 0;
+        for (int j = 0; j < _d; j++)
+        {
+            _fixed[j] = (_u[j] <= lower[j] && _g[j] > 0) || (_u[j] >= upper[j] && _g[j] < 0);
+            if (!_fixed[j])
+            {
+                _free[free++] = j;
+            }
+        }
+
+        return free;
+    }
+
+    /// <summary>
+    /// The step p on the free parameters (0 on the fixed ones) for trust radius Δ: Gauss–Newton if it fits, else the
+    /// λ &gt; 0 with ‖Dp‖ within 10 % of Δ. Returns λ.
+    /// </summary>
+    private double Step(int free, double radius, double previousLambda)
+    {
+        Array.Clear(_p);
+        if (Solve(free, 0) && Norm(free, scaled: true) <= 1.1 * radius)
+        {
+            return 0;
+        }
+
+        // Bounds on λ: 0 below, ‖D⁻¹g‖/Δ above (where ‖Dp‖ ≤ ‖D⁻¹g‖/λ ≤ Δ).
+        double gs = 0;
+        for (int f = 0; f < free; f++)
+        {
+            int j = _free[f];
+            gs += _g[j] * _g[j] / (_scale[j] * _scale[j]);
+        }
+
+        double low = 0, high = Math.Sqrt(gs) / radius;
+        double lambda = previousLambda > low && previousLambda < high ? previousLambda : 1e-3 * high;
+        for (int it = 0; it < 10; it++)
+        {
+            if (!(lambda > low && lambda < high))
+            {
+                lambda = Math.Max(1e-3 * high, Math.Sqrt(low * high));
+            }
+
+            if (!Solve(free, lambda))
+            {
+                low = lambda;
+                continue;
+            }
+
+            double qn = Norm(free, scaled: true), phi = qn - radius;
+            if (Math.Abs(phi) <= 0.1 * radius)
+            {
+                break;
+            }
+
+            if (phi > 0)
+            {
+                low = Math.Max(low, lambda);
+            }
+            else
+            {
+                high = Math.Min(high, lambda);
+            }
+
+            // Newton on 1/‖Dp‖ − 1/Δ: λ += ((‖q‖ − Δ)/Δ) ‖q‖² / (wᵀ M⁻¹ w), w = D² p.
+            for (int f = 0; f < free; f++)
+            {
+                int j = _free[f];
+                _w[f] = _scale[j] * _scale[j] * _p[j];
+            }
+
+            CholeskySolve(free, _w);
+            double wmw = 0;
+            for (int f = 0; f < free; f++)
+            {
+                int j = _free[f];
+                wmw += _scale[j] * _scale[j] * _p[j] * _w[f];
+            }
+
+            lambda = Math.Max(low, lambda + (phi / radius * qn * qn / wmw));
+        }
+
+        return lambda;
+    }
+
+    /// <summary>Solves (A_FF + λ D_F²) p_F = −g_F by Cholesky; false when the matrix is not (numerically) positive definite.</summary>
+    private bool Solve(int free, double lambda)
+    {
+        int d = _d;
+        double largest = 0;
+        for (int a = 0; a < free; a++)
+        {
+            int ja = _free[a];
+            for (int b = 0; b <= a; b++)
+            {
+                int jb = _free[b];
+                _chol[(a * d) + b] = _a[(ja * d) + jb] + (a == b ? lambda * _scale[ja] * _scale[ja] : 0);
+            }
+
+            largest = Math.Max(largest, _chol[(a * d) + a]);
+        }
+
+        for (int a = 0; a < free; a++)
+        {
+            for (int b = 0; b <= a; b++)
+            {
+                double sum = _chol[(a * d) + b];
+                for (int k = 0; k < b; k++)
+                {
+                    sum -= _chol[(a * d) + k] * _chol[(b * d) + k];
+                }
+
+                if (a == b)
+                {
+                    if (!(sum > 1e-14 * largest))
+                    {
+                        return false;
+                    }
+
+                    _chol[(a * d) + a] = Math.Sqrt(sum);
+                }
+                else
+                {
+                    _chol[(a * d) + b] = sum / _chol[(b * d) + b];
+                }
+            }
+        }
+
+        for (int f = 0; f < free; f++)
+        {
+            _q[f] = -_g[_free[f]];
+        }
+
+        CholeskySolve(free, _q);
+        Array.Clear(_p);
+        for (int f = 0; f < free; f++)
+        {
+            _p[_free[f]] = _q[f];
+        }
+
+        return true;
+    }
+
+    /// <summary>x ← (L Lᵀ)⁻¹ x with the factor in <c>_chol</c> (free × free, lower triangle).</summary>
+    private void CholeskySolve(int free, double[] x)
+    {
+        int d = _d;
+        for (int a = 0; a < free; a++)
+        {
+            double sum = x[a];
+            for (int k = 0; k < a; k++)
+            {
+                sum -= _chol[(a * d) + k] * x[k];
+            }
+
+            x[a] = sum / _chol[(a * d) + a];
+        }
+
+        for (int a = free - 1; a >= 0; a--)
+        {
+            double sum = x[a];
+            for (int k = a + 1; k < free; k++)
+            {
+                sum -= _chol[(k * d) + a] * x[k];
+            }
+
+            x[a] = sum / _chol[(a * d) + a];
+        }
+    }
+
+    /// <summary>u_trial = clamp(u + p), s = u_trial − u; returns ‖D s‖ and the predicted reduction −gᵀs − ½ sᵀAs.</summary>
+    private double ProjectStep(ReadOnlySpan<double> lower, ReadOnlySpan<double> upper, out double predicted)
+    {
+        int d = _d;
+        double norm = 0, gs = 0, sas = 0;
+        for (int j = 0; j < d; j++)
+        {
+            _uTrial[j] = Math.Clamp(_u[j] + _p[j], lower[j], upper[j]);
+            _s[j] = _uTrial[j] - _u[j];
+            norm += _scale[j] * _scale[j] * _s[j] * _s[j];
+            gs += _g[j] * _s[j];
+        }
+
+        for (int a = 0; a < d; a++)
+        {
+            double row = 0;
+            for (int b = 0; b < d; b++)
+            {
+                row += _a[(a * d) + b] * _s[b];
+            }
+
+            sas += _s[a] * row;
+        }
+
+        predicted = -gs - (0.5 * sas);
+        return Math.Sqrt(norm);
+    }
+
+    private double Norm(int free, bool scaled)
+    {
+        double sum = 0;
+        for (int f = 0; f < free; f++)
+        {
+            int j = _free[f];
+            double v = scaled ? _scale[j] * _p[j] : _p[j];
+            sum += v * v;
+        }
+
+        return Math.Sqrt(sum);
+    }
+
+    private double ScaledNorm(double[] u)
+    {
+        double sum = 0;
+        for (int j = 0; j < _d; j++)
+        {
+            double v = _scale[j] * u[j];
+            sum += v * v;
+        }
+
+        return Math.Sqrt(sum);
+    }
+
+    private void ColumnNorms(double[] jac)
+    {
+        int d = _d;
+        Array.Clear(_column);
+        for (int i = 0; i < _m; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                double v = jac[(i * d) + j];
+                _column[j] += v * v;
+            }
+        }
+
+        for (int j = 0; j < d; j++)
+        {
+            _column[j] = Math.Sqrt(_column[j]);
+        }
+    }
+
+    private static double SumOfSquares(double[] r)
+    {
+        double sum = 0;
+        for (int i = 0; i < r.Length; i++)
+        {
+            sum += r[i] * r[i];
+        }
+
+        return sum;
+    }
+}
