@@ -1,0 +1,210 @@
+using MathNet.Numerics.LinearAlgebra;
+using ReactorTwin.Core.Estimation;
+
+namespace ReactorTwin.Core.Tests.Estimation;
+
+/// <summary>
+/// <see cref="LevenbergMarquardt"/> on problems with known answers: a linear least-squares problem (closed form by
+/// MathNet's QR, an independent implementation), the same problem with bounds that cut off the unconstrained optimum
+/// (exact answer by enumerating the active sets of the KKT conditions), and Rosenbrock's valley as residuals
+/// (Moré, Garbow and Hillstrom's test problem 1: optimum (1, 1) from (−1.2, 1)).
+/// </summary>
+public class LevenbergMarquardtTests
+{
+    /// <summary>r = A u − b for a fixed, well-conditioned random A (8 × 3) and b.</summary>
+    internal sealed class Linear : IResidualFunction
+    {
+        public Linear(int seed = 5)
+        {
+            var random = new Random(seed);
+            A = new double[8, 3];
+            B = new double[8];
+            for (int i = 0; i < 8; i++)
+            {
+                for (int j = 0; j < 3; j++)
+                {
+                    A[i, j] = random.NextDouble() * 2 - 1 + (i % 3 == j ? 2 : 0);
+                }
+
+                B[i] = 3 * random.NextDouble() - 1;
+            }
+        }
+
+        public double[,] A { get; }
+
+        public double[] B { get; }
+
+        public int Dimension => 3;
+
+        public int ResidualCount => 8;
+
+        public long Evaluations { get; private set; }
+
+        public bool Evaluate(ReadOnlySpan<double> u, Span<double> residuals, Span<double> jacobian, out double constant)
+        {
+            Evaluations++;
+            for (int i = 0; i < 8; i++)
+            {
+                double s = -B[i];
+                for (int j = 0; j < 3; j++)
+                {
+                    s += A[i, j] * u[j];
+                    jacobian[(i * 3) + j] = A[i, j];
+                }
+
+                residuals[i] = s;
+            }
+
+            constant = -1.5;
+            return true;
+        }
+
+        public double[] ClosedForm() => Matrix<double>.Build.DenseOfArray(A).QR().Solve(Vector<double>.Build.DenseOfArray(B)).ToArray();
+
+        public double Cost(double[] u)
+        {
+            var r = new double[8];
+            Evaluate(u, r, new double[24], out _);
+            return 0.5 * r.Sum(x => x * x);
+        }
+
+        /// <summary>The bounded optimum by the KKT conditions: over every choice of (free, at lower, at upper) per
+        /// parameter, the least-squares solution on the free ones, kept if feasible; the cheapest wins.</summary>
+        public double[] BoundedByEnumeration(double[] lower, double[] upper)
+        {
+            double[]? best = null;
+            double bestCost = double.PositiveInfinity;
+            for (int code = 0; code < 27; code++)
+            {
+                var state = new[] { code % 3, code / 3 % 3, code / 9 };
+                var free = Enumerable.Range(0, 3).Where(j => state[j] == 0).ToArray();
+                var u = new double[3];
+                for (int j = 0; j < 3; j++)
+                {
+                    u[j] = state[j] == 1 ? lower[j] : state[j] == 2 ? upper[j] : 0;
+                }
+
+                if (free.Length > 0)
+                {
+                    var af = Matrix<double>.Build.Dense(8, free.Length, (i, k) => A[i, free[k]]);
+                    var rhs = Vector<double>.Build.Dense(8, i => B[i] - Enumerable.Range(0, 3).Where(j => state[j] != 0).Sum(j => A[i, j] * u[j]));
+                    var x = af.QR().Solve(rhs);
+                    for (int k = 0; k < free.Length; k++)
+                    {
+                        u[free[k]] = x[k];
+                    }
+                }
+
+                if (Enumerable.Range(0, 3).All(j => u[j] >= lower[j] - 1e-15 && u[j] <= upper[j] + 1e-15) && Cost(u) < bestCost)
+                {
+                    (best, bestCost) = (u, Cost(u));
+                }
+            }
+
+            return best!;
+        }
+    }
+
+    /// <summary>r = (10 (u₂ − u₁²), 1 − u₁).</summary>
+    private sealed class Rosenbrock : IResidualFunction
+    {
+        public int Dimension => 2;
+
+        public int ResidualCount => 2;
+
+        public bool Evaluate(ReadOnlySpan<double> u, Span<double> residuals, Span<double> jacobian, out double constant)
+        {
+            residuals[0] = 10 * (u[1] - (u[0] * u[0]));
+            residuals[1] = 1 - u[0];
+            jacobian[0] = -20 * u[0];
+            jacobian[1] = 10;
+            jacobian[2] = -1;
+            jacobian[3] = 0;
+            constant = 0;
+            return true;
+        }
+    }
+
+    private static readonly double[] Free = [double.NegativeInfinity, double.NegativeInfinity, double.NegativeInfinity];
+    private static readonly double[] FreeUp = [double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity];
+
+    [Fact]
+    public void Minimize_LinearLeastSquares_ReachesTheClosedFormInOneStep()
+    {
+        var problem = new Linear();
+        var lm = new LevenbergMarquardt(3, 8);
+        var r = lm.Minimize(problem, [0.3, -0.2, 0.5], Free, FreeUp, 100, null, null, out _)!;
+        var exact = problem.ClosedForm();
+        Assert.True(r.Converged, r.Exit);
+        Assert.InRange(r.Iterations, 1, 2);
+        for (int j = 0; j < 3; j++)
+        {
+            Assert.Equal(exact[j], r.Optimum[j], 1e-10);
+        }
+
+        Assert.Equal(-1.5 - problem.Cost(exact), r.LogDensity, 1e-12);
+    }
+
+    [Fact]
+    public void Minimize_BoundsCuttingTheOptimum_StaysInsideAndFindsTheKktPoint()
+    {
+        var problem = new Linear();
+        var exact = problem.ClosedForm();
+
+        // Bounds that exclude the unconstrained optimum in two coordinates, one from each side.
+        double[] lower = [exact[0] + 0.3, double.NegativeInfinity, -10];
+        double[] upper = [10, exact[1] - 0.4, 10];
+        var expected = problem.BoundedByEnumeration(lower, upper);
+        var lm = new LevenbergMarquardt(3, 8);
+        double[] visitedLow = [double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity];
+        var r = lm.Minimize(new Watching(problem, visitedLow, lower, upper), [2, -3, 0], lower, upper, 200, null, null, out _)!;
+        Assert.True(r.Converged, r.Exit);
+        for (int j = 0; j < 3; j++)
+        {
+            Assert.Equal(expected[j], r.Optimum[j], 1e-8);
+            Assert.InRange(r.Optimum[j], lower[j], upper[j]);
+        }
+
+        Assert.True(visitedLow[0] >= 0, "a point outside the bounds was evaluated");
+    }
+
+    [Fact]
+    public void Minimize_Rosenbrock_ConvergesToOneOne()
+    {
+        var lm = new LevenbergMarquardt(2, 2);
+        var r = lm.Minimize(new Rosenbrock(), [-1.2, 1], [double.NegativeInfinity, double.NegativeInfinity], [double.PositiveInfinity, double.PositiveInfinity], 200, null, null, out _)!;
+        Assert.True(r.Converged, r.Exit);
+        Assert.Equal(1.0, r.Optimum[0], 1e-7);
+        Assert.Equal(1.0, r.Optimum[1], 1e-7);
+        Assert.InRange(r.Evaluations, 2, 60);
+    }
+
+    [Fact]
+    public void Minimize_StopCheck_EndsAtTheCurrentPointNotConverged()
+    {
+        var lm = new LevenbergMarquardt(2, 2);
+        int asked = 0;
+        var r = lm.Minimize(new Rosenbrock(), [-1.2, 1], [-5, -5], [5, 5], 200, () => ++asked > 3 ? "budget" : null, null, out _)!;
+        Assert.False(r.Converged);
+        Assert.Equal("budget", r.StoppedBy);
+        Assert.Equal(3, r.Evaluations);
+    }
+
+    /// <summary>Records, per coordinate, the smallest distance inside the bounds of every evaluated point.</summary>
+    private sealed class Watching(IResidualFunction inner, double[] margin, double[] lower, double[] upper) : IResidualFunction
+    {
+        public int Dimension => inner.Dimension;
+
+        public int ResidualCount => inner.ResidualCount;
+
+        public bool Evaluate(ReadOnlySpan<double> u, Span<double> residuals, Span<double> jacobian, out double constant)
+        {
+            for (int j = 0; j < u.Length; j++)
+            {
+                margin[0] = Math.Min(margin[0], Math.Min(u[j] - lower[j], upper[j] - u[j]));
+            }
+
+            return inner.Evaluate(u, residuals, jacobian, out constant);
+        }
+    }
+}
