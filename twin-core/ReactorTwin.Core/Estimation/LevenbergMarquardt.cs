@@ -31,8 +31,9 @@ public sealed class LevenbergMarquardt
 {
     private readonly int _d, _m;
     private double[] _r, _j, _rTrial, _jTrial;
-    private readonly double[] _g, _a, _chol, _scale, _p, _q, _w, _u, _uTrial, _s, _column;
+    private readonly double[] _g, _a, _scale, _p, _u, _uTrial, _s, _column;
     private readonly int[] _free;
+    private readonly LevenbergMarquardtStep _step;
     private readonly bool[] _fixed;
 
     /// <summary>Creates the workspace for <paramref name="dimension"/> parameters and <paramref name="residuals"/> residuals.</summary>
@@ -48,17 +49,15 @@ public sealed class LevenbergMarquardt
         _jTrial = new double[residuals * dimension];
         _g = new double[dimension];
         _a = new double[dimension * dimension];
-        _chol = new double[dimension * dimension];
         _scale = new double[dimension];
         _p = new double[dimension];
-        _q = new double[dimension];
-        _w = new double[dimension];
         _u = new double[dimension];
         _uTrial = new double[dimension];
         _s = new double[dimension];
         _column = new double[dimension];
         _free = new int[dimension];
         _fixed = new bool[dimension];
+        _step = new LevenbergMarquardtStep(dimension, _a, _g, _scale, _free, _p);
     }
 
     /// <summary>Gradient tolerance gtol on the largest cosine between r and a free column of J, ≥ 0. Default 1e−8.</summary>
@@ -176,7 +175,7 @@ public sealed class LevenbergMarquardt
             }
 
             iterations++;
-            lambda = Step(free, radius, lambda);
+            lambda = _step.Compute(free, radius, lambda);
             double stepNorm = ProjectStep(lower, upper, out double predicted);
             if (stop?.Invoke() is { } why)
             {
@@ -278,162 +277,6 @@ public sealed class LevenbergMarquardt
         return free;
     }
 
-    /// <summary>
-    /// The step p on the free parameters (0 on the fixed ones) for trust radius Δ: Gauss–Newton if it fits, else the
-    /// λ &gt; 0 with ‖Dp‖ within 10 % of Δ. Returns λ.
-    /// </summary>
-    private double Step(int free, double radius, double previousLambda)
-    {
-        Array.Clear(_p);
-        if (Solve(free, 0) && Norm(free, scaled: true) <= 1.1 * radius)
-        {
-            return 0;
-        }
-
-        // Bounds on λ: 0 below, ‖D⁻¹g‖/Δ above (where ‖Dp‖ ≤ ‖D⁻¹g‖/λ ≤ Δ).
-        double gs = 0;
-        for (int f = 0; f < free; f++)
-        {
-            int j = _free[f];
-            gs += _g[j] * _g[j] / (_scale[j] * _scale[j]);
-        }
-
-        double low = 0, high = Math.Sqrt(gs) / radius;
-        double lambda = previousLambda > low && previousLambda < high ? previousLambda : 1e-3 * high;
-        for (int it = 0; it < 10; it++)
-        {
-            if (!(lambda > low && lambda < high))
-            {
-                lambda = Math.Max(1e-3 * high, Math.Sqrt(low * high));
-            }
-
-            if (!Solve(free, lambda))
-            {
-                low = lambda;
-                continue;
-            }
-
-            double qn = Norm(free, scaled: true), phi = qn - radius;
-            if (Math.Abs(phi) <= 0.1 * radius)
-            {
-                break;
-            }
-
-            if (phi > 0)
-            {
-                low = Math.Max(low, lambda);
-            }
-            else
-            {
-                high = Math.Min(high, lambda);
-            }
-
-            // Newton on 1/‖Dp‖ − 1/Δ: λ += ((‖q‖ − Δ)/Δ) ‖q‖² / (wᵀ M⁻¹ w), w = D² p.
-            for (int f = 0; f < free; f++)
-            {
-                int j = _free[f];
-                _w[f] = _scale[j] * _scale[j] * _p[j];
-            }
-
-            CholeskySolve(free, _w);
-            double wmw = 0;
-            for (int f = 0; f < free; f++)
-            {
-                int j = _free[f];
-                wmw += _scale[j] * _scale[j] * _p[j] * _w[f];
-            }
-
-            lambda = Math.Max(low, lambda + (phi / radius * qn * qn / wmw));
-        }
-
-        return lambda;
-    }
-
-    /// <summary>Solves (A_FF + λ D_F²) p_F = −g_F by Cholesky; false when the matrix is not (numerically) positive definite.</summary>
-    private bool Solve(int free, double lambda)
-    {
-        int d = _d;
-        double largest = 0;
-        for (int a = 0; a < free; a++)
-        {
-            int ja = _free[a];
-            for (int b = 0; b <= a; b++)
-            {
-                int jb = _free[b];
-                _chol[(a * d) + b] = _a[(ja * d) + jb] + (a == b ? lambda * _scale[ja] * _scale[ja] : 0);
-            }
-
-            largest = Math.Max(largest, _chol[(a * d) + a]);
-        }
-
-        for (int a = 0; a < free; a++)
-        {
-            for (int b = 0; b <= a; b++)
-            {
-                double sum = _chol[(a * d) + b];
-                for (int k = 0; k < b; k++)
-                {
-                    sum -= _chol[(a * d) + k] * _chol[(b * d) + k];
-                }
-
-                if (a == b)
-                {
-                    if (!(sum > 1e-14 * largest))
-                    {
-                        return false;
-                    }
-
-                    _chol[(a * d) + a] = Math.Sqrt(sum);
-                }
-                else
-                {
-                    _chol[(a * d) + b] = sum / _chol[(b * d) + b];
-                }
-            }
-        }
-
-        for (int f = 0; f < free; f++)
-        {
-            _q[f] = -_g[_free[f]];
-        }
-
-        CholeskySolve(free, _q);
-        Array.Clear(_p);
-        for (int f = 0; f < free; f++)
-        {
-            _p[_free[f]] = _q[f];
-        }
-
-        return true;
-    }
-
-    /// <summary>x ← (L Lᵀ)⁻¹ x with the factor in <c>_chol</c> (free × free, lower triangle).</summary>
-    private void CholeskySolve(int free, double[] x)
-    {
-        int d = _d;
-        for (int a = 0; a < free; a++)
-        {
-            double sum = x[a];
-            for (int k = 0; k < a; k++)
-            {
-                sum -= _chol[(a * d) + k] * x[k];
-            }
-
-            x[a] = sum / _chol[(a * d) + a];
-        }
-
-        for (int a = free - 1; a >= 0; a--)
-        {
-            double sum = x[a];
-            for (int k = a + 1; k < free; k++)
-            {
-                sum -= _chol[(k * d) + a] * x[k];
-            }
-
-            x[a] = sum / _chol[(a * d) + a];
-        }
-    }
-
     /// <summary>u_trial = clamp(u + p), s = u_trial − u; returns ‖D s‖ and the predicted reduction −gᵀs − ½ sᵀAs.</summary>
     private double ProjectStep(ReadOnlySpan<double> lower, ReadOnlySpan<double> upper, out double predicted)
     {
@@ -460,19 +303,6 @@ public sealed class LevenbergMarquardt
 
         predicted = -gs - (0.5 * sas);
         return Math.Sqrt(norm);
-    }
-
-    private double Norm(int free, bool scaled)
-    {
-        double sum = 0;
-        for (int f = 0; f < free; f++)
-        {
-            int j = _free[f];
-            double v = scaled ? _scale[j] * _p[j] : _p[j];
-            sum += v * v;
-        }
-
-        return Math.Sqrt(sum);
     }
 
     private double ScaledNorm(double[] u)
