@@ -106,7 +106,7 @@ public class LevenbergMarquardtTests
     }
 
     /// <summary>r = (10 (u₂ − u₁²), 1 − u₁).</summary>
-    private sealed class Rosenbrock : IResidualFunction
+    internal sealed class Rosenbrock : IResidualFunction
     {
         public int Dimension => 2;
 
@@ -155,6 +155,7 @@ public class LevenbergMarquardtTests
         double[] lower = [exact[0] + 0.3, double.NegativeInfinity, -10];
         double[] upper = [10, exact[1] - 0.4, 10];
         var expected = problem.BoundedByEnumeration(lower, upper);
+        Assert.True(expected[0] == lower[0] || expected[1] == upper[1], "the bounds must bind for this test to mean anything");
         var lm = new LevenbergMarquardt(3, 8);
         double[] visitedLow = [double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity];
         var r = lm.Minimize(new Watching(problem, visitedLow, lower, upper), [2, -3, 0], lower, upper, 200, null, null, out _)!;
@@ -188,6 +189,41 @@ public class LevenbergMarquardtTests
         Assert.False(r.Converged);
         Assert.Equal("budget", r.StoppedBy);
         Assert.Equal(3, r.Evaluations);
+    }
+
+    /// <summary>Two log-scale parameters with u ∈ [−5, 5]² (the space only supplies bounds and the first start).</summary>
+    private static ParameterSpace Box()
+    {
+        var model = ReactorTwin.Core.Models.ReactionNetwork.CreateBuilder("r").AddSpecies("A", "mM", 1)
+            .AddParameter("a", Math.Exp(-1.2), Math.Exp(-5), Math.Exp(5)).AddParameter("b", Math.E, Math.Exp(-5), Math.Exp(5))
+            .AddReaction("r", new() { ["A"] = -1 }, "a*b*A").Build();
+        return new ParameterSpace(model);
+    }
+
+    [Fact]
+    public void MultiStartLm_Parallel_GivesTheSequentialResult()
+    {
+        var space = Box();
+        var sequential = MultiStartMle.Fit(() => new Rosenbrock(), space, new MultiStartMleOptions { Starts = 6, Seed = 4, MaxParallelism = 1 });
+        var parallel = MultiStartMle.Fit(() => new Rosenbrock(), space, new MultiStartMleOptions { Starts = 6, Seed = 4, MaxParallelism = 2 });
+        Assert.Equal(sequential.Starts.Select(s => s.Optimum), parallel.Starts.Select(s => s.Optimum));
+        Assert.Equal(sequential.Starts.Select(s => s.Evaluations), parallel.Starts.Select(s => s.Evaluations));
+        Assert.All(sequential.Starts, s => Assert.True(s.Converged, s.Exit));
+        Assert.Equal(1.0, sequential.Optimum[0], 1e-7);
+        Assert.Equal(1.0, sequential.Optimum[1], 1e-7);
+    }
+
+    [Fact]
+    public void MultiStartLm_TimeBudgetRunsOut_StopsThereAndSkipsTheOtherStarts()
+    {
+        // A clock that advances 1 s each time it is read: the 5 s budget ends within the first start.
+        var clock = new TestDensities.SteppingClock(TimeSpan.FromSeconds(1));
+        var result = MultiStartMle.Fit(() => new Rosenbrock(), Box(), new MultiStartMleOptions { Starts = 3, TimeBudget = TimeSpan.FromSeconds(5) }, clock);
+        Assert.True(result.Partial);
+        Assert.StartsWith("time budget (5 s)", result.Starts[0].Exit, StringComparison.Ordinal);
+        Assert.False(result.Starts[0].Converged);
+        Assert.Equal(["skipped: time budget (5 s)", "skipped: time budget (5 s)"], result.Starts.Skip(1).Select(s => s.Exit));
+        Assert.InRange(result.Starts[0].Evaluations, 1, 5);
     }
 
     /// <summary>Records, per coordinate, the smallest distance inside the bounds of every evaluated point.</summary>
