@@ -25,12 +25,7 @@ internal static class MonodLeastSquaresStudy
         int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
         string root = ScipyComparison.RepositoryRoot();
         string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        string csv = Path.Combine(root, "tests", "ReactorTwin.Host.Tests", "Fixtures", "data", "millard_all_shifted.csv");
-        var model = ModelJson.Parse(File.ReadAllText(Path.Combine(root, "benchmarks", "models", "monod-glc-ace.json")), "monod-glc-ace.json");
-        var data = ObservationSet.FromRows(model, Rows(csv), csv);
-        var noise = new MeasurementNoise(model.StateDimension)
-            .SetAbsolute(model.IndexOfState("GLC"), 0.5).SetAbsolute(model.IndexOfState("ACE"), 0.5).SetAbsolute(model.IndexOfState("X"), 0.2);
-        var space = new ParameterSpace(model);
+        var (model, data, noise, space, csv) = Problem();
         var options = new MultiStartMleOptions { Starts = 8, Seed = 1, MaxParallelism = 1 };
         Func<IResidualFunction> residuals = () => new OdeResiduals(space, new OdeLikelihood(model, space.Indices), data, noise);
         Func<ILogDensity> density = () => new PosteriorDensity(space, new OdeDataLikelihood(new OdeLikelihood(model, space.Indices), data, noise));
@@ -54,6 +49,18 @@ internal static class MonodLeastSquaresStudy
                     $"round {round}: {peer.GetProperty("peer").GetString()}: loglik {peer.GetProperty("loglik").GetDouble():R}, θ {Theta(u)}, max |Δθ/θ| vs ReactorTwin LM {MaxRelative(u, lm.Optimum):E2}, nfev {peer.GetProperty("nfev").GetInt32()}, njev {peer.GetProperty("njev").GetInt32()}, wall {wall * 1e3:F1} ms; ratio scipy/ReactorTwin LM {wall / lmSeconds:F1}"));
             }
         }
+    }
+
+    /// <summary>The model, the three batches, their noise and the parameter space (and the data file's path).</summary>
+    internal static (ReactionNetwork Model, ObservationSet Data, MeasurementNoise Noise, ParameterSpace Space, string Csv) Problem()
+    {
+        string root = ScipyComparison.RepositoryRoot();
+        string csv = Path.Combine(root, "tests", "ReactorTwin.Host.Tests", "Fixtures", "data", "millard_all_shifted.csv");
+        var model = ModelJson.Parse(File.ReadAllText(Path.Combine(root, "benchmarks", "models", "monod-glc-ace.json")), "monod-glc-ace.json");
+        var data = ObservationSet.FromRows(model, Rows(csv), csv);
+        var noise = new MeasurementNoise(model.StateDimension)
+            .SetAbsolute(model.IndexOfState("GLC"), 0.5).SetAbsolute(model.IndexOfState("ACE"), 0.5).SetAbsolute(model.IndexOfState("X"), 0.2);
+        return (model, data, noise, new ParameterSpace(model), csv);
     }
 
     private static void Report(int round, string what, MleResult r, double seconds, double[] reference) =>
