@@ -181,6 +181,26 @@ public class LevenbergMarquardtTests
     }
 
     [Fact]
+    public void Minimize_Iterations_AllocateNothing()
+    {
+        // A run allocates its result and a closure once; 2 or 12 iterations (both stopped by the limit) allocate the same.
+        var lm = new LevenbergMarquardt(2, 2);
+        var f = new Rosenbrock();
+        double[] start = [-1.2, 1], lower = [-5, -5], upper = [5, 5];
+        long Run(int limit)
+        {
+            lm.Minimize(f, start, lower, upper, limit, null, null, out _);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var r = lm.Minimize(f, start, lower, upper, limit, null, null, out _)!;
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(r.IterationLimit, r.Exit);
+            return bytes;
+        }
+
+        Assert.Equal(Run(2), Run(12));
+    }
+
+    [Fact]
     public void Minimize_StopCheck_EndsAtTheCurrentPointNotConverged()
     {
         var lm = new LevenbergMarquardt(2, 2);
