@@ -14,7 +14,8 @@ public sealed record LevenbergMarquardtResult(double[] Optimum, double LogDensit
 /// <summary>
 /// Box-constrained Levenberg–Marquardt with Moré's (1978, "The Levenberg–Marquardt algorithm: implementation and
 /// theory") scaling and trust region: minimises F(u) = ½‖r(u)‖² over L ≤ u ≤ U. Each iteration, with g = Jᵀr and
-/// A = JᵀJ, fixes the parameters at a bound whose gradient pushes outwards (the active set), and on the free ones takes
+/// A = JᵀJ, fixes the parameters at a bound whose gradient pushes outwards (the active set) and then those at a bound
+/// that the step would push outwards (solving again), and on the free ones takes
 /// <code>
 /// (A + λ D²) p = −g,   λ = 0 if ‖D p_GN‖ ≤ Δ, else λ &gt; 0 with ‖D p‖ ≈ Δ (within 10 %, Moré's Newton iteration on
 ///                      1/‖Dp‖ − 1/Δ),   D_jj = max over the run of ‖J_:j‖
@@ -22,7 +23,8 @@ public sealed record LevenbergMarquardtResult(double[] Optimum, double LogDensit
 /// projected onto the box. The step is accepted when the ratio ρ of actual to predicted reduction
 /// (pred = −gᵀs − ½ sᵀAs for the projected step s) exceeds 10⁻⁴; Δ shrinks when ρ &lt; ¼ and grows to 2‖Ds‖ when
 /// ρ &gt; ¾ or λ = 0. It stops (converged) on MINPACK's criteria: the gradient's largest cosine with a free column
-/// max_j |g_j| / (‖J_:j‖ ‖r‖) ≤ gtol, relative actual and predicted reductions ≤ ftol, or Δ ≤ xtol ‖D u‖. On a
+/// max_j |g_j| / (‖J_:j‖ ‖r‖) ≤ gtol, relative actual and predicted reductions ≤ ftol (for a step the bounds did not
+/// cut), or Δ ≤ xtol ‖D u‖. On a
 /// linear least-squares problem the first step is the exact Gauss–Newton solution when it lies inside the initial
 /// region Δ₀ = 100 ‖D u₀‖ (100 if that is 0). The workspace is allocated for one (d, m); a run allocates its result
 /// and a closure, the same whatever the number of iterations (tested). Not thread-safe.
@@ -32,7 +34,7 @@ public sealed class LevenbergMarquardt
     private readonly int _d, _m;
     private double[] _r, _j, _rTrial, _jTrial;
     private readonly double[] _g, _a, _scale, _p, _u, _uTrial, _s, _column;
-    private readonly int[] _free;
+    private readonly int[] _free, _firstFree;
     private readonly LevenbergMarquardtStep _step;
     private readonly bool[] _fixed;
 
@@ -56,6 +58,7 @@ public sealed class LevenbergMarquardt
         _s = new double[dimension];
         _column = new double[dimension];
         _free = new int[dimension];
+        _firstFree = new int[dimension];
         _fixed = new bool[dimension];
         _step = new LevenbergMarquardtStep(dimension, _a, _g, _scale, _free, _p);
     }
@@ -68,6 +71,15 @@ public sealed class LevenbergMarquardt
 
     /// <summary>Step tolerance xtol on the trust radius relative to ‖D u‖, ≥ 0. Default 1e−8.</summary>
     public double StepTolerance { get; init; } = 1e-8;
+
+    /// <summary>
+    /// True for Moré's scaling D_jj = the running maximum of ‖J_:j‖ (for coordinates of very different units); false
+    /// (default) for D = I, the right scaling for the log-scale coordinates of <see cref="ParameterSpace"/>, where a
+    /// step of 1 is a factor e in any parameter. With Jacobian scaling a parameter that has (locally) no influence,
+    /// such as a growth rate fast enough to end the batch before the first sample, gets an unbounded region and a
+    /// singular step.
+    /// </summary>
+    public bool JacobianScaling { get; init; }
 
     /// <summary>Minimises ½‖r(u)‖² from <paramref name="start"/> (moved into the box) within the bounds.</summary>
     /// <param name="function">Residuals and Jacobian (dimension and residual count as the workspace's).</param>
@@ -127,7 +139,7 @@ public sealed class LevenbergMarquardt
         ColumnNorms(_j);
         for (int j = 0; j < d; j++)
         {
-            _scale[j] = _column[j] > 0 ? _column[j] : 1.0;
+            _scale[j] = JacobianScaling && _column[j] > 0 ? _column[j] : 1.0;
         }
 
         double radius = 100 * ScaledNorm(_u);
@@ -175,8 +187,8 @@ public sealed class LevenbergMarquardt
             }
 
             iterations++;
-            lambda = _step.Compute(free, radius, lambda);
-            double stepNorm = ProjectStep(lower, upper, out double predicted);
+            lambda = FeasibleStep(free, radius, lambda, lower, upper);
+            double stepNorm = ProjectStep(lower, upper, out double predicted, out bool truncated);
             if (stop?.Invoke() is { } why)
             {
                 return Done($"{why}: best point so far", converged: false, stoppedBy: why);
@@ -212,12 +224,13 @@ public sealed class LevenbergMarquardt
                 ColumnNorms(_j);
                 for (int j = 0; j < d; j++)
                 {
-                    _scale[j] = Math.Max(_scale[j], _column[j]);
+                    _scale[j] = JacobianScaling ? Math.Max(_scale[j], _column[j]) : 1.0;
                 }
             }
 
             onEvaluation?.Invoke(evaluations, constant - cost);
-            if (ok && Math.Abs(actual) <= FunctionTolerance * before && predicted <= FunctionTolerance * before && rho <= 2)
+            // MINPACK's ftol test judges the model's full step; a step cut by the bounds predicts little and says nothing.
+            if (ok && !truncated && Math.Abs(actual) <= FunctionTolerance * before && predicted <= FunctionTolerance * before && rho <= 2)
             {
                 return Done("function tolerance", converged: true);
             }
@@ -277,14 +290,71 @@ public sealed class LevenbergMarquardt
         return free;
     }
 
+    /// <summary>
+    /// The step p from the trust-region model on the free parameters, with every free parameter at a bound that the
+    /// step would push out of the box added to the fixed ones and the step solved again. If that fixes them all, the
+    /// scaled steepest-descent step −Δ D⁻²g/‖D⁻¹g‖ on the first free set, which enters the box for each of them
+    /// (their gradients point inwards). Returns λ (the previous one for the steepest-descent fallback).
+    /// </summary>
+    private double FeasibleStep(int free, double radius, double lambda, ReadOnlySpan<double> lower, ReadOnlySpan<double> upper)
+    {
+        int first = free;
+        _free.AsSpan(0, free).CopyTo(_firstFree);
+        while (true)
+        {
+            double l = _step.Compute(free, radius, lambda);
+            int kept = 0;
+            for (int f = 0; f < free; f++)
+            {
+                int j = _free[f];
+                bool outwards = (_u[j] <= lower[j] && _p[j] < 0) || (_u[j] >= upper[j] && _p[j] > 0);
+                if (!outwards)
+                {
+                    _free[kept++] = j;
+                }
+            }
+
+            if (kept == free)
+            {
+                return l;
+            }
+
+            free = kept;
+            if (free == 0)
+            {
+                break;
+            }
+        }
+
+        double norm = 0;
+        for (int f = 0; f < first; f++)
+        {
+            int j = _firstFree[f];
+            norm += _g[j] * _g[j] / (_scale[j] * _scale[j]);
+        }
+
+        norm = Math.Sqrt(norm);
+        Array.Clear(_p);
+        for (int f = 0; f < first; f++)
+        {
+            int j = _firstFree[f];
+            _p[j] = -radius * _g[j] / (_scale[j] * _scale[j] * norm);
+        }
+
+        return lambda;
+    }
+
     /// <summary>u_trial = clamp(u + p), s = u_trial − u; returns ‖D s‖ and the predicted reduction −gᵀs − ½ sᵀAs.</summary>
-    private double ProjectStep(ReadOnlySpan<double> lower, ReadOnlySpan<double> upper, out double predicted)
+    private double ProjectStep(ReadOnlySpan<double> lower, ReadOnlySpan<double> upper, out double predicted, out bool truncated)
     {
         int d = _d;
         double norm = 0, gs = 0, sas = 0;
+        truncated = false;
         for (int j = 0; j < d; j++)
         {
-            _uTrial[j] = Math.Clamp(_u[j] + _p[j], lower[j], upper[j]);
+            double target = _u[j] + _p[j];
+            truncated |= target < lower[j] || target > upper[j];
+            _uTrial[j] = Math.Clamp(target, lower[j], upper[j]);
             _s[j] = _uTrial[j] - _u[j];
             norm += _scale[j] * _scale[j] * _s[j] * _s[j];
             gs += _g[j] * _s[j];
