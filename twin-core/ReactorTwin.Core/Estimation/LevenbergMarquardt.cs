@@ -13,12 +13,12 @@ public sealed record LevenbergMarquardtResult(double[] Optimum, double LogDensit
 
 /// <summary>
 /// Box-constrained Levenberg–Marquardt with Moré's (1978, "The Levenberg–Marquardt algorithm: implementation and
-/// theory") scaling and trust region: minimises F(u) = ½‖r(u)‖² over L ≤ u ≤ U. Each iteration, with g = Jᵀr and
+/// theory") trust region: minimises F(u) = ½‖r(u)‖² over L ≤ u ≤ U. Each iteration, with g = Jᵀr and
 /// A = JᵀJ, fixes the parameters at a bound whose gradient pushes outwards (the active set) and then those at a bound
 /// that the step would push outwards (solving again), and on the free ones takes
 /// <code>
 /// (A + λ D²) p = −g,   λ = 0 if ‖D p_GN‖ ≤ Δ, else λ &gt; 0 with ‖D p‖ ≈ Δ (within 10 %, Moré's Newton iteration on
-///                      1/‖Dp‖ − 1/Δ),   D_jj = max over the run of ‖J_:j‖
+///                      1/‖Dp‖ − 1/Δ),   D = I, or D_jj = max over the run of ‖J_:j‖ (<see cref="JacobianScaling"/>)
 /// </code>
 /// projected onto the box. The step is accepted when the ratio ρ of actual to predicted reduction
 /// (pred = −gᵀs − ½ sᵀAs for the projected step s) exceeds 10⁻⁴; Δ shrinks when ρ &lt; ¼ and grows to 2‖Ds‖ when
