@@ -128,11 +128,13 @@ public class LevenbergMarquardtTests
     private static readonly double[] Free = [double.NegativeInfinity, double.NegativeInfinity, double.NegativeInfinity];
     private static readonly double[] FreeUp = [double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity];
 
-    [Fact]
-    public void Minimize_LinearLeastSquares_ReachesTheClosedFormInOneStep()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Minimize_LinearLeastSquares_ReachesTheClosedFormInOneStep(bool jacobianScaling)
     {
         var problem = new Linear();
-        var lm = new LevenbergMarquardt(3, 8);
+        var lm = new LevenbergMarquardt(3, 8) { JacobianScaling = jacobianScaling };
         var r = lm.Minimize(problem, [0.3, -0.2, 0.5], Free, FreeUp, 100, null, null, out _)!;
         var exact = problem.ClosedForm();
         Assert.True(r.Converged, r.Exit);
@@ -169,10 +171,12 @@ public class LevenbergMarquardtTests
         Assert.True(visitedLow[0] >= 0, "a point outside the bounds was evaluated");
     }
 
-    [Fact]
-    public void Minimize_Rosenbrock_ConvergesToOneOne()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Minimize_Rosenbrock_ConvergesToOneOne(bool jacobianScaling)
     {
-        var lm = new LevenbergMarquardt(2, 2);
+        var lm = new LevenbergMarquardt(2, 2) { JacobianScaling = jacobianScaling };
         var r = lm.Minimize(new Rosenbrock(), [-1.2, 1], [double.NegativeInfinity, double.NegativeInfinity], [double.PositiveInfinity, double.PositiveInfinity], 200, null, null, out _)!;
         Assert.True(r.Converged, r.Exit);
         Assert.Equal(1.0, r.Optimum[0], 1e-7);
