@@ -6,7 +6,7 @@ namespace ReactorTwin.Benchmarks;
 /// Entry point: <c>dotnet run -c Release --project benchmarks/ReactorTwin.Benchmarks -- --filter '*'</c> for the
 /// benchmarks, <c>-- load --reactors 1000 --minutes 10</c> for the runtime load test (docs/runtime.md), or
 /// <c>-- study NAME</c> for an estimation study (cho-mle, calibration, ess; docs/estimation.md) or the same-run
-/// comparison with the SciPy peers (scipy; docs/benchmarks.md).
+/// comparisons with the SciPy peers (scipy, monod-lsq; docs/benchmarks.md).
 /// </summary>
 public static class Program
 {
@@ -25,6 +25,7 @@ public static class Program
                 case "cho-mle": ChoStudy.Run(args); return;
                 case "calibration": CalibrationStudy.Run(args); return;
                 case "ess": SamplingStudy.Run(args); return;
+                case "monod-lsq": MonodLeastSquaresStudy.Run(args); return;
                 case "scipy": ScipyComparison.Run(args); return;
                 default: throw new ArgumentException($"unknown study '{args[1]}'");
             }

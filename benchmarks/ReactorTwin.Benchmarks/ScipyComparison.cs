@@ -78,7 +78,8 @@ internal static class ScipyComparison
         return samples[samples.Length / 2];
     }
 
-    private static void RunPeer(string python, string script, string arguments)
+    /// <summary>Runs a SciPy peer, echoes and returns its standard output; throws when it fails.</summary>
+    internal static string RunPeer(string python, string script, string arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(python, $"\"{script}\" {arguments}") { RedirectStandardOutput = true, UseShellExecute = false })
             ?? throw new InvalidOperationException($"could not start {python}");
@@ -89,9 +90,12 @@ internal static class ScipyComparison
         {
             throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode} (is python3-scipy installed?)");
         }
+
+        return output;
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The repository root above the binaries.</summary>
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

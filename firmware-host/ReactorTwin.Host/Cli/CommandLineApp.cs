@@ -163,15 +163,23 @@ public static class CommandLineApp
         var samples = new Option<int>("--samples") { Description = "Bootstrap replicates, or Langevin draws per chain.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "Result JSON file (optional with --petab)." };
+        var optimizer = new Option<FitOptimizer>("--optimizer") { Description = "bfgs (box-constrained quasi-Newton, any likelihood) or lm (box-constrained Levenberg–Marquardt on the weighted residuals; --likelihood ode with fixed measurement SDs). The maximum-likelihood step, also the samplers' start.", DefaultValueFactory = _ => FitOptimizer.Bfgs };
         var perBatch = PerBatchOption();
         var petab = PetabCommand.Option();
         var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")
         {
-            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, perBatch, petab,
+            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, optimizer, perBatch, petab,
         };
         PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega, perBatch]);
+        cmd.Validators.Add(r =>
+        {
+            if (r.GetValue(petab) is not null && r.GetValue(optimizer) == FitOptimizer.Lm)
+            {
+                r.AddError("--optimizer lm is not available with --petab (its fit uses BFGS-B)");
+            }
+        });
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Fit(problem, p.GetValue(method), p.GetValue(parameters) ?? [], p.GetValue(starts), p.GetValue(seed), p.GetValue(output), stdout, stderr, time) : FitRunner.Run(
-            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega), PerBatch = p.GetValue(perBatch) ?? [] },
+            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega), Optimizer = p.GetValue(optimizer), PerBatch = p.GetValue(perBatch) ?? [] },
             stdout,
             stderr,
             time));

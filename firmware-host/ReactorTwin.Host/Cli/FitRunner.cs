@@ -26,6 +26,17 @@ public enum FitMethod
     Nuts,
 }
 
+/// <summary>Optimiser of the maximum-likelihood step of <c>reactortwin fit</c> (also the start of the samplers).</summary>
+public enum FitOptimizer
+{
+    /// <summary>Box-constrained quasi-Newton BFGS-B on ℓ and its gradient (any likelihood).</summary>
+    Bfgs,
+
+    /// <summary>Box-constrained Levenberg–Marquardt on the weighted residuals and their Jacobian (ODE likelihood with
+    /// fixed measurement SDs only).</summary>
+    Lm,
+}
+
 /// <summary>Settings of one <c>fit</c> run.</summary>
 /// <param name="Model">Built-in name or JSON path.</param>
 /// <param name="DataPath">Measurement table, long or wide (see <see cref="DataCsv"/>).</param>
@@ -44,6 +55,9 @@ public sealed record FitSettings(string Model, string DataPath, FitMethod Method
 
     /// <summary><c>--per-batch</c>: parameters that take their own value in each batch, besides those the model marks.</summary>
     public IReadOnlyList<string> PerBatch { get; init; } = [];
+
+    /// <summary><c>--optimizer</c>: the maximum-likelihood optimiser. Default BFGS-B.</summary>
+    public FitOptimizer Optimizer { get; init; } = FitOptimizer.Bfgs;
 }
 
 /// <summary>Runs <c>reactortwin fit</c>: estimate, 2.5/50/97.5 % intervals, diagnostics and timings as JSON.</summary>
@@ -68,6 +82,21 @@ internal static class FitRunner
             throw new CliException($"{s.DataPath}: the parametric bootstrap re-simulates the states only, and the data measure the observable {model.ChannelNames[observable.Channel]}; use --method mle, mala or nuts");
         }
 
+        if (s.Optimizer == FitOptimizer.Lm && s.Likelihood != LikelihoodKind.Ode)
+        {
+            throw new CliException($"--optimizer lm needs --likelihood ode: the {LoglikRunner.Name(s.Likelihood)} likelihood is not a sum of squared residuals with fixed weights (use --optimizer bfgs)");
+        }
+
+        if (s.Optimizer == FitOptimizer.Lm && s.Method == FitMethod.Bootstrap)
+        {
+            throw new CliException("--optimizer lm applies to --method mle, mala, ula and nuts; the bootstrap's re-fits use BFGS-B (drop --optimizer or use --method mle)");
+        }
+
+        if (s.Optimizer == FitOptimizer.Lm && !layout.IsEmpty)
+        {
+            throw new CliException($"--optimizer lm does not take per-batch parameters ({string.Join(", ", layout.PerBatch.Select(k => model.Parameters[k].Name))}); use --optimizer bfgs");
+        }
+
         if (s.Method == FitMethod.Bootstrap && !layout.IsEmpty)
         {
             throw new CliException($"the parametric bootstrap re-simulates the model with one parameter vector, and {string.Join(", ", layout.PerBatch.Select(k => model.Parameters[k].Name))} take a value per batch; use --method mle, mala or nuts");
@@ -77,14 +106,33 @@ internal static class FitRunner
         var likelihoodFor = PerBatchParameters.Bind(layout, space.Indices, PerBatchParameters.Likelihood(s.Likelihood, model, noise));
         long started = time.GetTimestamp();
         var density = new PosteriorDensity(space, likelihoodFor(data));
-        stderr.WriteLine($"fitting {space.Dimension} parameters of '{model.Name}' to {data.Batches.Count} batch(es) with {s.Starts} start(s) on {Math.Min(s.Starts, Environment.ProcessorCount)} thread(s)…");
+        Func<IResidualFunction>? residuals = null;
+        if (s.Optimizer == FitOptimizer.Lm)
+        {
+            try
+            {
+                _ = new OdeResiduals(space, new OdeLikelihood(model, space.Indices), data, noise);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CliException($"--optimizer lm: {ex.Message}");
+            }
+
+            residuals = () => new OdeResiduals(space, new OdeLikelihood(model, space.Indices), data, noise);
+        }
+
+        string optimizer = OptimizerName(s.Optimizer);
+        stderr.WriteLine($"fitting {space.Dimension} parameters of '{model.Name}' to {data.Batches.Count} batch(es) by {optimizer} with {s.Starts} start(s) on {Math.Min(s.Starts, Environment.ProcessorCount)} thread(s)…");
         MleResult mle;
         using (var progress = new ProgressLine(stderr, time))
         {
-            mle = MultiStartMle.Fit(() => new PosteriorDensity(space, likelihoodFor(data)), space, new MultiStartMleOptions { Starts = s.Starts, Seed = s.Seed, MaxParallelism = 0, Progress = progress }, time);
+            var mleOptions = new MultiStartMleOptions { Starts = s.Starts, Seed = s.Seed, MaxParallelism = 0, Progress = progress };
+            mle = residuals is null
+                ? MultiStartMle.Fit(() => new PosteriorDensity(space, likelihoodFor(data)), space, mleOptions, time)
+                : MultiStartMle.Fit(residuals, space, mleOptions, time);
         }
 
-        stderr.WriteLine(mle.Summary);
+        stderr.WriteLine($"{optimizer}: {mle.Summary}; {mle.Evaluations} evaluations");
         foreach (var (o, i) in mle.Starts.Select((o, i) => (o, i)).Where(x => !x.o.Converged))
         {
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  start {i + 1}: {o.Exit} after {o.Iterations} iterations, {o.Evaluations} evaluations, {o.Elapsed.TotalSeconds:F1} s"));
@@ -199,6 +247,9 @@ internal static class FitRunner
         return 0;
     }
 
+    /// <summary>The optimiser's name in the JSON result and on stderr.</summary>
+    public static string OptimizerName(FitOptimizer optimizer) => optimizer == FitOptimizer.Lm ? "levenberg-marquardt" : "bfgs-b";
+
     private static double Natural(ParameterSpace space, int j, double u) => space.IsLogScale(j) ? Math.Exp(u) : u;
 
     private static void WriteResult(FitSettings s, ReactionNetwork model, ParameterSpace space, double[] estimate, MleResult mle, double[] lo, double[] mid, double[] hi, string intervalKind, BootstrapResult? boot, LangevinResult? mcmc, TimeSpan elapsed)
@@ -221,6 +272,7 @@ internal static class FitRunner
         w.WriteString("model", model.Name);
         w.WriteString("method", s.Method.ToString().ToLowerInvariant());
         w.WriteString("likelihood", LoglikRunner.Name(s.Likelihood));
+        w.WriteString("optimizer", OptimizerName(s.Optimizer));
         w.WriteString("intervals", intervalKind);
         w.WriteStartArray("parameters");
         for (int j = 0; j < space.Dimension; j++)

@@ -10,10 +10,14 @@ namespace ReactorTwin.Core.Estimation;
 /// box. With several starts each first runs a few screening iterations, and the starts clearly behind the leader are
 /// abandoned; the others continue to convergence. Starts run in parallel when asked (results do not depend on the
 /// number of threads), under optional time budgets. A start whose objective fails (−∞ everywhere it went, non-finite
-/// gradient, line-search failure) is recorded with its reason and skipped.
+/// gradient, line-search failure) is recorded with its reason and skipped. For Gaussian likelihoods in least-squares
+/// form (<see cref="IResidualFunction"/>) the same driver runs box-constrained Levenberg–Marquardt instead.
 /// </summary>
 public static class MultiStartMle
 {
+    /// <summary>One run of an optimiser from one start (see <see cref="QuasiNewtonStart.Run"/>).</summary>
+    private delegate StartRun StartRunner<in T>(T objective, double[] u0, ParameterSpace space, MultiStartMleOptions options, int maxIterations, FitLimits limits, TimeSpan usedBefore, Action<long, double>? onEvaluation);
+
     /// <summary>Maximises <paramref name="density"/> over u, one start at a time.</summary>
     /// <param name="density">Objective (a log-likelihood or log-posterior on u).</param>
     /// <param name="space">The space: base point and bounds for the starts.</param>
@@ -40,6 +44,38 @@ public static class MultiStartMle
     public static MleResult Fit(Func<ILogDensity> densityFactory, ParameterSpace space, MultiStartMleOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(densityFactory);
+        return FitWith(densityFactory, d => d.Dimension, "density", QuasiNewtonStart.Run, space, options, time, cancellationToken);
+    }
+
+    /// <summary>
+    /// Maximises a Gaussian log-likelihood in least-squares form, c − ½‖r(u)‖², by box-constrained Levenberg–Marquardt
+    /// (<see cref="LevenbergMarquardt"/>; tolerances <see cref="MultiStartMleOptions.GradientTolerance"/>,
+    /// <see cref="MultiStartMleOptions.FunctionTolerance"/>, <see cref="MultiStartMleOptions.StepTolerance"/>) from the
+    /// same starts, with the same screening, budgets, parallelism and reporting as the quasi-Newton overloads (an
+    /// iteration is one trial step). <see cref="MultiStartMleOptions.Bounded"/> must be true: the bounds are always
+    /// honoured.
+    /// </summary>
+    /// <param name="residualFactory">Makes one residual function per worker thread; called on the calling thread.</param>
+    /// <param name="space">The space: base point and bounds for the starts.</param>
+    /// <param name="options">Options; null for defaults.</param>
+    /// <param name="time">Clock for the elapsed time and the budgets; null for the system clock.</param>
+    /// <param name="cancellationToken">As in the quasi-Newton overloads.</param>
+    /// <exception cref="InvalidOperationException">Every start failed; the message lists why.</exception>
+    public static MleResult Fit(Func<IResidualFunction> residualFactory, ParameterSpace space, MultiStartMleOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(residualFactory);
+        if (options is { Bounded: false })
+        {
+            throw new ArgumentException("Levenberg–Marquardt always keeps u within the bounds; Bounded = false applies to the quasi-Newton fit only", nameof(options));
+        }
+
+        return FitWith(() => new LevenbergMarquardtStart(residualFactory()), w => w.Dimension, "residual function", LevenbergMarquardtStart.Run, space, options, time, cancellationToken);
+    }
+
+    /// <summary>The multi-start driver over any objective type and its one-start runner.</summary>
+    private static MleResult FitWith<T>(Func<T> factory, Func<T, int> dimensionOf, string what, StartRunner<T> runOne, ParameterSpace space, MultiStartMleOptions? options, TimeProvider? time, CancellationToken cancellationToken)
+        where T : class
+    {
         ArgumentNullException.ThrowIfNull(space);
         options ??= new MultiStartMleOptions();
         options.Validate();
@@ -47,13 +83,13 @@ public static class MultiStartMle
         var starts = StartPointsOf(space, options);
         int n = starts.Length;
         int workers = Math.Min(n, options.MaxParallelism == 0 ? Environment.ProcessorCount : options.MaxParallelism);
-        var pool = new ConcurrentBag<ILogDensity>();
+        var pool = new ConcurrentBag<T>();
         for (int w = 0; w < workers; w++)
         {
-            var density = densityFactory() ?? throw new ArgumentException("the density factory returned null", nameof(densityFactory));
-            if (density.Dimension != space.Dimension)
+            var density = factory() ?? throw new ArgumentException($"the {what} factory returned null", nameof(factory));
+            if (dimensionOf(density) != space.Dimension)
             {
-                throw new ArgumentException($"the density has dimension {density.Dimension}, the space {space.Dimension}", nameof(densityFactory));
+                throw new ArgumentException($"the {what} has dimension {dimensionOf(density)}, the space {space.Dimension}", nameof(factory));
             }
 
             pool.Add(density);
@@ -125,7 +161,7 @@ public static class MultiStartMle
             var density = Take(pool);
             try
             {
-                return QuasiNewtonStart.Run(density, from, space, options, maxIterations, limits, usedBefore, tracker.Evaluated);
+                return runOne(density, from, space, options, maxIterations, limits, usedBefore, tracker.Evaluated);
             }
             finally
             {
@@ -191,7 +227,7 @@ public static class MultiStartMle
         return results;
     }
 
-    private static ILogDensity Take(ConcurrentBag<ILogDensity> pool) =>
+    private static T Take<T>(ConcurrentBag<T> pool) =>
         pool.TryTake(out var density) ? density : throw new InvalidOperationException("more workers than density instances");
 
     /// <summary>The outcome of a start from its last run, adding the screening run it continued, if any.</summary>

@@ -27,6 +27,15 @@ public sealed record MultiStartMleOptions
     /// </summary>
     public double GradientTolerance { get; init; } = 1e-8;
 
+    /// <summary>Levenberg–Marquardt only: ftol, the relative actual and predicted reduction of ½‖r‖² below which a
+    /// start has converged (as scipy's least_squares ftol), ≥ 0. Default 1e−8. For Levenberg–Marquardt
+    /// <see cref="GradientTolerance"/> is MINPACK's gtol, the largest cosine between r and a free column of J.</summary>
+    public double FunctionTolerance { get; init; } = 1e-8;
+
+    /// <summary>Levenberg–Marquardt only: xtol, the trust radius relative to the scaled ‖u‖ below which a start has
+    /// converged, ≥ 0. Default 1e−8.</summary>
+    public double StepTolerance { get; init; } = 1e-8;
+
     /// <summary>Iteration limit per start, ≥ 1. Default 2000.</summary>
     public int MaxIterations { get; init; } = 2000;
 
@@ -79,6 +88,10 @@ public sealed record MultiStartMleOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxIterations, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(ScreeningIterations);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxParallelism);
+        if (!(GradientTolerance >= 0) || !(FunctionTolerance >= 0) || !(StepTolerance >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GradientTolerance), $"the tolerances must be ≥ 0 (gradient {GradientTolerance}, function {FunctionTolerance}, step {StepTolerance})");
+        }
         if (!(AbandonMargin > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(AbandonMargin), AbandonMargin, "must be > 0");

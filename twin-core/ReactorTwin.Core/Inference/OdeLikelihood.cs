@@ -21,7 +21,7 @@ namespace ReactorTwin.Core.Inference;
 /// After construction an evaluation allocates nothing (its output buffer grows to the longest batch once).
 /// Not thread-safe.
 /// </summary>
-public sealed class OdeLikelihood
+public sealed partial class OdeLikelihood
 {
     private readonly MeanSensitivitySystem _system;
     private readonly TrajectoryDriver _driver;
@@ -100,31 +100,7 @@ public sealed class OdeLikelihood
                 continue;
             }
 
-            if (_times.Length < m)
-            {
-                _times = new double[m];
-                _out = new double[m * dim];
-            }
-
-            for (int j = 0; j < m; j++)
-            {
-                _times[j] = batch.Times[j].TimeHours;
-            }
-
-            Array.Clear(_y0);
-            batch.InitialState.AsSpan().CopyTo(_y0);
-            if (Model.HasParameterInitialValues)
-            {
-                ParameterInitialState.Apply(Model, batch.InitiallyMeasured, parameters, _y0);
-                ParameterInitialState.Seed(Model, batch.InitiallyMeasured, GradientParameters, _y0.AsSpan(n));
-            }
-
-            var solved = _driver.Solve(_system, batch.Inputs, 0.0, _y0, _times.AsSpan(0, m), _out.AsSpan(0, m * dim));
-            if (!solved.Succeeded)
-            {
-                throw new LnaException($"the mean ODE of model '{Model.Name}' failed in batch '{batch.Id}': {solved.Exit} at t = {solved.ReachedTime:G6} h");
-            }
-
+            Integrate(batch, parameters);
             for (int j = 0; j < m; j++)
             {
                 var obs = batch.Times[j];
@@ -155,6 +131,37 @@ public sealed class OdeLikelihood
 
         result.LogLikelihood = ll;
         result.MeasurementCount = count;
+    }
+
+    /// <summary>Integrates the mean and its sensitivities over one batch (m &gt; 0 times) into <c>_out</c> (m × dim).</summary>
+    /// <exception cref="LnaException">The integration failed.</exception>
+    private void Integrate(Batch batch, ReadOnlySpan<double> parameters)
+    {
+        int m = batch.Times.Count, dim = _system.Dimension;
+        if (_times.Length < m)
+        {
+            _times = new double[m];
+            _out = new double[m * dim];
+        }
+
+        for (int j = 0; j < m; j++)
+        {
+            _times[j] = batch.Times[j].TimeHours;
+        }
+
+        Array.Clear(_y0);
+        batch.InitialState.AsSpan().CopyTo(_y0);
+        if (Model.HasParameterInitialValues)
+        {
+            ParameterInitialState.Apply(Model, batch.InitiallyMeasured, parameters, _y0);
+            ParameterInitialState.Seed(Model, batch.InitiallyMeasured, GradientParameters, _y0.AsSpan(_n));
+        }
+
+        var solved = _driver.Solve(_system, batch.Inputs, 0.0, _y0, _times.AsSpan(0, m), _out.AsSpan(0, m * dim));
+        if (!solved.Succeeded)
+        {
+            throw new LnaException($"the mean ODE of model '{Model.Name}' failed in batch '{batch.Id}': {solved.Exit} at t = {solved.ReachedTime:G6} h");
+        }
     }
 
     /// <summary>
