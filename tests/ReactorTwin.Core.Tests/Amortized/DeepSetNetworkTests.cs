@@ -72,11 +72,12 @@ public class DeepSetNetworkTests
             double down = Nll(network, t, c, y, z);
             network.Weights[i] = keep;
             double fd = (up - down) / (2 * h);
-            worst = Math.Max(worst, Math.Abs(fd - gradient[i]) / (1e-4 + Math.Abs(fd)));
+            worst = Math.Max(worst, Math.Abs(fd - gradient[i]) / ((1e-6 * Math.Abs(fd)) + 2e-9));
         }
 
-        // Central differences with h = 1e−6 are accurate to about 1e−8 relative here.
-        Assert.True(worst < 1e-6, $"worst relative gradient error {worst:E2}");
+        // Tolerance 1e−6 relative plus the differences' noise floor: the NLL is a sum of ~10³ rounded terms (error
+        // ~1e−15), which central differences with h = 1e−6 amplify to ~1e−9 absolute.
+        Assert.True(worst < 1, $"worst gradient error {worst:G3} × (1e−6 |fd| + 2e−9)");
     }
 
     [Fact]

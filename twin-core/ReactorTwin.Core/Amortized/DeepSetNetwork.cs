@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace ReactorTwin.Core.Amortized;
 
 /// <summary>
@@ -206,13 +208,13 @@ public sealed class DeepSetNetwork
         for (int h = 0; h < Hidden; h++)
         {
             int row = OffsetW1 + (h * d);
-            h1[h] = Math.Tanh((w[row] * x0) + w[row + 1 + channel] + (w[row + d - 1] * xv) + w[OffsetB1 + h]);
+            h1[h] = Tanh((w[row] * x0) + w[row + 1 + channel] + (w[row + d - 1] * xv) + w[OffsetB1 + h]);
         }
 
         Dense(w, OffsetW2, OffsetB2, Hidden, Hidden, h1, h2);
         for (int h = 0; h < Hidden; h++)
         {
-            h2[h] = Math.Tanh(h2[h]);
+            h2[h] = Tanh(h2[h]);
         }
     }
 
@@ -223,7 +225,7 @@ public sealed class DeepSetNetwork
         Dense(w, OffsetW3, OffsetB3, Hidden, Hidden, pooled, h3);
         for (int h = 0; h < Hidden; h++)
         {
-            h3[h] = Math.Tanh(h3[h]);
+            h3[h] = Tanh(h3[h]);
         }
 
         for (int j = 0; j < 2 * Outputs; j++)
@@ -252,13 +254,38 @@ public sealed class DeepSetNetwork
         for (int r = 0; r < rows; r++)
         {
             var row = w.AsSpan(offsetW + (r * cols), cols);
-            double s = w[offsetB + r];
-            for (int k = 0; k < cols; k++)
+            var acc = Vector<double>.Zero;
+            int k = 0;
+            for (; k <= cols - Vector<double>.Count; k += Vector<double>.Count)
+            {
+                acc += new Vector<double>(row.Slice(k)) * new Vector<double>(x.Slice(k));
+            }
+
+            double s = w[offsetB + r] + Vector.Sum(acc);
+            for (; k < cols; k++)
             {
                 s += row[k] * x[k];
             }
 
             y[r] = s;
         }
+    }
+
+    /// <summary>tanh x = (e^{2x} − 1)/(e^{2x} + 1), ±1 beyond |x| = 20 (where tanh is 1 to double precision); absolute
+    /// error about 1e−16, and faster than <see cref="Math.Tanh"/>.</summary>
+    internal static double Tanh(double x)
+    {
+        if (x > 20)
+        {
+            return 1.0;
+        }
+
+        if (x < -20)
+        {
+            return -1.0;
+        }
+
+        double e = Math.Exp(2 * x);
+        return (e - 1) / (e + 1);
     }
 }
