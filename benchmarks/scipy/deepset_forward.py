@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Independent NumPy forward pass of a ReactorTwin Deep Set network file (.rtnet, docs/amortized-inference.md).
 
-usage: deepset_forward.py NET.rtnet READINGS.csv
+usage: deepset_forward.py NET.rtnet READINGS.csv [--time REPEATS]
 
 READINGS.csv has a header and rows `experiment,time_h,channel,value` (channel: index into the file's channels).
 Prints, per experiment in order of first appearance, `mean_1 ... mean_p logsd_1 ... logsd_p` with 17 significant
-digits. Written from the format description only; shares no code with the C# implementation.
+digits. With --time, prints instead the median time of one forward pass on the first experiment (µs), over REPEATS
+calls (the same-run peer of benchmarks/ReactorTwin.Benchmarks AmortizedBenchmarks). Written from the format description only; shares no code with the C# implementation.
 """
 import struct
 import sys
@@ -91,6 +92,17 @@ def main():
     for e in rows[:, 0].astype(int):
         if e not in order:
             order.append(e)
+    if len(sys.argv) > 4 and sys.argv[3] == "--time":
+        import time
+        sel = rows[rows[:, 0].astype(int) == order[0]]
+        t, ch, y = sel[:, 1], sel[:, 2].astype(int), sel[:, 3]
+        samples = []
+        for _ in range(int(sys.argv[4])):
+            start = time.perf_counter()
+            forward(net, t, ch, y)
+            samples.append(time.perf_counter() - start)
+        print("%.2f" % (1e6 * float(np.median(samples))))
+        return
     for e in order:
         sel = rows[rows[:, 0].astype(int) == e]
         mean, logsd = forward(net, sel[:, 1], sel[:, 2].astype(int), sel[:, 3])

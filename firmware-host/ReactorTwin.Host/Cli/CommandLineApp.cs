@@ -173,7 +173,10 @@ public static class CommandLineApp
 
     private static Command ReproduceCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
-        var study = new Argument<string>("study") { Description = "The study to reproduce: seed001 (Bio-SoS calibration of the CHO twin)." };
+        var study = new Argument<string>("study") { Description = "The study to reproduce: seed001 (Bio-SoS calibration of the CHO twin) or seed002 (amortized inference, Table 1 for MMK)." };
+        var trainingSizes = new Option<string>("--samples") { Description = "seed002: training-set sizes, comma separated (the last is the table's).", DefaultValueFactory = _ => "4000,16000,64000" };
+        var testSets = new Option<int>("--test-sets") { Description = "seed002: simulated test experiments.", DefaultValueFactory = _ => 1024 };
+        var epochs = new Option<int>("--epochs") { Description = "seed002: training epochs per network.", DefaultValueFactory = _ => 40 };
         var replications = new Option<int>("--replications") { Description = "Macro-replications.", DefaultValueFactory = _ => 15 };
         var iterations = new Option<int>("--iterations") { Description = "Designed experiments K per replication.", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Master seed; replication r uses seed + r for every policy.", DefaultValueFactory = _ => 1 };
@@ -185,13 +188,20 @@ public static class CommandLineApp
         var lambdaScale = new Option<double>("--learning-rate-scale") { Description = "Multiply the seed's Adam learning rates λ by this factor (sensitivity study; 1 = the seed).", DefaultValueFactory = _ => 1.0 };
         var cmd = new Command("reproduce", "Reproduce a published study; writes CSVs, SVG figures and a summary table.")
         {
-            study, replications, iterations, seed, output, policies, estimator, timings, threads, lambdaScale,
+            study, replications, iterations, seed, output, policies, estimator, timings, threads, lambdaScale, trainingSizes, testSets, epochs,
         };
         cmd.SetAction(p =>
         {
+            if (p.GetValue(study) == "seed002")
+            {
+                var sizes = p.GetValue(trainingSizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw new CliException($"--samples: '{v}' is not a whole number")).ToArray();
+                return Seed002Runner.Run(new Seed002Settings(sizes, p.GetValue(testSets), p.GetValue(epochs), p.GetValue(seed), p.GetValue(threads), p.GetValue(output)!), stdout, stderr, time);
+            }
+
             if (p.GetValue(study) != "seed001")
             {
-                throw new CliException($"unknown study '{p.GetValue(study)}'; known: seed001");
+                throw new CliException($"unknown study '{p.GetValue(study)}'; known: seed001, seed002");
             }
 
             var names = (p.GetValue(policies) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();

@@ -70,6 +70,7 @@ public static class AmortizedComparison
 
         var estimates = new double[starts.Length];
         var iterations = new int[test.Count];
+        var logLikelihood = new double[test.Count];
         var failed = new bool[test.Count];
         long done = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxParallelism == 0 ? Environment.ProcessorCount : maxParallelism, CancellationToken = cancellationToken };
@@ -99,11 +100,13 @@ public static class AmortizedComparison
                 var fit = MultiStartMle.Fit(density, startSpace, new MultiStartMleOptions { Starts = 1, MaxIterations = maxIterations }, cancellationToken: cancellationToken);
                 u = fit.Optimum;
                 iterations[k] = fit.Iterations;
+                logLikelihood[k] = fit.LogLikelihood;
             }
             catch (InvalidOperationException)
             {
                 u = startSpace.Clamp(startSpace.BaseUnconstrained());
                 failed[k] = true;
+                logLikelihood[k] = double.NegativeInfinity;
             }
 
             for (int j = 0; j < p; j++)
@@ -115,7 +118,7 @@ public static class AmortizedComparison
             progress?.Report(new EstimationProgress("BFGS", d, test.Count, "fits", string.Empty));
         });
 
-        return new BfgsEstimates(estimates, iterations, failed.Count(f => f));
+        return new BfgsEstimates(estimates, iterations, logLikelihood, failed.Count(f => f));
     }
 
     /// <summary>R² of <paramref name="estimates"/> (p natural values per experiment, flat) on the test readings.</summary>
@@ -201,5 +204,42 @@ public static class AmortizedComparison
 /// <summary>BFGS estimates per experiment.</summary>
 /// <param name="Theta">Estimated θ, p natural values per experiment, flat.</param>
 /// <param name="Iterations">Iterations of each fit.</param>
+/// <param name="LogLikelihood">The log-likelihood at each estimate (−∞ for a failed fit).</param>
 /// <param name="Failed">Fits whose start failed (their estimate is the start).</param>
-public sealed record BfgsEstimates(double[] Theta, int[] Iterations, int Failed);
+public sealed record BfgsEstimates(double[] Theta, int[] Iterations, double[] LogLikelihood, int Failed)
+{
+    /// <summary>Multi-start from independent fits: per experiment, the estimate of the fit with the highest
+    /// log-likelihood among <paramref name="fits"/> (the first fit wins ties).</summary>
+    public static BfgsEstimates Best(IReadOnlyList<BfgsEstimates> fits)
+    {
+        ArgumentNullException.ThrowIfNull(fits);
+        if (fits.Count == 0)
+        {
+            throw new ArgumentException("no fits to choose from", nameof(fits));
+        }
+
+        int count = fits[0].Iterations.Length, p = fits[0].Theta.Length / count;
+        var theta = new double[fits[0].Theta.Length];
+        var iterations = new int[count];
+        var logLikelihood = new double[count];
+        int failed = 0;
+        for (int k = 0; k < count; k++)
+        {
+            int best = 0;
+            for (int f = 1; f < fits.Count; f++)
+            {
+                if (fits[f].LogLikelihood[k] > fits[best].LogLikelihood[k])
+                {
+                    best = f;
+                }
+            }
+
+            Array.Copy(fits[best].Theta, k * p, theta, k * p, p);
+            iterations[k] = fits.Sum(f => f.Iterations[k]);
+            logLikelihood[k] = fits[best].LogLikelihood[k];
+            failed += double.IsNegativeInfinity(logLikelihood[k]) ? 1 : 0;
+        }
+
+        return new BfgsEstimates(theta, iterations, logLikelihood, failed);
+    }
+}
