@@ -158,13 +158,14 @@ public static class CommandLineApp
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "Result JSON file (optional with --petab)." };
         var petab = PetabCommand.Option();
+        var init = new Option<string?>("--init") { Description = "amortized:NET.rtnet: start from the estimate of a network trained by 'reactortwin amortize' (one batch; replaces --params for the parameters it estimates)." };
         var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")
         {
-            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, petab,
+            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, petab, init,
         };
         PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega]);
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Fit(problem, p.GetValue(method), p.GetValue(parameters) ?? [], p.GetValue(starts), p.GetValue(seed), p.GetValue(output), stdout, stderr, time) : FitRunner.Run(
-            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega) },
+            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega), Init = p.GetValue(init) },
             stdout,
             stderr,
             time));

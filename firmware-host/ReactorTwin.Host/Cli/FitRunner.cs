@@ -41,6 +41,10 @@ public sealed record FitSettings(string Model, string DataPath, FitMethod Method
 {
     /// <summary><c>--omega</c>: the system size Ω (finite, &gt; 0) replacing the model's, or null for the model's.</summary>
     public double? SystemSize { get; init; }
+
+    /// <summary><c>--init amortized:NET</c>: start from a trained network's estimate (<see cref="AmortizedStart"/>);
+    /// null to start at the model's values and <c>--params</c>.</summary>
+    public string? Init { get; init; }
 }
 
 /// <summary>Runs <c>reactortwin fit</c>: estimate, 2.5/50/97.5 % intervals, diagnostics and timings as JSON.</summary>
@@ -59,6 +63,10 @@ internal static class FitRunner
         var noise = NoiseOption.Parse(model, s.Noise);
         var data = MeasurementData.Load(model, s.DataPath, stderr);
         MeasurementData.CheckFor(s.Likelihood, data, noise, s.DataPath, s.Noise.Count > 0, stderr);
+        if (s.Init is { } init)
+        {
+            AmortizedStart.Apply(init, model, data, s.DataPath, theta0, stderr);
+        }
         if (s.Method == FitMethod.Bootstrap && data.MeasuredChannels.FirstOrDefault(m => m.Channel >= model.StateDimension) is { } observable)
         {
             throw new CliException($"{s.DataPath}: the parametric bootstrap re-simulates the states only, and the data measure the observable {model.ChannelNames[observable.Channel]}; use --method mle, mala or nuts");
