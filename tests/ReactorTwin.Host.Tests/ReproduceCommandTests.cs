@@ -33,7 +33,7 @@ public class ReproduceCommandTests : CliHarness
     }
 
     [Theory]
-    [InlineData("seed002", "unknown study 'seed002'")]
+    [InlineData("seed009", "unknown study 'seed009'; known: seed001, seed002")]
     [InlineData("seed001", "unknown policy 'bayes'")]
     public void Reproduce_BadArguments_ExitTwoWithReason(string study, string message)
     {
@@ -68,6 +68,7 @@ public sealed class ReproduceSeed002CommandTests : CliHarness
         Assert.True(r2["BFGS, 8 starts"] >= r2["BFGS, 1 start"] - 1e-12, $"{r2["BFGS, 8 starts"]} < {r2["BFGS, 1 start"]}");
         Assert.True(r2["BFGS, 8 starts"] >= r2["(true parameters)"] - 1e-3, "the best fit explains the data at least as well as the truth");
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "r2-vs-training-size.csv")).Length);
+        Assert.Equal(2, Run("reproduce", "seed002", "--samples", "300,x", "--out", dir).Code);
         Assert.True(File.Exists(Path.Combine(dir, "r2-vs-training-size.svg")));
     }
 }

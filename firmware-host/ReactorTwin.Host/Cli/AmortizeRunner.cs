@@ -194,8 +194,8 @@ internal static class AmortizeRunner
         var epochs = Enumerable.Range(1, result.HeldOutLoss.Length).Select(e => (double)e).ToArray();
         var series = new List<ChartSeries>
         {
-            new("training (mean over the epoch)", "#1f77b4", epochs, result.TrainingLoss),
-            new("held out (after the epoch)", "#d62728", epochs, result.HeldOutLoss),
+            new("training", "#1f77b4", epochs, result.TrainingLoss),
+            new("held out", "#d62728", epochs, result.HeldOutLoss),
         };
         File.WriteAllText(LossPath(net, "svg"), SvgChart.Render("Amortized network: loss per experiment (Gaussian NLL in the standardised space)", "epoch", "NLL", series, logY: false));
         using var csv = new StreamWriter(LossPath(net, "csv"));
