@@ -134,6 +134,7 @@ public static class AmortizedComparison
         var theta = space.Model.NominalParameters();
         var u = new double[p];
         var z0 = new double[states];
+        var defaults = model.DefaultInitialState();
         var output = new double[n * states];
         var channelSum = new double[design.ChannelCount];
         var channelCount = new long[design.ChannelCount];
@@ -153,7 +154,7 @@ public static class AmortizedComparison
             }
 
             space.ToNatural(u, theta);
-            TrainingSetSimulator.InitialState(model, theta, z0);
+            TrainingSetSimulator.InitialState(model, defaults, theta, z0);
             var times = test.TimesOf(k);
             var channels = test.ChannelsOf(k);
             var values = test.ValuesOf(k);

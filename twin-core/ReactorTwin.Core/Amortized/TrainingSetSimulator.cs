@@ -75,6 +75,7 @@ public static class TrainingSetSimulator
         private readonly double[] _theta = space.Model.NominalParameters();
         private readonly double[] _u = space.BaseUnconstrained();
         private readonly double[] _z0 = new double[space.Model.StateDimension];
+        private readonly double[] _defaults = space.Model.DefaultInitialState();
         private readonly double[] _times = new double[design.Count];
         private readonly int[] _channels = new int[design.Count];
         private readonly double[] _output = new double[design.Count * space.Model.StateDimension];
@@ -97,7 +98,7 @@ public static class TrainingSetSimulator
                 }
 
                 space.ToNatural(_u, _theta);
-                InitialState(model, _theta, _z0);
+                InitialState(model, _defaults, _theta, _z0);
                 for (int i = 0; i < n; i++)
                 {
                     _times[i] = random.NextDouble() * design.HorizonHours;
@@ -134,10 +135,10 @@ public static class TrainingSetSimulator
         }
     }
 
-    /// <summary>z(0): the model's initial values, those that are parameters taken from θ.</summary>
-    internal static void InitialState(ReactionNetwork model, ReadOnlySpan<double> theta, Span<double> z0)
+    /// <summary>z(0): the model's initial values (<paramref name="defaults"/>, from
+    /// <see cref="ReactionNetwork.DefaultInitialState"/>), those that are parameters taken from θ.</summary>
+    internal static void InitialState(ReactionNetwork model, ReadOnlySpan<double> defaults, ReadOnlySpan<double> theta, Span<double> z0)
     {
-        var defaults = model.DefaultInitialState();
         defaults.CopyTo(z0);
         var map = model.InitialStateParameters;
         for (int i = 0; i < map.Count; i++)
