@@ -29,6 +29,10 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   need+=(chromium)
 fi
+# The amortized network's forward pass is checked against an independent NumPy implementation (Debian's python3).
+if ! /usr/bin/python3 -c "import numpy" >/dev/null 2>&1; then
+  need+=(python3-numpy)
+fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update </dev/null && apt-get install -y --no-install-recommends "${need[@]}" </dev/null \

@@ -33,12 +33,42 @@ public class ReproduceCommandTests : CliHarness
     }
 
     [Theory]
-    [InlineData("seed002", "unknown study 'seed002'")]
+    [InlineData("seed009", "unknown study 'seed009'; known: seed001, seed002")]
     [InlineData("seed001", "unknown policy 'bayes'")]
     public void Reproduce_BadArguments_ExitTwoWithReason(string study, string message)
     {
         var (code, _, stderr) = Run("reproduce", study, "--policies", "bayes", "--out", Dir);
         Assert.Equal(2, code);
         Assert.Contains(message, stderr, StringComparison.Ordinal);
+    }
+}
+
+/// <summary><c>reproduce seed002</c> at a tiny size: the table has every row of seed 002's Table 1 beside the seed's
+/// numbers, R² of the true parameters bounds what the fits reach from below by the noise, and the growth table has one
+/// row per training size.</summary>
+public sealed class ReproduceSeed002CommandTests : CliHarness
+{
+    [Fact]
+    public void ReproduceSeed002_TinySizes_WritesTableBesideTheSeed()
+    {
+        string dir = Path.Combine(Dir, "seed002");
+        var r = Run("reproduce", "seed002", "--samples", "300,600", "--test-sets", "24", "--epochs", "2", "--threads", "1", "--out", dir);
+        Assert.True(r.Code == 0, r.Err);
+        string table = File.ReadAllText(Path.Combine(dir, "table1.md"));
+        foreach (string row in new[] { "| BFGS, 1 start | ", "| BFGS, 2 starts | ", "| BFGS, 4 starts | ", "| BFGS, 8 starts | ", "| Deep Inference (trained on 600) | ", "| Deep Inference + BFGS | ", "| (true parameters) | " })
+        {
+            Assert.Contains(row, table, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("| 0.928 ± 0.010 | 50 ms |", table, StringComparison.Ordinal);
+        var csv = File.ReadAllLines(Path.Combine(dir, "table1.csv"));
+        var r2 = csv.Skip(1).Select(l => System.Text.RegularExpressions.Regex.Match(l, "^\"([^\"]*)\",([^,]+),")).ToDictionary(m => m.Groups[1].Value, m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        // More starts never lower the best log-likelihood, and the maximum-likelihood fit minimises the squared errors:
+        // the 8-start R² is at least the 1-start one.
+        Assert.True(r2["BFGS, 8 starts"] >= r2["BFGS, 1 start"] - 1e-12, $"{r2["BFGS, 8 starts"]} < {r2["BFGS, 1 start"]}");
+        Assert.True(r2["BFGS, 8 starts"] >= r2["(true parameters)"] - 1e-3, "the best fit explains the data at least as well as the truth");
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "r2-vs-training-size.csv")).Length);
+        Assert.Equal(2, Run("reproduce", "seed002", "--samples", "300,x", "--out", dir).Code);
+        Assert.True(File.Exists(Path.Combine(dir, "r2-vs-training-size.svg")));
     }
 }

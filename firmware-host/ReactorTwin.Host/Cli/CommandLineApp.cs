@@ -34,6 +34,7 @@ public static class CommandLineApp
         root.Subcommands.Add(LoglikCommand(stdout, stderr));
         root.Subcommands.Add(FitCommand(stdout, stderr, time));
         root.Subcommands.Add(ReproduceCommand(stdout, stderr, time));
+        root.Subcommands.Add(AmortizeCommand(stdout, stderr, time));
         root.Subcommands.Add(DemoCommand(stdout, stderr, stdin ?? Console.In, time));
         root.Subcommands.Add(DashboardPasswordCommand(stdout, stderr, stdin ?? Console.In));
         root.Subcommands.Add(StudyCommand(stdout, stderr, time));
@@ -166,9 +167,10 @@ public static class CommandLineApp
         var optimizer = new Option<FitOptimizer>("--optimizer") { Description = "bfgs (box-constrained quasi-Newton, any likelihood) or lm (box-constrained Levenberg–Marquardt on the weighted residuals; --likelihood ode with fixed measurement SDs). The maximum-likelihood step, also the samplers' start.", DefaultValueFactory = _ => FitOptimizer.Bfgs };
         var perBatch = PerBatchOption();
         var petab = PetabCommand.Option();
+        var init = new Option<string?>("--init") { Description = "amortized:NET.rtnet: start from the estimate of a network trained by 'reactortwin amortize' (one batch; replaces --params for the parameters it estimates)." };
         var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")
         {
-            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, optimizer, perBatch, petab,
+            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, optimizer, perBatch, petab, init,
         };
         PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega, perBatch]);
         cmd.Validators.Add(r =>
@@ -179,7 +181,7 @@ public static class CommandLineApp
             }
         });
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Fit(problem, p.GetValue(method), p.GetValue(parameters) ?? [], p.GetValue(starts), p.GetValue(seed), p.GetValue(output), stdout, stderr, time) : FitRunner.Run(
-            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega), Optimizer = p.GetValue(optimizer), PerBatch = p.GetValue(perBatch) ?? [] },
+            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega), Optimizer = p.GetValue(optimizer), PerBatch = p.GetValue(perBatch) ?? [], Init = p.GetValue(init) },
             stdout,
             stderr,
             time));
@@ -188,7 +190,10 @@ public static class CommandLineApp
 
     private static Command ReproduceCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
-        var study = new Argument<string>("study") { Description = "The study to reproduce: seed001 (Bio-SoS calibration of the CHO twin)." };
+        var study = new Argument<string>("study") { Description = "The study to reproduce: seed001 (Bio-SoS calibration of the CHO twin) or seed002 (amortized inference, Table 1 for MMK)." };
+        var trainingSizes = new Option<string>("--samples") { Description = "seed002: training-set sizes, comma separated (the last is the table's).", DefaultValueFactory = _ => "4000,16000,64000" };
+        var testSets = new Option<int>("--test-sets") { Description = "seed002: simulated test experiments.", DefaultValueFactory = _ => 1024 };
+        var epochs = new Option<int>("--epochs") { Description = "seed002: training epochs per network.", DefaultValueFactory = _ => 40 };
         var replications = new Option<int>("--replications") { Description = "Macro-replications.", DefaultValueFactory = _ => 15 };
         var iterations = new Option<int>("--iterations") { Description = "Designed experiments K per replication.", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Master seed; replication r uses seed + r for every policy.", DefaultValueFactory = _ => 1 };
@@ -200,13 +205,20 @@ public static class CommandLineApp
         var lambdaScale = new Option<double>("--learning-rate-scale") { Description = "Multiply the seed's Adam learning rates λ by this factor (sensitivity study; 1 = the seed).", DefaultValueFactory = _ => 1.0 };
         var cmd = new Command("reproduce", "Reproduce a published study; writes CSVs, SVG figures and a summary table.")
         {
-            study, replications, iterations, seed, output, policies, estimator, timings, threads, lambdaScale,
+            study, replications, iterations, seed, output, policies, estimator, timings, threads, lambdaScale, trainingSizes, testSets, epochs,
         };
         cmd.SetAction(p =>
         {
+            if (p.GetValue(study) == "seed002")
+            {
+                var sizes = p.GetValue(trainingSizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw new CliException($"--samples: '{v}' is not a whole number")).ToArray();
+                return Seed002Runner.Run(new Seed002Settings(sizes, p.GetValue(testSets), p.GetValue(epochs), p.GetValue(seed), p.GetValue(threads), p.GetValue(output)!), stdout, stderr, time);
+            }
+
             if (p.GetValue(study) != "seed001")
             {
-                throw new CliException($"unknown study '{p.GetValue(study)}'; known: seed001");
+                throw new CliException($"unknown study '{p.GetValue(study)}'; known: seed001, seed002");
             }
 
             var names = (p.GetValue(policies) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
@@ -216,6 +228,32 @@ public static class CommandLineApp
                 stderr,
                 time);
         });
+        return cmd;
+    }
+
+    private static Command AmortizeCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        var model = new Option<string>("--model") { Description = "Built-in model (e.g. mmk) or a model JSON file; the priors of its estimated parameters are the training distribution.", Required = true };
+        var observations = new Option<string[]>("--observations") { Description = "Measured states and their noise sd, NAME=SD[,...] (e.g. S=0.1,P=0.1); each reading measures one of them, drawn at random.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var readings = new Option<int>("--readings") { Description = "Readings per experiment, at random times.", DefaultValueFactory = _ => 14 };
+        var hours = new Option<double>("--hours") { Description = "Experiment length in hours.", DefaultValueFactory = _ => 2.0 };
+        var samples = new Option<int>("--samples") { Description = "Simulated experiments (a tenth is held out for the loss curve).", DefaultValueFactory = _ => 20000 };
+        var hidden = new Option<int>("--hidden") { Description = "Width of the network's hidden layers.", DefaultValueFactory = _ => 32 };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 60 };
+        var batch = new Option<int>("--batch") { Description = "Experiments per Adam step.", DefaultValueFactory = _ => 32 };
+        var rate = new Option<double>("--learning-rate") { Description = "Adam's initial step size (decays to 5 % at the last epoch).", DefaultValueFactory = _ => 3e-3 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the simulations and of training.", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Simulation threads (0 = one per core; training uses one).", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "Weight file to write (.rtnet); the loss curve goes beside it.", Required = true };
+        var cmd = new Command("amortize", "Train an amortized inference network (seed 002's Deep Set) on experiments simulated from the model's priors.")
+        {
+            model, observations, readings, hours, samples, hidden, epochs, batch, rate, seed, threads, output,
+        };
+        cmd.SetAction(p => AmortizeRunner.Run(
+            new AmortizeSettings(p.GetValue(model)!, p.GetValue(observations) ?? [], p.GetValue(readings), p.GetValue(hours), p.GetValue(samples), p.GetValue(hidden), p.GetValue(epochs), p.GetValue(batch), p.GetValue(rate), p.GetValue(seed), p.GetValue(threads), p.GetValue(output)!),
+            stdout,
+            stderr,
+            time));
         return cmd;
     }
 

@@ -58,6 +58,10 @@ public sealed record FitSettings(string Model, string DataPath, FitMethod Method
 
     /// <summary><c>--optimizer</c>: the maximum-likelihood optimiser. Default BFGS-B.</summary>
     public FitOptimizer Optimizer { get; init; } = FitOptimizer.Bfgs;
+
+    /// <summary><c>--init amortized:NET</c>: start from a trained network's estimate (<see cref="AmortizedStart"/>);
+    /// null to start at the model's values and <c>--params</c>.</summary>
+    public string? Init { get; init; }
 }
 
 /// <summary>Runs <c>reactortwin fit</c>: estimate, 2.5/50/97.5 % intervals, diagnostics and timings as JSON.</summary>
@@ -75,6 +79,11 @@ internal static class FitRunner
         var noise = NoiseOption.Parse(model, s.Noise);
         var data = MeasurementData.Load(model, s.DataPath, stderr);
         MeasurementData.CheckFor(s.Likelihood, data, noise, s.DataPath, s.Noise.Count > 0, stderr);
+        if (s.Init is { } init)
+        {
+            AmortizedStart.Apply(init, model, data, s.DataPath, shared, stderr);
+        }
+
         var layout = PerBatchParameters.Layout(model, data, s.PerBatch);
         var theta0 = PerBatchParameters.Values(layout, shared, s.Parameters, "--params");
         if (s.Method == FitMethod.Bootstrap && data.MeasuredChannels.FirstOrDefault(m => m.Channel >= model.StateDimension) is { } observable)

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text;
+using ReactorTwin.Core.Amortized;
+using ReactorTwin.Core.Estimation;
+using ReactorTwin.Core.Models;
+
+namespace ReactorTwin.Host.Cli;
+
+/// <summary>Settings of <c>reactortwin reproduce seed002</c>.</summary>
+/// <param name="TrainingSizes">Training-set sizes to train a network at (the last is the table's).</param>
+/// <param name="TestSets">Simulated test experiments (the seed: 1024).</param>
+/// <param name="Epochs">Training epochs per network.</param>
+/// <param name="Seed">Master seed.</param>
+/// <param name="Threads">Threads for simulation and BFGS (0: one per core).</param>
+/// <param name="Out">Output directory.</param>
+internal sealed record Seed002Settings(int[] TrainingSizes, int TestSets, int Epochs, int Seed, int Threads, string Out);
+
+/// <summary>
+/// Reproduces seed 002's Table 1 for MMK (docs/reproduction-seed002.md): 1024 test experiments simulated from the
+/// prior (14 readings over 2 h, one channel per reading, initial values unknown); BFGS-B with 1, 2, 4 and 8 starts
+/// drawn from the prior (the best of that many independent 1024-iteration fits), the network trained at each
+/// training-set size, and the network followed by one BFGS fit from its estimate; R² on noise-normalised squared
+/// errors and the time per sample. Writes table1.md, table1.csv and r2-vs-training-size.csv/.svg.
+/// </summary>
+internal static class Seed002Runner
+{
+    private static readonly (string Method, string R2, string Time)[] SeedRows =
+    [
+        ("BFGS, 1 start", "0.928 ± 0.010", "50 ms"),
+        ("BFGS, 2 starts", "0.957 ± 0.001", "93 ms"),
+        ("BFGS, 4 starts", "0.958 ± 0.001", "180 ms"),
+        ("BFGS, 8 starts", "0.958 ± 0.001", "344 ms"),
+        ("Deep Inference", "0.949 ± 0.001", "10 µs (GPU) / 37 µs (CPU)"),
+        ("Deep Inference + BFGS", "0.958 ± 0.001", "41 µs"),
+    ];
+
+    public static int Run(Seed002Settings s, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (s.TrainingSizes.Length == 0 || s.TrainingSizes.Any(n => n < 20))
+        {
+            throw new CliException("--samples: give training-set sizes ≥ 20, comma separated (e.g. 4000,16000,64000)");
+        }
+
+        if (s.TestSets < 2 || s.Epochs < 1 || s.Threads < 0)
+        {
+            throw new CliException($"--test-sets must be ≥ 2, --epochs ≥ 1 and --threads ≥ 0 (got {s.TestSets}, {s.Epochs}, {s.Threads})");
+        }
+
+        Directory.CreateDirectory(s.Out);
+        int workers = s.Threads == 0 ? Environment.ProcessorCount : s.Threads;
+        var model = BuiltInModels.Load("mmk");
+        var space = new ParameterSpace(model);
+        var design = ObservationDesign.Seed002Mmk(model);
+        var prior = PriorStandardization.For(space);
+        var test = TrainingSetSimulator.Simulate(space, prior, design, s.TestSets, s.Seed + 1_000_000, s.Threads);
+        double r2Truth = AmortizedComparison.RSquared(space, design, test, test.Theta);
+
+        // BFGS from 8 independent prior draws; k starts = the best of the first k fits.
+        var fits = new List<BfgsEstimates>();
+        var fitSeconds = new List<double>();
+        for (int f = 0; f < 8; f++)
+        {
+            var starts = AmortizedComparison.PriorDraws(prior, test.Count, s.Seed + 2_000_000 + f);
+            long t0 = time.GetTimestamp();
+            using (var progress = new ProgressLine(stderr, time))
+            {
+                fits.Add(AmortizedComparison.FitBfgs(space, design, test, starts, AmortizedComparison.Seed002MaxIterations, s.Threads, Stage(progress, $"BFGS start {f + 1}/8")));
+            }
+
+            fitSeconds.Add(time.GetElapsedTime(t0).TotalSeconds * workers / test.Count);
+        }
+
+        var rows = new List<(string Method, double R2, string Time, string Note)>();
+        foreach (int k in new[] { 1, 2, 4, 8 })
+        {
+            var best = BfgsEstimates.Best(fits.Take(k).ToList());
+            rows.Add(($"BFGS, {k} start{(k > 1 ? "s" : "")}", AmortizedComparison.RSquared(space, design, test, best.Theta), Ms(fitSeconds.Take(k).Sum()), $"{best.Failed} failed; mean {best.Iterations.Average():F0} iterations"));
+        }
+
+        var growth = new List<(int Size, double R2, double R2Refined, double HeldOut)>();
+        AmortizedNetwork? last = null;
+        double networkSeconds = 0, refineSeconds = 0;
+        double r2Refined = double.NaN;
+        BfgsEstimates? refined = null;
+        foreach (int size in s.TrainingSizes)
+        {
+            var set = TrainingSetSimulator.Simulate(space, prior, design, size, s.Seed + size, s.Threads);
+            AmortizedTrainingResult training;
+            using (var progress = new ProgressLine(stderr, time))
+            {
+                training = DeepSetTrainer.Train(model, design, prior, set, new AmortizedTrainingOptions { Epochs = s.Epochs, BatchSize = 32, LearningRate = 3e-3, Seed = s.Seed, Progress = Stage(progress, $"train on {size}") });
+            }
+
+            last = training.Network;
+            AmortizedComparison.NetworkEstimates(last, test); // once for the JIT, then timed
+            long t0 = time.GetTimestamp();
+            var estimates = AmortizedComparison.NetworkEstimates(last, test);
+            networkSeconds = time.GetElapsedTime(t0).TotalSeconds / test.Count;
+            double r2 = AmortizedComparison.RSquared(space, design, test, estimates);
+            t0 = time.GetTimestamp();
+            using (var progress = new ProgressLine(stderr, time))
+            {
+                refined = AmortizedComparison.FitBfgs(space, design, test, estimates, AmortizedComparison.Seed002MaxIterations, s.Threads, Stage(progress, $"BFGS from the network ({size})"));
+            }
+
+            refineSeconds = time.GetElapsedTime(t0).TotalSeconds * workers / test.Count;
+            r2Refined = AmortizedComparison.RSquared(space, design, test, refined.Theta);
+            growth.Add((size, r2, r2Refined, training.HeldOutLoss[training.BestEpoch]));
+            stdout.WriteLine(string.Create(inv, $"training size {size}: network R² {r2:F4}, network + BFGS {r2Refined:F4}, held-out NLL {training.HeldOutLoss[training.BestEpoch]:F3}"));
+        }
+
+        rows.Add(($"Deep Inference (trained on {s.TrainingSizes[^1]})", growth[^1].R2, Us(networkSeconds) + " (CPU, one thread)", "posterior median of the Gaussian head"));
+        rows.Add(("Deep Inference + BFGS", r2Refined, Us(networkSeconds) + " + " + Ms(refineSeconds), $"{refined!.Failed} failed; mean {refined.Iterations.Average():F0} iterations"));
+        rows.Add(("(true parameters)", r2Truth, "–", "the noise's share of the variance bounds R²"));
+
+        var md = new StringBuilder();
+        md.AppendLine(inv, $"# Seed 002, Table 1 (MMK): {test.Count} test experiments, 14 readings over 2 h, seed {s.Seed}");
+        md.AppendLine();
+        md.AppendLine("| method | R² (ReactorTwin) | time per sample (ReactorTwin) | R² (seed) | time (seed) | note |");
+        md.AppendLine("|---|---:|---:|---:|---:|---|");
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var seed = i < SeedRows.Length ? SeedRows[i] : (Method: "", R2: "–", Time: "–");
+            md.AppendLine(inv, $"| {rows[i].Method} | {rows[i].R2:F4} | {rows[i].Time} | {seed.R2} | {seed.Time} | {rows[i].Note} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("| training experiments | network R² | network + BFGS R² | held-out NLL |");
+        md.AppendLine("|---:|---:|---:|---:|");
+        foreach (var g in growth)
+        {
+            md.AppendLine(inv, $"| {g.Size} | {g.R2:F4} | {g.R2Refined:F4} | {g.HeldOut:F3} |");
+        }
+
+        File.WriteAllText(Path.Combine(s.Out, "table1.md"), md.ToString());
+        using (var csv = new StreamWriter(Path.Combine(s.Out, "table1.csv")))
+        {
+            csv.WriteLine("method,r2,time_per_sample,note");
+            foreach (var r in rows)
+            {
+                csv.WriteLine(string.Create(inv, $"\"{r.Method}\",{r.R2:R},\"{r.Time}\",\"{r.Note}\""));
+            }
+        }
+
+        using (var csv = new StreamWriter(Path.Combine(s.Out, "r2-vs-training-size.csv")))
+        {
+            csv.WriteLine("training_experiments,network_r2,network_bfgs_r2,held_out_nll");
+            foreach (var g in growth)
+            {
+                csv.WriteLine(string.Create(inv, $"{g.Size},{g.R2:R},{g.R2Refined:R},{g.HeldOut:R}"));
+            }
+        }
+
+        var x = growth.Select(g => Math.Log10(g.Size)).ToArray();
+        File.WriteAllText(Path.Combine(s.Out, "r2-vs-training-size.svg"), SvgChart.Render("Seed 002, MMK: R² against the training-set size", "log10 training experiments", "R²",
+        [
+            new ChartSeries("network", "#d62728", x, growth.Select(g => g.R2).ToArray(), Points: true),
+            new ChartSeries("network + BFGS", "#2ca02c", x, growth.Select(g => g.R2Refined).ToArray(), Points: true),
+            new ChartSeries("BFGS, 1 start", "#1f77b4", x, x.Select(_ => rows[0].R2).ToArray(), Dashed: true),
+            new ChartSeries("BFGS, 8 starts", "#9467bd", x, x.Select(_ => rows[3].R2).ToArray(), Dashed: true),
+        ], logY: false));
+        stdout.Write(md.ToString());
+        stdout.WriteLine($"wrote {Path.Combine(s.Out, "table1.md")}, table1.csv, r2-vs-training-size.csv, r2-vs-training-size.svg");
+        return 0;
+    }
+
+    private static StageProgress Stage(IProgress<EstimationProgress> inner, string stage) =>
+        new StageProgress(inner, stage);
+
+    private static string Ms(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e3:F1} ms");
+
+    private static string Us(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e6:F0} µs");
+
+    private sealed class StageProgress(IProgress<EstimationProgress> inner, string stage) : IProgress<EstimationProgress>
+    {
+        public void Report(EstimationProgress value) => inner.Report(value with { Stage = stage });
+    }
+}
