@@ -98,4 +98,32 @@ public class OnlinePosteriorBenchmarks
         _forecaster.PredictWithParameterUncertainty(72, _destination);
         return _destination.Mean[0];
     }
+
+    private static readonly double[] Grid = [36, 42, 48, 54, 60, 66, 72];
+    private LnaState _predictionAt = null!;
+
+    /// <summary>The dashboard's forecast grid the way the twin computed it before: every horizon predicted from the
+    /// filter's time (the estimate's trajectory and the 14 cubature points each time).</summary>
+    [Benchmark(Description = "forecast grid 36..72 h every 6 h, each horizon from the reading's time (before)")]
+    public double ForecastGridHorizonByHorizon()
+    {
+        _predictionAt ??= _forecaster.CreateState();
+        double sum = 0;
+        foreach (double h in Grid)
+        {
+            _forecaster.Predict(h, _predictionAt);
+            _forecaster.PredictWithParameterUncertainty(h, _destination);
+            sum += _destination.Mean[0] + _predictionAt.Mean[0];
+        }
+
+        return sum;
+    }
+
+    /// <summary>The same grid in one pass (<see cref="StreamingPosterior.PredictGrid"/>).</summary>
+    [Benchmark(Description = "forecast grid 36..72 h every 6 h in one pass")]
+    public double ForecastGridOnePass()
+    {
+        _forecaster.PredictGrid(Grid, out var states, out var predictive);
+        return predictive[^1].Mean[0] + states[^1].Mean[0];
+    }
 }
