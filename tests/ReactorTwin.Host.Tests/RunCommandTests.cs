@@ -8,7 +8,7 @@ public class RunCommandTests : CliHarness
         string path = Path.Combine(Dir, "appsettings.json");
         File.WriteAllText(path, """
             { "ReactorTwin": { "Broker": { "Port": 70000, "CaFile": "", "Username": "twin", "ReconnectMaxSeconds": 0 }, "JournalPath": "/nonexistent-reactortwin-dir/j.db", "Reactors": [
-              { "Id": "r 1", "Model": "cho", "Channels": [ { "Component": "sugar", "NoiseSd": 0.2 } ], "Design": { "GLC": [38, 18] }, "Policy": "bayes" },
+              { "Id": "r 1", "Model": "cho", "Channels": [ { "Component": "sugar", "NoiseSd": 0.2 } ], "Design": { "GLC": [38, 18] }, "Policy": "bayes", "Amortized": "/nonexistent-reactortwin-dir/cho.rtnet" },
               { "Id": "r2", "Model": "nosuchmodel", "Channels": [], "RefitBudgetSeconds": 0, "RefitMaxIterations": 0 } ] } }
             """);
         var (code, stdout, stderr) = Run("run", "--config", path);
@@ -25,6 +25,7 @@ public class RunCommandTests : CliHarness
             "ReactorTwin:Reactors:0:Channels:0:Component: 'sugar' is not a state component or observable of model 'cho' (channels: GLC, ",
             "ReactorTwin:Reactors:0:Design:GLC: give [lower, upper]",
             "ReactorTwin:Reactors:0:Policy: 'bayes'",
+            "ReactorTwin:Reactors:0:Amortized: Could not find a part of the path '/nonexistent-reactortwin-dir/cho.rtnet'",
             "ReactorTwin:Reactors:1:Model:",
             "ReactorTwin:Reactors:1:Channels: configure at least one channel",
             "ReactorTwin:Reactors:1:RefitBudgetSeconds: 0 must be a number of seconds > 0",

@@ -105,6 +105,11 @@ public sealed class ReactorConfig
     /// <summary>Seed of the design policy's randomness; default 1.</summary>
     public int Seed { get; set; } = 1;
 
+    /// <summary>Path of a trained amortized network of this reactor's model (<c>reactortwin amortize … --out NET.rtnet</c>),
+    /// or null for none: the twin then publishes the network's estimate of the running batch after each reading and
+    /// starts each refit from the better of its estimate and the network's.</summary>
+    public string? Amortized { get; set; }
+
     /// <summary>Priors to use instead of the model's, by parameter name (e.g. centred on the lab's own values); the
     /// model file's (or the weakly informative default) for the others.</summary>
     public Dictionary<string, PriorConfig> Priors { get; set; } = [];
@@ -293,6 +298,18 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             if (!(rc.ForecastStepHours >= 0) || !double.IsFinite(rc.ForecastStepHours))
             {
                 errors.Add($"{rp}:ForecastStepHours: {rc.ForecastStepHours} must be a number of hours ≥ 0 (0 for no forecast)");
+            }
+
+            if (rc.Amortized is { } net && model is not null)
+            {
+                try
+                {
+                    AmortizedNetworks.Load(net, model);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    errors.Add($"{rp}:Amortized: {ex.Message}");
+                }
             }
 
             if (rc.RefitMaxIterations < 1)

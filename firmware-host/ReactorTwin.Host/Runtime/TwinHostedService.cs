@@ -372,6 +372,7 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
             RefitTimeBudget = TimeSpan.FromSeconds(rc.RefitBudgetSeconds),
             RefitMaxIterations = rc.RefitMaxIterations,
             ForecastStepHours = rc.ForecastStepHours,
+            Amortized = rc.Amortized is { } net ? AmortizedNetworks.Load(net, model) : null,
         };
     }
 

@@ -101,6 +101,10 @@ public sealed partial class StreamingPosterior
     private Models.InputSchedule? _inputs;
     private double _lastInputTime;
 
+    /// <summary>The running batch's rows so far (initial values, readings and input points, in order); empty between
+    /// batches. Do not modify.</summary>
+    public IReadOnlyList<DataRow> RunningBatchRows => _current;
+
     /// <summary>True for a state measured at t = 0: the batch's initial value, not a reading to filter.</summary>
     private bool IsInitialValue(DataRow row) => row.TimeHours == 0.0 && _space.Model.IndexOfState(row.Name) >= 0;
 

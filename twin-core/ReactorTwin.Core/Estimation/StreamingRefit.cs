@@ -87,6 +87,27 @@ public sealed class StreamingRefit
         return new StreamingRefitOutcome(this, warm.BaseUnconstrained(), null, reason, null);
     }
 
+    /// <summary>
+    /// Of two candidate warm starts (θ, natural scale, all parameters: the current estimate and, say, an amortized
+    /// network's), the one where this refit's log posterior is higher (two evaluations over the refit's data); the
+    /// first when the second cannot be evaluated.
+    /// </summary>
+    public double[] BetterStart(double[] first, double[] second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        var data = ObservationSet.FromRows(_space.Model, Data, "stream");
+        double Score(double[] theta)
+        {
+            var space = new ParameterSpace(_space.Model, theta, _space.Indices);
+            var u = space.BaseUnconstrained();
+            return new PosteriorDensity(space, _likelihoodFor(data), _options.Priors).Evaluate(u, new double[u.Length]);
+        }
+
+        double a = Score(first), b = Score(second);
+        return b > a ? second : first;
+    }
+
     /// <summary>Regularised inverse observed information of û (<see cref="ObservedInformation.RegularizedCovariance"/>)
     /// over <paramref name="rows"/> at θ, or null when it cannot be inverted.</summary>
     internal static Matrix<double>? Covariance(ParameterSpace space, Func<ObservationSet, IDataLikelihood> likelihoodFor, IReadOnlyList<DataRow> rows, double[] theta, double[] estimate, IReadOnlyList<ParameterPrior>? priors)

@@ -57,6 +57,10 @@ public static class Topics
     /// <summary>Retained parameter estimates (out): <see cref="ParameterEstimatesPayload"/>.</summary>
     public static string Parameters(string reactor) => $"{Root}/{reactor}/twin/parameters";
 
+    /// <summary>Retained amortized network's estimate of the running batch (out): <see cref="ParameterEstimatesPayload"/>
+    /// with refit <c>amortized</c>, after every reading when the twin has a network.</summary>
+    public static string AmortizedParameters(string reactor) => $"{Root}/{reactor}/twin/amortized";
+
     /// <summary>Retained proposal for the next batch (out): <see cref="ProposalPayload"/>.</summary>
     public static string Proposal(string reactor) => $"{Root}/{reactor}/proposal";
 

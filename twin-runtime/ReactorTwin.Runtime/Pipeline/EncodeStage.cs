@@ -66,6 +66,9 @@ internal sealed class EncodeStage(string reactor) : IPipelineStage
                 }
 
                 break;
+            case AmortizedParametersOutput a:
+                item.Outbound.Add(Message(Topics.AmortizedParameters(reactor), ContractCodec.Encode(a.Payload, ContractJson.Wire.ParameterEstimatesPayload), retain: true));
+                break;
             case ProposalOutput p:
                 item.Outbound.Add(Message(Topics.Proposal(reactor), ContractCodec.Encode(p.Payload, ContractJson.Wire.ProposalPayload), retain: true));
                 if (!p.Payload.Applied || item.Kind != ItemKind.Accept)

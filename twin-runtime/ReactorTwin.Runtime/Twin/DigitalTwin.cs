@@ -164,9 +164,13 @@ public sealed class DigitalTwin
         }
 
         RunningBatch = null;
+        var amortized = _amortizedTheta;
+        _amortizedTheta = null;
         if (_posterior.CloseBatch() is { } refit)
         {
-            outputs.Add(new RefitRequest(batch, refit, Estimate, [.. Batches]));
+            // The network's estimate of the batch that just ended may start the refit closer to its optimum.
+            var warm = amortized is null ? Estimate : refit.BetterStart(Estimate, amortized);
+            outputs.Add(new RefitRequest(batch, refit, warm, [.. Batches]));
         }
     }
 
@@ -214,6 +218,7 @@ public sealed class DigitalTwin
         }
 
         outputs.Add(new MeasurementAbsorbed(m.Batch, m.TimeHours, m.Component, m.Value));
+        EstimateAmortized(m.Batch, outputs);
         if (predict && (_o.MinPredictionIntervalHours <= 0 || m.TimeHours - _lastPredictionHours >= _o.MinPredictionIntervalHours || m.Batch != _lastPredictionBatch))
         {
             _lastPredictionHours = m.TimeHours;
@@ -348,6 +353,35 @@ public sealed class DigitalTwin
         double variance = _noise.Variance(channel, value);
         return _noise.IsLogNormal(channel) ? value * value * Math.Exp(variance) * double.ExpM1(variance) : variance;
     }
+
+    /// <summary>With a network: its posterior of the running batch's parameters from the batch's readings so far, as
+    /// an output and as the candidate warm start of the batch's refit.</summary>
+    private void EstimateAmortized(string batch, ICollection<TwinOutput> outputs)
+    {
+        if (_o.Amortized is not { } network || Core.Amortized.AmortizedEstimate.From(network, _o.Model, _posterior.RunningBatchRows) is not { } e)
+        {
+            return;
+        }
+
+        if (e.Median.Any(v => !double.IsFinite(v) || v <= 0) || e.Lower.Concat(e.Upper).Any(v => !double.IsFinite(v)))
+        {
+            outputs.Add(new TwinError(Topics.AmortizedParameters(_o.ReactorId), "the amortized network gave a non-finite estimate; not published"));
+            return;
+        }
+
+        var theta = Estimate;
+        e.WriteInto(_o.Model, theta);
+        _amortizedTheta = theta;
+        var parameters = new Dictionary<string, ParameterEstimate>(StringComparer.Ordinal);
+        for (int j = 0; j < e.Names.Count; j++)
+        {
+            parameters[e.Names[j]] = new ParameterEstimate(e.Median[j], e.Lower[j], e.Upper[j], true, string.Create(CultureInfo.InvariantCulture, $"amortized network, {e.Readings} readings"));
+        }
+
+        outputs.Add(new AmortizedParametersOutput(new ParameterEstimatesPayload(batch, _posterior.CompletedBatches, "amortized", "amortized network (seed 002)", parameters)));
+    }
+
+    private double[]? _amortizedTheta;
 
     private static bool Finite(double mean, double variance) => double.IsFinite(mean) && variance >= 0 && double.IsFinite(variance);
 

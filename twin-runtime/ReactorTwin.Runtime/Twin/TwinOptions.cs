@@ -57,6 +57,12 @@ public sealed record TwinOptions
     /// point of the parameter ensemble once a batch has completed), so a step of a few hours is plenty.</summary>
     public double ForecastStepHours { get; init; }
 
+    /// <summary>A trained amortized network of this model (seed 002; <c>reactortwin amortize</c>), or null for none.
+    /// With one, the twin publishes the network's posterior of the running batch after every reading (the posterior
+    /// to go by while a refit runs) and starts each batch-end refit from the better of the current estimate and the
+    /// network's, by the refit's own log posterior.</summary>
+    public Core.Amortized.AmortizedNetwork? Amortized { get; init; }
+
     /// <summary>Run the batch-end refit in the background (true: readings of the next batch are journaled and filtered
     /// under the previous estimate while it runs, and its result, parameters and proposal are published when it ends),
     /// or inline in the handling of the batch's end (false, default: deterministic in virtual time, for the demo and

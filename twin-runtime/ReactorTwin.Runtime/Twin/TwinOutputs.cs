@@ -37,6 +37,10 @@ public sealed record RefitRequest(string Batch, StreamingRefit Refit, double[] W
 /// <param name="Payload">What is published.</param>
 public sealed record ParametersOutput(ParameterEstimatesPayload Payload) : TwinOutput;
 
+/// <summary>The amortized network's estimate of the running batch's parameters, from its readings so far.</summary>
+/// <param name="Payload">What is published (refit <c>amortized</c>).</param>
+public sealed record AmortizedParametersOutput(ParameterEstimatesPayload Payload) : TwinOutput;
+
 /// <summary>A proposal for the next batch.</summary>
 /// <param name="Payload">What is published (retained).</param>
 public sealed record ProposalOutput(ProposalPayload Payload) : TwinOutput;
