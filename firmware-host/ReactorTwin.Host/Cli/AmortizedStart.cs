@@ -43,54 +43,22 @@ internal static class AmortizedStart
             throw new CliException($"--init amortized: the network estimates from one batch, and {dataPath} has {data.Batches.Count}");
         }
 
-        var times = new List<double>();
-        var channels = new List<int>();
-        var values = new List<double>();
-        var ignored = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var at in data.Batches[0].Times)
-        {
-            for (int i = 0; i < at.Components.Length; i++)
-            {
-                int c = Array.IndexOf(network.Design.Channels, at.Components[i]);
-                if (c < 0)
-                {
-                    ignored.Add(model.ChannelNames[at.Components[i]]);
-                    continue;
-                }
-
-                times.Add(at.TimeHours);
-                channels.Add(c);
-                values.Add(at.Values[i]);
-            }
-        }
-
-        if (times.Count == 0)
+        // The batch's readings (its t = 0 states are initial values, not readings), as rows the estimate reads.
+        var rows = data.Batches[0].Times.SelectMany(at => at.Components.Select((c, i) => new DataRow(data.Batches[0].Id, at.TimeHours, model.ChannelNames[c], at.Values[i]))).ToList();
+        if (AmortizedEstimate.From(network, model, rows) is not { } estimate)
         {
             throw new CliException($"--init amortized: {dataPath} has no reading of the network's channels ({string.Join(", ", network.ChannelNames)})");
         }
 
+        var ignored = rows.Select(r => r.Name).Where(n => !network.ChannelNames.Contains(n)).ToHashSet(StringComparer.Ordinal);
         if (ignored.Count > 0)
         {
-            stderr.WriteLine($"note: --init amortized: the network does not read {string.Join(", ", ignored)}; those readings only enter the fit");
+            stderr.WriteLine($"note: --init amortized: the network does not read {string.Join(", ", ignored.Order(StringComparer.Ordinal))}; those readings only enter the fit");
         }
 
-        int p = network.ParameterCount;
-        var mean = new double[p];
-        var logSd = new double[p];
-        var median = new double[p];
-        var lower = new double[p];
-        var upper = new double[p];
-        network.Estimate([.. times], [.. channels], [.. values], mean, logSd);
-        network.ToNatural(mean, logSd, 0.95, median, lower, upper);
-        var parts = new List<string>();
-        for (int j = 0; j < p; j++)
-        {
-            string name = network.Standardization.Parameters[j].Name;
-            int k = model.Parameters.ToList().FindIndex(q => q.Name == name);
-            theta[k] = median[j];
-            parts.Add(string.Create(inv, $"{name} = {median[j]:G4} [{lower[j]:G4}, {upper[j]:G4}]"));
-        }
-
-        stderr.WriteLine($"amortized start from {Path.GetFileName(path)} ({times.Count} readings; 95 % intervals): {string.Join(", ", parts)}");
+        estimate.WriteInto(model, theta);
+        var parts = estimate.Names.Select((name, j) => string.Create(inv, $"{name} = {estimate.Median[j]:G4} [{estimate.Lower[j]:G4}, {estimate.Upper[j]:G4}]"));
+        int readings = estimate.Readings;
+        stderr.WriteLine($"amortized start from {Path.GetFileName(path)} ({readings} readings; 95 % intervals): {string.Join(", ", parts)}");
     }
 }
