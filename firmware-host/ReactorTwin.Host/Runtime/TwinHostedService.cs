@@ -117,13 +117,14 @@ internal sealed partial class TwinHostedService(IOptions<RuntimeOptions> options
                 _loops.Add(loop);
             }
 
-            var pipeline = new ReactorPipeline(ToTwinOptions(rc) with { BackgroundRefit = _env.BackgroundRefits }, _bus, _journal, loop, time, feed?.ToTwin);
+            var twinOptions = ToTwinOptions(rc);
+            var pipeline = new ReactorPipeline(twinOptions with { BackgroundRefit = _env.BackgroundRefits }, _bus, _journal, loop, time, feed?.ToTwin);
             string id = rc.Id;
             pipeline.Events.Subscribe(e => OnEvent(id, e)); // ends when the pipeline completes its events at disposal
             pipeline.Start();
             _pipelines.Add(pipeline);
             LogStarted(logger, rc.Id, pipeline.Replayed);
-            if (ModelCatalog.Resolve(rc.Model).Parameters.Where(p => p.PerBatch).Select(p => p.Name).ToArray() is { Length: > 0 } perBatch)
+            if (twinOptions.Model.Parameters.Where(p => p.PerBatch).Select(p => p.Name).ToArray() is { Length: > 0 } perBatch)
             {
                 LogPerBatchShared(logger, rc.Id, string.Join(", ", perBatch));
             }

@@ -30,6 +30,12 @@ public sealed class StreamingRefit
     /// <summary>How many completed batches <see cref="Data"/> holds.</summary>
     public int CompletedBatches { get; }
 
+    /// <summary><see cref="Data"/> validated against the model, once (for the warm-start choice, the fit and its
+    /// covariance; immutable, so shared by the threads that use this refit).</summary>
+    private ObservationSet DataSet => LazyInitializer.EnsureInitialized(ref _dataSet, () => ObservationSet.FromRows(_space.Model, Data, "stream"));
+
+    private ObservationSet? _dataSet;
+
     /// <summary>
     /// Runs one BFGS-B start from <paramref name="warmStart"/> with the posterior's iteration limit and time budget
     /// (<see cref="StreamingOptions"/>), then, if asked, the covariance of the estimate from the observed information.
@@ -44,7 +50,7 @@ public sealed class StreamingRefit
     {
         var theta = warmStart.ToArray();
         var warm = new ParameterSpace(_space.Model, theta, _space.Indices);
-        var data = ObservationSet.FromRows(_space.Model, Data, "stream");
+        var data = DataSet;
         MleResult? fit = null;
         string? failure = null;
         try
@@ -69,7 +75,7 @@ public sealed class StreamingRefit
         {
             var at = new double[theta.Length];
             _space.ToNatural(estimate, at);
-            covariance = Covariance(_space, _likelihoodFor, Data, at, estimate, _options.Priors);
+            covariance = Covariance(_space, _likelihoodFor(data), at, estimate, _options.Priors);
         }
 
         return new StreamingRefitOutcome(this, estimate, fit, failure, covariance);
@@ -96,12 +102,21 @@ public sealed class StreamingRefit
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
-        var data = ObservationSet.FromRows(_space.Model, Data, "stream");
+        IDataLikelihood likelihood;
+        try
+        {
+            likelihood = _likelihoodFor(DataSet);
+        }
+        catch (DataException)
+        {
+            return first; // the refit itself will say what is wrong with its data
+        }
+
         double Score(double[] theta)
         {
             var space = new ParameterSpace(_space.Model, theta, _space.Indices);
             var u = space.BaseUnconstrained();
-            return new PosteriorDensity(space, _likelihoodFor(data), _options.Priors).Evaluate(u, new double[u.Length]);
+            return new PosteriorDensity(space, likelihood, _options.Priors).Evaluate(u, new double[u.Length]);
         }
 
         double a = Score(first), b = Score(second);
@@ -110,11 +125,13 @@ public sealed class StreamingRefit
 
     /// <summary>Regularised inverse observed information of û (<see cref="ObservedInformation.RegularizedCovariance"/>)
     /// over <paramref name="rows"/> at θ, or null when it cannot be inverted.</summary>
-    internal static Matrix<double>? Covariance(ParameterSpace space, Func<ObservationSet, IDataLikelihood> likelihoodFor, IReadOnlyList<DataRow> rows, double[] theta, double[] estimate, IReadOnlyList<ParameterPrior>? priors)
+    internal static Matrix<double>? Covariance(ParameterSpace space, Func<ObservationSet, IDataLikelihood> likelihoodFor, IReadOnlyList<DataRow> rows, double[] theta, double[] estimate, IReadOnlyList<ParameterPrior>? priors) =>
+        Covariance(space, likelihoodFor(ObservationSet.FromRows(space.Model, rows, "stream")), theta, estimate, priors);
+
+    private static Matrix<double>? Covariance(ParameterSpace space, IDataLikelihood likelihood, double[] theta, double[] estimate, IReadOnlyList<ParameterPrior>? priors)
     {
-        var data = ObservationSet.FromRows(space.Model, rows, "stream");
         var at = new ParameterSpace(space.Model, [.. theta], space.Indices);
-        return ObservedInformation.RegularizedCovariance(new PosteriorDensity(at, likelihoodFor(data), priors), estimate);
+        return ObservedInformation.RegularizedCovariance(new PosteriorDensity(at, likelihood, priors), estimate);
     }
 }
 

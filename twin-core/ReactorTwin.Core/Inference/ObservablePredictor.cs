@@ -39,11 +39,17 @@ public sealed class ObservablePredictor
     /// <param name="values">Receives h (length ≥ <see cref="Count"/>).</param>
     public void Values(ReadOnlySpan<double> theta, double timeHours, InputSchedule? inputs, double[] state, Span<double> values)
     {
+        EvaluateAt(theta, timeHours, inputs, state);
+        _h.AsSpan().CopyTo(values);
+    }
+
+    /// <summary>Sets θ, t and u(t) and evaluates h at <paramref name="state"/> into _h.</summary>
+    private void EvaluateAt(ReadOnlySpan<double> theta, double timeHours, InputSchedule? inputs, double[] state)
+    {
         _args.SetParameters(theta);
         _args.SetSegment(inputs, timeHours, timeHours);
         _args.At(timeHours);
         _obs.Values(state, _args.Values, _h);
-        _h.AsSpan().CopyTo(values);
     }
 
     /// <summary>Writes μ_o and Var_o of every observable o (in the model's order).</summary>
@@ -57,10 +63,7 @@ public sealed class ObservablePredictor
     {
         ArgumentNullException.ThrowIfNull(state);
         int n = _n;
-        _args.SetParameters(theta);
-        _args.SetSegment(inputs, timeHours, timeHours);
-        _args.At(timeHours);
-        _obs.Values(state.Mean, _args.Values, _h);
+        EvaluateAt(theta, timeHours, inputs, state.Mean);
         _obs.StateJacobian(state.Mean, _args.Values, _hz);
         var psi = state.Covariance;
         for (int o = 0; o < _obs.Count; o++)

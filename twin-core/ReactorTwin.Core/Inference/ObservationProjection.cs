@@ -239,19 +239,7 @@ internal sealed class ObservationProjection
 
     private void EvaluateHessians(double[] eta, double[] a)
     {
-        var sh = _obs.StateHessian;
-        var mh = _obs.MixedHessian;
-        if (_stateHessian.Length < sh.Count)
-        {
-            _stateHessian = new double[sh.Count];
-        }
-
-        if (_mixedHessian.Length < mh.Count)
-        {
-            _mixedHessian = new double[mh.Count];
-        }
-
-        sh.Evaluate(eta, a, _stateHessian);
-        mh.Evaluate(eta, a, _mixedHessian);
+        _obs.StateHessian.Evaluate(eta, a, ref _stateHessian);
+        _obs.MixedHessian.Evaluate(eta, a, ref _mixedHessian);
     }
 }

@@ -78,19 +78,9 @@ internal sealed partial class LnaSystem : IModelSystem, IOdeRootSystem
         var zBefore = _jump.StateBefore;
         var stateHessian = _model.CompiledEvents.StateHessian(index);
         var mixedHessian = _model.CompiledEvents.MixedHessian(index);
-        if (_stateHessianValues.Length < stateHessian.Count)
-        {
-            _stateHessianValues = new double[stateHessian.Count];
-        }
-
-        if (_mixedHessianValues.Length < mixedHessian.Count)
-        {
-            _mixedHessianValues = new double[mixedHessian.Count];
-        }
-
         // The second derivatives of the assignments at the state before the event, once for every parameter.
-        stateHessian.Evaluate(zBefore, Parameters, _stateHessianValues);
-        mixedHessian.Evaluate(zBefore, Parameters, _mixedHessianValues);
+        stateHessian.Evaluate(zBefore, Parameters, ref _stateHessianValues);
+        mixedHessian.Evaluate(zBefore, Parameters, ref _mixedHessianValues);
 
         Span<double> dz = stackalloc double[n];
         for (int k = 0; k < _q; k++)

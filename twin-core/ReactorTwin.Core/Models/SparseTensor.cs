@@ -5,7 +5,7 @@ namespace ReactorTwin.Core.Models;
 /// <summary>
 /// The non-zero entries T[i, l, c] = ∂²f_i/∂x_l∂y_c of a second-derivative tensor, as coordinate lists plus one
 /// compiled delegate that evaluates all values at (z, θ). Entries that are identically zero are not stored, so
-/// contractions cost O(non-zeros). Thread-safe; <see cref="Evaluate"/> writes into a caller array of length
+/// contractions cost O(non-zeros). Thread-safe; <see cref="Evaluate(double[], double[], double[])"/> writes into a caller array of length
 /// <see cref="Count"/>.
 /// </summary>
 public sealed class SparseTensor
@@ -35,6 +35,18 @@ public sealed class SparseTensor
 
     /// <summary>Evaluates every entry at (z, θ) into <paramref name="values"/> (length ≥ <see cref="Count"/>).</summary>
     public void Evaluate(double[] state, double[] parameters, double[] values) => _values(state, parameters, values);
+
+    /// <summary>As <see cref="Evaluate(double[], double[], double[])"/>, into a buffer grown to <see cref="Count"/>
+    /// when it is shorter (a caller's reusable scratch: no allocation once it is large enough).</summary>
+    public void Evaluate(double[] state, double[] parameters, ref double[] values)
+    {
+        if (values.Length < Count)
+        {
+            values = new double[Count];
+        }
+
+        _values(state, parameters, values);
+    }
 
     internal static SparseTensor Build(Expr[] f, SymbolKind firstKind, int firstCount, SymbolKind secondKind, int secondCount)
     {
