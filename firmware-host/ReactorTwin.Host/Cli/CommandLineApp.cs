@@ -137,15 +137,16 @@ public static class CommandLineApp
         var noise = new Option<string[]>("--noise") { Description = NoiseDescription, AllowMultipleArgumentsPerToken = true };
         var euler = new Option<double?>("--euler-step") { Description = "Use the seed's fixed-step Euler LNA (eq. 15-16) with this step in hours instead of the adaptive integrator." };
         var omega = new Option<double?>("--omega") { Description = OmegaDescription };
+        var rtol = new Option<double?>("--rtol") { Description = ToleranceOption.Description };
         var perBatch = PerBatchOption();
         var petab = PetabCommand.Option();
         var cmd = new Command("loglik", "Log-likelihood of data and its exact gradient (natural scale) for the estimated parameters, as JSON.")
         {
-            model, data, kind, parameters, noise, euler, omega, perBatch, petab,
+            model, data, kind, parameters, noise, euler, omega, rtol, perBatch, petab,
         };
-        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise, omega, perBatch]);
+        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise, omega, rtol, perBatch]);
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Loglik(problem, p.GetValue(parameters) ?? [], stdout) : LoglikRunner.Run(
-            new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)) { SystemSize = p.GetValue(omega), PerBatch = p.GetValue(perBatch) ?? [] },
+            new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)) { SystemSize = p.GetValue(omega), PerBatch = p.GetValue(perBatch) ?? [], RelativeTolerance = p.GetValue(rtol) },
             stdout,
             stderr));
         return cmd;
@@ -160,6 +161,7 @@ public static class CommandLineApp
         var parameters = new Option<string[]>("--params") { Description = "Start / fixed parameter values NAME=VALUE[,...].", AllowMultipleArgumentsPerToken = true };
         var noise = new Option<string[]>("--noise") { Description = NoiseDescription, AllowMultipleArgumentsPerToken = true };
         var omega = new Option<double?>("--omega") { Description = OmegaDescription };
+        var rtol = new Option<double?>("--rtol") { Description = ToleranceOption.Description };
         var starts = new Option<int>("--starts") { Description = "L-BFGS starts (the first at --params, the others uniform within the bounds on log scale).", DefaultValueFactory = _ => 8 };
         var samples = new Option<int>("--samples") { Description = "Bootstrap replicates, or Langevin draws per chain.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
@@ -170,9 +172,9 @@ public static class CommandLineApp
         var init = new Option<string?>("--init") { Description = "amortized:NET.rtnet: start from the estimate of a network trained by 'reactortwin amortize' (one batch; replaces --params for the parameters it estimates)." };
         var cmd = new Command("fit", "Estimate the model's estimated parameters from data; writes estimate, intervals, diagnostics and timings as JSON.")
         {
-            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, optimizer, perBatch, petab, init,
+            model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, rtol, optimizer, perBatch, petab, init,
         };
-        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega, perBatch]);
+        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega, rtol, perBatch]);
         cmd.Validators.Add(r =>
         {
             if (r.GetValue(petab) is not null && r.GetValue(optimizer) == FitOptimizer.Lm)
@@ -181,7 +183,7 @@ public static class CommandLineApp
             }
         });
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Fit(problem, p.GetValue(method), p.GetValue(parameters) ?? [], p.GetValue(starts), p.GetValue(seed), p.GetValue(output), stdout, stderr, time) : FitRunner.Run(
-            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega), Optimizer = p.GetValue(optimizer), PerBatch = p.GetValue(perBatch) ?? [], Init = p.GetValue(init) },
+            new FitSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(method), p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(starts), p.GetValue(samples), p.GetValue(seed), p.GetValue(output)!) { SystemSize = p.GetValue(omega), Optimizer = p.GetValue(optimizer), PerBatch = p.GetValue(perBatch) ?? [], Init = p.GetValue(init), RelativeTolerance = p.GetValue(rtol) },
             stdout,
             stderr,
             time));

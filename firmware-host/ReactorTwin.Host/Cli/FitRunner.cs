@@ -62,6 +62,9 @@ public sealed record FitSettings(string Model, string DataPath, FitMethod Method
     /// <summary><c>--init amortized:NET</c>: start from a trained network's estimate (<see cref="AmortizedStart"/>);
     /// null to start at the model's values and <c>--params</c>.</summary>
     public string? Init { get; init; }
+
+    /// <summary><c>--rtol</c>: the integrator's relative tolerance (<see cref="ToleranceOption"/>), or null for 1e−6.</summary>
+    public double? RelativeTolerance { get; init; }
 }
 
 /// <summary>Runs <c>reactortwin fit</c>: estimate, 2.5/50/97.5 % intervals, diagnostics and timings as JSON.</summary>
@@ -74,6 +77,7 @@ internal static class FitRunner
             throw new CliException($"--starts must be ≥ 1 (is {s.Starts}) and --samples ≥ 2 (is {s.Samples})");
         }
 
+        ToleranceOption.Check(s.RelativeTolerance, s.Likelihood);
         var model = ModelResolver.Resolve(s.Model, s.SystemSize);
         var shared = PerBatchParameters.Shared(model, s.Parameters, "--params");
         var noise = NoiseOption.Parse(model, s.Noise);
@@ -112,7 +116,7 @@ internal static class FitRunner
         }
 
         var space = new ParameterSpace(model, layout.Parameters, theta0);
-        var likelihoodFor = PerBatchParameters.Bind(layout, space.Indices, PerBatchParameters.Likelihood(s.Likelihood, model, noise));
+        var likelihoodFor = PerBatchParameters.Bind(layout, space.Indices, PerBatchParameters.Likelihood(s.Likelihood, model, noise, ToleranceOption.Lna(s.RelativeTolerance), ToleranceOption.Ode(s.RelativeTolerance)));
         long started = time.GetTimestamp();
         var density = new PosteriorDensity(space, likelihoodFor(data));
         Func<IResidualFunction>? residuals = null;
@@ -120,14 +124,14 @@ internal static class FitRunner
         {
             try
             {
-                _ = new OdeResiduals(space, new OdeLikelihood(model, space.Indices), data, noise);
+                _ = new OdeResiduals(space, new OdeLikelihood(model, space.Indices, ToleranceOption.Ode(s.RelativeTolerance)), data, noise);
             }
             catch (ArgumentException ex)
             {
                 throw new CliException($"--optimizer lm: {ex.Message}");
             }
 
-            residuals = () => new OdeResiduals(space, new OdeLikelihood(model, space.Indices), data, noise);
+            residuals = () => new OdeResiduals(space, new OdeLikelihood(model, space.Indices, ToleranceOption.Ode(s.RelativeTolerance)), data, noise);
         }
 
         string optimizer = OptimizerName(s.Optimizer);
@@ -281,6 +285,11 @@ internal static class FitRunner
         w.WriteString("model", model.Name);
         w.WriteString("method", s.Method.ToString().ToLowerInvariant());
         w.WriteString("likelihood", LoglikRunner.Name(s.Likelihood));
+        if (s.Likelihood != LikelihoodKind.Em)
+        {
+            w.WriteNumber("relativeTolerance", s.RelativeTolerance ?? ToleranceOption.DefaultRelative);
+        }
+
         w.WriteString("optimizer", OptimizerName(s.Optimizer));
         w.WriteString("intervals", intervalKind);
         w.WriteStartArray("parameters");

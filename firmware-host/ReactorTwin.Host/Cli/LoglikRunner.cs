@@ -33,6 +33,9 @@ public sealed record LoglikSettings(string Model, string DataPath, LikelihoodKin
 
     /// <summary><c>--per-batch</c>: parameters that take their own value in each batch, besides those the model marks.</summary>
     public IReadOnlyList<string> PerBatch { get; init; } = [];
+
+    /// <summary><c>--rtol</c>: the integrator's relative tolerance (<see cref="ToleranceOption"/>), or null for 1e−6.</summary>
+    public double? RelativeTolerance { get; init; }
 }
 
 /// <summary>Runs <c>reactortwin loglik</c> and prints <c>{"loglik": x, "gradient": {name: g}}</c>.</summary>
@@ -48,6 +51,7 @@ internal static class LoglikRunner
 
     public static int Run(LoglikSettings s, TextWriter stdout, TextWriter stderr)
     {
+        ToleranceOption.Check(s.RelativeTolerance, s.Kind, s.EulerStepHours is not null);
         var model = ModelResolver.Resolve(s.Model, s.SystemSize);
         var shared = PerBatchParameters.Shared(model, s.Parameters, "--params");
         var noise = NoiseOption.Parse(model, s.Noise);
@@ -56,8 +60,8 @@ internal static class LoglikRunner
         var layout = PerBatchParameters.Layout(model, data, s.PerBatch);
         var theta = PerBatchParameters.Values(layout, shared, s.Parameters, "--params");
         int[] estimated = Enumerable.Range(0, layout.Parameters.Count).Where(k => layout.Parameters[k].Estimate).ToArray();
-        var options = s.EulerStepHours is double h ? new LnaOptions { Integrator = LnaIntegrator.Euler, EulerStepHours = h } : null;
-        var likelihood = PerBatchParameters.Bind(layout, estimated, PerBatchParameters.Likelihood(s.Kind, model, noise, options))(data);
+        var options = s.EulerStepHours is double h ? new LnaOptions { Integrator = LnaIntegrator.Euler, EulerStepHours = h } : ToleranceOption.Lna(s.RelativeTolerance);
+        var likelihood = PerBatchParameters.Bind(layout, estimated, PerBatchParameters.Likelihood(s.Kind, model, noise, options, ToleranceOption.Ode(s.RelativeTolerance)))(data);
         var result = new LikelihoodResult(estimated.Length);
         try
         {
@@ -81,6 +85,11 @@ internal static class LoglikRunner
 
             w.WriteEndObject();
             w.WriteString("likelihood", Name(s.Kind));
+            if (s.Kind != LikelihoodKind.Em && s.EulerStepHours is null)
+            {
+                w.WriteNumber("relativeTolerance", s.RelativeTolerance ?? ToleranceOption.DefaultRelative);
+            }
+
             w.WriteNumber("batches", data.Batches.Count);
             w.WriteNumber("measurements", result.MeasurementCount);
             w.WriteEndObject();

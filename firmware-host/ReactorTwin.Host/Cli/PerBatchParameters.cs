@@ -2,6 +2,7 @@ using ReactorTwin.Core.Estimation;
 using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Lna;
 using ReactorTwin.Core.Models;
+using ReactorTwin.Core.Numerics;
 
 namespace ReactorTwin.Host.Cli;
 
@@ -117,11 +118,12 @@ internal static class PerBatchParameters
     private static bool IsCopy(string item) => item.IndexOf('@', StringComparison.Ordinal) is int at && at > 0 && item.IndexOf('=', StringComparison.Ordinal) is int eq && (eq < 0 || at < eq);
 
     /// <summary>The inner likelihood of <paramref name="kind"/> for a data set and the indices into θ it
-    /// differentiates by.</summary>
-    public static Func<ObservationSet, IReadOnlyList<int>, IDataLikelihood> Likelihood(LikelihoodKind kind, ReactionNetwork model, MeasurementNoise noise, LnaOptions? lnaOptions = null) => kind switch
+    /// differentiates by; <paramref name="lnaOptions"/> and <paramref name="odeOptions"/> (null: the defaults) set the
+    /// lna and ode likelihoods' integrators.</summary>
+    public static Func<ObservationSet, IReadOnlyList<int>, IDataLikelihood> Likelihood(LikelihoodKind kind, ReactionNetwork model, MeasurementNoise noise, LnaOptions? lnaOptions = null, OdeOptions? odeOptions = null) => kind switch
     {
         LikelihoodKind.Em => (d, k) => new EulerMaruyamaDataLikelihood(new EulerMaruyamaLikelihood(model, k), d),
-        LikelihoodKind.Ode => (d, k) => new OdeDataLikelihood(new OdeLikelihood(model, k), d, noise),
+        LikelihoodKind.Ode => (d, k) => new OdeDataLikelihood(new OdeLikelihood(model, k, odeOptions), d, noise),
         _ => (d, k) => new KalmanLnaDataLikelihood(new KalmanLnaLikelihood(model, k, lnaOptions), d, noise),
     };
 
