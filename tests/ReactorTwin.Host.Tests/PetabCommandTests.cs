@@ -79,6 +79,17 @@ public sealed class PetabCommandTests : CliHarness
         Assert.Contains("--petab replaces --model", err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("loglik")]
+    [InlineData("fit")]
+    public void PetabWithRtol_IsRefusedWithItsOwnTolerance(string command)
+    {
+        var (code, _, err) = Run(command, "--petab", Case("0001"), "--rtol", "1e-4");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--rtol is not available with --petab", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Loglik_NeitherPetabNorModel_SaysModelIsRequired()
     {

@@ -144,7 +144,8 @@ public static class CommandLineApp
         {
             model, data, kind, parameters, noise, euler, omega, rtol, perBatch, petab,
         };
-        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise, omega, rtol, perBatch]);
+        PetabCommand.Validate(cmd, petab, [model, data], [model, data, noise, omega, perBatch]);
+        PetabCommand.RefuseTolerance(cmd, petab, rtol);
         cmd.SetAction(p => p.GetValue(petab) is { } problem ? PetabCommand.Loglik(problem, p.GetValue(parameters) ?? [], stdout) : LoglikRunner.Run(
             new LoglikSettings(p.GetValue(model)!, p.GetValue(data)!, p.GetValue(kind), p.GetValue(parameters) ?? [], p.GetValue(noise) ?? [], p.GetValue(euler)) { SystemSize = p.GetValue(omega), PerBatch = p.GetValue(perBatch) ?? [], RelativeTolerance = p.GetValue(rtol) },
             stdout,
@@ -174,7 +175,8 @@ public static class CommandLineApp
         {
             model, data, method, kind, parameters, noise, starts, samples, seed, output, omega, rtol, optimizer, perBatch, petab, init,
         };
-        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega, rtol, perBatch]);
+        PetabCommand.Validate(cmd, petab, [model, data, output], [model, data, noise, omega, perBatch]);
+        PetabCommand.RefuseTolerance(cmd, petab, rtol);
         cmd.Validators.Add(r =>
         {
             if (r.GetValue(petab) is not null && r.GetValue(optimizer) == FitOptimizer.Lm)

@@ -42,6 +42,21 @@ internal static class PetabCommand
         });
     }
 
+    /// <summary>
+    /// <c>--rtol</c> with <c>--petab</c> is an error: the PEtab objective integrates at its own rtol 1e−8 / atol 1e−12
+    /// (smooth enough for its finite-difference gradients), and a tolerance that silently did nothing would mislead.
+    /// </summary>
+    public static void RefuseTolerance(Command command, Option<string?> petab, Option<double?> rtol)
+    {
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(petab) is not null && result.GetResult(rtol) is { Implicit: false })
+            {
+                result.AddError("--rtol is not available with --petab: the PEtab objective integrates at rtol 1e-8, atol 1e-12 (smooth enough for its finite-difference gradients)");
+            }
+        });
+    }
+
     /// <summary><c>loglik --petab</c>: llh and chi2 as JSON, at the nominal values of the parameter table or <paramref name="values"/>.</summary>
     public static int Loglik(string path, IReadOnlyList<string> values, TextWriter stdout)
     {
