@@ -71,4 +71,22 @@ public sealed class ReproduceSeed002CommandTests : CliHarness
         Assert.Equal(2, Run("reproduce", "seed002", "--samples", "300,x", "--out", dir).Code);
         Assert.True(File.Exists(Path.Combine(dir, "r2-vs-training-size.svg")));
     }
+
+    [Fact]
+    public void ReproduceSeed002_EcoliProblem_WritesTheEcoliColumnBesideTheSeed()
+    {
+        string dir = Path.Combine(Dir, "seed002-ecoli");
+        var r = Run("reproduce", "seed002", "--problem", "ecoli", "--samples", "200", "--test-sets", "4", "--epochs", "1", "--bfgs-iterations", "8", "--threads", "2", "--out", dir);
+        Assert.True(r.Code == 0, r.Err);
+        string table = File.ReadAllText(Path.Combine(dir, "table1.md"));
+        Assert.Contains("(E. coli, model ecoli-batch): 4 test experiments, 30 readings over 6 h, BFGS ≤ 8 iterations", table, StringComparison.Ordinal);
+        Assert.Contains("| 0.442 ± 0.108 | 2.04 s |", table, StringComparison.Ordinal);
+        Assert.Contains("| 0.990 ± 0.001 | 1.3 s |", table, StringComparison.Ordinal);
+        Assert.Contains("mean 8 iterations", table, StringComparison.Ordinal); // one start stops at the limit
+        Assert.Contains("BFGS start 8/8", r.Err, StringComparison.Ordinal);
+        var bad = Run("reproduce", "seed002", "--problem", "cho", "--out", dir);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("--problem: 'cho' is not a seed 002 problem (known: mmk, ecoli)", bad.Err, StringComparison.Ordinal);
+        Assert.Equal(2, Run("reproduce", "seed002", "--problem", "ecoli", "--bfgs-iterations", "0", "--out", dir).Code);
+    }
 }

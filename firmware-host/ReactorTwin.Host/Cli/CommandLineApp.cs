@@ -194,8 +194,10 @@ public static class CommandLineApp
 
     private static Command ReproduceCommand(TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
-        var study = new Argument<string>("study") { Description = "The study to reproduce: seed001 (Bio-SoS calibration of the CHO twin) or seed002 (amortized inference, Table 1 for MMK)." };
+        var study = new Argument<string>("study") { Description = "The study to reproduce: seed001 (Bio-SoS calibration of the CHO twin) or seed002 (amortized inference, Table 1: --problem mmk or ecoli)." };
+        var problem = new Option<string>("--problem") { Description = "seed002: the table's column, mmk (Michaelis–Menten, 14 readings over 2 h) or ecoli (Anane et al.'s E. coli, 30 readings over 6 h).", DefaultValueFactory = _ => "mmk" };
         var trainingSizes = new Option<string>("--samples") { Description = "seed002: training-set sizes, comma separated (the last is the table's).", DefaultValueFactory = _ => "4000,16000,64000" };
+        var bfgsIterations = new Option<int>("--bfgs-iterations") { Description = "seed002: iteration limit of every BFGS fit (the seed's: 1024).", DefaultValueFactory = _ => 1024 };
         var testSets = new Option<int>("--test-sets") { Description = "seed002: simulated test experiments.", DefaultValueFactory = _ => 1024 };
         var epochs = new Option<int>("--epochs") { Description = "seed002: training epochs per network.", DefaultValueFactory = _ => 40 };
         var replications = new Option<int>("--replications") { Description = "Macro-replications.", DefaultValueFactory = _ => 15 };
@@ -209,7 +211,7 @@ public static class CommandLineApp
         var lambdaScale = new Option<double>("--learning-rate-scale") { Description = "Multiply the seed's Adam learning rates λ by this factor (sensitivity study; 1 = the seed).", DefaultValueFactory = _ => 1.0 };
         var cmd = new Command("reproduce", "Reproduce a published study; writes CSVs, SVG figures and a summary table.")
         {
-            study, replications, iterations, seed, output, policies, estimator, timings, threads, lambdaScale, trainingSizes, testSets, epochs,
+            study, replications, iterations, seed, output, policies, estimator, timings, threads, lambdaScale, trainingSizes, testSets, epochs, problem, bfgsIterations,
         };
         cmd.SetAction(p =>
         {
@@ -217,7 +219,7 @@ public static class CommandLineApp
             {
                 var sizes = p.GetValue(trainingSizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw new CliException($"--samples: '{v}' is not a whole number")).ToArray();
-                return Seed002Runner.Run(new Seed002Settings(sizes, p.GetValue(testSets), p.GetValue(epochs), p.GetValue(seed), p.GetValue(threads), p.GetValue(output)!), stdout, stderr, time);
+                return Seed002Runner.Run(new Seed002Settings(sizes, p.GetValue(testSets), p.GetValue(epochs), p.GetValue(seed), p.GetValue(threads), p.GetValue(output)!, Seed002Problem.Parse(p.GetValue(problem)!), p.GetValue(bfgsIterations)), stdout, stderr, time);
             }
 
             if (p.GetValue(study) != "seed001")

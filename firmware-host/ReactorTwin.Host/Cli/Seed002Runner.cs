@@ -13,27 +13,20 @@ namespace ReactorTwin.Host.Cli;
 /// <param name="Seed">Master seed.</param>
 /// <param name="Threads">Threads for simulation and BFGS (0: one per core).</param>
 /// <param name="Out">Output directory.</param>
-internal sealed record Seed002Settings(int[] TrainingSizes, int TestSets, int Epochs, int Seed, int Threads, string Out);
+/// <param name="Problem">The table's column: MMK or E. coli.</param>
+/// <param name="BfgsIterations">Iteration limit of every BFGS fit (the seed: 1024).</param>
+internal sealed record Seed002Settings(int[] TrainingSizes, int TestSets, int Epochs, int Seed, int Threads, string Out, Seed002Problem Problem, int BfgsIterations = AmortizedComparison.Seed002MaxIterations);
 
 /// <summary>
-/// Reproduces seed 002's Table 1 for MMK (docs/reproduction-seed002.md): 1024 test experiments simulated from the
-/// prior (14 readings over 2 h, one channel per reading, initial values unknown); BFGS-B with 1, 2, 4 and 8 starts
+/// Reproduces a column of seed 002's Table 1 (MMK or E. coli; docs/reproduction-seed002.md): 1024 test experiments
+/// simulated from the prior (14 readings over 2 h for MMK, 30 over 6 h for E. coli, one channel per reading, initial
+/// values unknown); BFGS-B with 1, 2, 4 and 8 starts
 /// drawn from the prior (the best of that many independent 1024-iteration fits), the network trained at each
 /// training-set size, and the network followed by one BFGS fit from its estimate; R² on noise-normalised squared
 /// errors and the time per sample. Writes table1.md, table1.csv and r2-vs-training-size.csv/.svg.
 /// </summary>
 internal static class Seed002Runner
 {
-    private static readonly (string Method, string R2, string Time)[] SeedRows =
-    [
-        ("BFGS, 1 start", "0.928 ± 0.010", "50 ms"),
-        ("BFGS, 2 starts", "0.957 ± 0.001", "93 ms"),
-        ("BFGS, 4 starts", "0.958 ± 0.001", "180 ms"),
-        ("BFGS, 8 starts", "0.958 ± 0.001", "344 ms"),
-        ("Deep Inference", "0.949 ± 0.001", "10 µs (GPU) / 37 µs (CPU)"),
-        ("Deep Inference + BFGS", "0.958 ± 0.001", "41 µs"),
-    ];
-
     public static int Run(Seed002Settings s, TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -42,16 +35,17 @@ internal static class Seed002Runner
             throw new CliException("--samples: give training-set sizes ≥ 20, comma separated (e.g. 4000,16000,64000)");
         }
 
-        if (s.TestSets < 2 || s.Epochs < 1 || s.Threads < 0)
+        if (s.TestSets < 2 || s.Epochs < 1 || s.Threads < 0 || s.BfgsIterations < 1)
         {
-            throw new CliException($"--test-sets must be ≥ 2, --epochs ≥ 1 and --threads ≥ 0 (got {s.TestSets}, {s.Epochs}, {s.Threads})");
+            throw new CliException($"--test-sets must be ≥ 2, --epochs ≥ 1, --threads ≥ 0 and --bfgs-iterations ≥ 1 (got {s.TestSets}, {s.Epochs}, {s.Threads}, {s.BfgsIterations})");
         }
 
         Directory.CreateDirectory(s.Out);
         int workers = s.Threads == 0 ? Environment.ProcessorCount : s.Threads;
-        var model = BuiltInModels.Load("mmk");
+        var problem = s.Problem;
+        var model = BuiltInModels.Load(problem.ModelName);
         var space = new ParameterSpace(model);
-        var design = ObservationDesign.Seed002Mmk(model);
+        var design = problem.Design(model);
         var prior = PriorStandardization.For(space);
         var test = TrainingSetSimulator.Simulate(space, prior, design, s.TestSets, s.Seed + 1_000_000, s.Threads);
         double r2Truth = AmortizedComparison.RSquared(space, design, test, test.Theta);
@@ -65,7 +59,7 @@ internal static class Seed002Runner
             long t0 = time.GetTimestamp();
             using (var progress = new ProgressLine(stderr, time))
             {
-                fits.Add(AmortizedComparison.FitBfgs(space, design, test, starts, AmortizedComparison.Seed002MaxIterations, s.Threads, Stage(progress, $"BFGS start {f + 1}/8")));
+                fits.Add(AmortizedComparison.FitBfgs(space, design, test, starts, s.BfgsIterations, s.Threads, Stage(progress, $"BFGS start {f + 1}/8")));
             }
 
             fitSeconds.Add(time.GetElapsedTime(t0).TotalSeconds * workers / test.Count);
@@ -75,7 +69,7 @@ internal static class Seed002Runner
         foreach (int k in new[] { 1, 2, 4, 8 })
         {
             var best = BfgsEstimates.Best(fits.Take(k).ToList());
-            rows.Add(($"BFGS, {k} start{(k > 1 ? "s" : "")}", AmortizedComparison.RSquared(space, design, test, best.Theta), Ms(fitSeconds.Take(k).Sum()), $"{best.Failed} failed; mean {best.Iterations.Average():F0} iterations"));
+            rows.Add(($"BFGS, {k} start{(k > 1 ? "s" : "")}", AmortizedComparison.RSquared(space, design, test, best.Theta), Duration(fitSeconds.Take(k).Sum()), $"{best.Failed} failed; mean {best.Iterations.Average():F0} iterations"));
         }
 
         var growth = new List<(int Size, double R2, double R2Refined, double HeldOut)>();
@@ -89,7 +83,7 @@ internal static class Seed002Runner
             AmortizedTrainingResult training;
             using (var progress = new ProgressLine(stderr, time))
             {
-                training = DeepSetTrainer.Train(model, design, prior, set, new AmortizedTrainingOptions { Epochs = s.Epochs, BatchSize = 32, LearningRate = 3e-3, Seed = s.Seed, Progress = Stage(progress, $"train on {size}") });
+                training = DeepSetTrainer.Train(model, design, prior, set, new AmortizedTrainingOptions { Hidden = problem.Hidden, Epochs = s.Epochs, BatchSize = 32, LearningRate = 3e-3, Seed = s.Seed, Progress = Stage(progress, $"train on {size}") });
             }
 
             last = training.Network;
@@ -101,7 +95,7 @@ internal static class Seed002Runner
             t0 = time.GetTimestamp();
             using (var progress = new ProgressLine(stderr, time))
             {
-                refined = AmortizedComparison.FitBfgs(space, design, test, estimates, AmortizedComparison.Seed002MaxIterations, s.Threads, Stage(progress, $"BFGS from the network ({size})"));
+                refined = AmortizedComparison.FitBfgs(space, design, test, estimates, s.BfgsIterations, s.Threads, Stage(progress, $"BFGS from the network ({size})"));
             }
 
             refineSeconds = time.GetElapsedTime(t0).TotalSeconds * workers / test.Count;
@@ -111,17 +105,17 @@ internal static class Seed002Runner
         }
 
         rows.Add(($"Deep Inference (trained on {s.TrainingSizes[^1]})", growth[^1].R2, Us(networkSeconds) + " (CPU, one thread)", "posterior median of the Gaussian head"));
-        rows.Add(("Deep Inference + BFGS", r2Refined, Us(networkSeconds) + " + " + Ms(refineSeconds), $"{refined!.Failed} failed; mean {refined.Iterations.Average():F0} iterations"));
+        rows.Add(("Deep Inference + BFGS", r2Refined, Us(networkSeconds) + " + " + Duration(refineSeconds), $"{refined!.Failed} failed; mean {refined.Iterations.Average():F0} iterations"));
         rows.Add(("(true parameters)", r2Truth, "–", "the noise's share of the variance bounds R²"));
 
         var md = new StringBuilder();
-        md.AppendLine(inv, $"# Seed 002, Table 1 (MMK): {test.Count} test experiments, 14 readings over 2 h, seed {s.Seed}");
+        md.AppendLine(inv, $"# Seed 002, Table 1 ({problem.Title}, model {problem.ModelName}): {test.Count} test experiments, {design.Count} readings over {design.HorizonHours:G} h, BFGS ≤ {s.BfgsIterations} iterations, seed {s.Seed}");
         md.AppendLine();
         md.AppendLine("| method | R² (ReactorTwin) | time per sample (ReactorTwin) | R² (seed) | time (seed) | note |");
         md.AppendLine("|---|---:|---:|---:|---:|---|");
         for (int i = 0; i < rows.Count; i++)
         {
-            var seed = i < SeedRows.Length ? SeedRows[i] : (Method: "", R2: "–", Time: "–");
+            var seed = i < problem.SeedRows.Length ? problem.SeedRows[i] : (R2: "–", Time: "–");
             md.AppendLine(inv, $"| {rows[i].Method} | {rows[i].R2:F4} | {rows[i].Time} | {seed.R2} | {seed.Time} | {rows[i].Note} |");
         }
 
@@ -153,7 +147,7 @@ internal static class Seed002Runner
         }
 
         var x = growth.Select(g => Math.Log10(g.Size)).ToArray();
-        File.WriteAllText(Path.Combine(s.Out, "r2-vs-training-size.svg"), SvgChart.Render("Seed 002, MMK: R² against the training-set size", "log10 training experiments", "R²",
+        File.WriteAllText(Path.Combine(s.Out, "r2-vs-training-size.svg"), SvgChart.Render($"Seed 002, {problem.Title}: R² against the training-set size", "log10 training experiments", "R²",
         [
             new ChartSeries("network", "#d62728", x, growth.Select(g => g.R2).ToArray(), Points: true),
             new ChartSeries("network + BFGS", "#2ca02c", x, growth.Select(g => g.R2Refined).ToArray(), Points: true),
@@ -168,7 +162,9 @@ internal static class Seed002Runner
     private static StageProgress Stage(IProgress<EstimationProgress> inner, string stage) =>
         new StageProgress(inner, stage);
 
-    private static string Ms(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e3:F1} ms");
+    private static string Duration(double seconds) => seconds >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{seconds:F2} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e3:F1} ms");
 
     private static string Us(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e6:F0} µs");
 

@@ -24,6 +24,15 @@ public sealed record ObservationDesign(int[] Channels, double[] NoiseSd, int Cou
         return new ObservationDesign([IndexOf(model, "S"), IndexOf(model, "P")], [0.1, 0.1], 14, 2.0);
     }
 
+    /// <summary>Seed 002's E. coli design on the built-in <c>ecoli-batch</c> model (Anane et al. 2017 as a batch): X, S, A
+    /// and the probe's DOTm (seed 002, Figure 3), 30 readings over 6 h, noise sd 0.05 g/L (X), 0.1 g/L (S), 0.01 g/L (A)
+    /// and 1 % of air saturation (DOTm) (the seed does not state its noise).</summary>
+    public static ObservationDesign Seed002Ecoli(ReactionNetwork model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new ObservationDesign([IndexOf(model, "X"), IndexOf(model, "S"), IndexOf(model, "A"), IndexOf(model, "DOTm")], [0.05, 0.1, 0.01, 1.0], 30, 6.0);
+    }
+
     /// <summary>Checks the design against a model.</summary>
     /// <exception cref="ArgumentException">Names what is wrong.</exception>
     public void Validate(ReactionNetwork model)

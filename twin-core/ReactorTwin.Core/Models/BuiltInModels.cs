@@ -7,7 +7,7 @@ namespace ReactorTwin.Core.Models;
 public static class BuiltInModels
 {
     /// <summary>Names of the built-in models, for <c>reactortwin models</c> and <c>--model</c>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["cho", "michaelis-menten", "ecoli-fedbatch", "mmk"];
+    public static IReadOnlyList<string> Names { get; } = ["cho", "michaelis-menten", "ecoli-fedbatch", "ecoli-batch", "mmk"];
 
     /// <summary>True when <paramref name="name"/> names a built-in model.</summary>
     public static bool Contains(string name) => Names.Contains(name, StringComparer.Ordinal);
