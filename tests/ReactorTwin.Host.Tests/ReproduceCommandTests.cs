@@ -84,6 +84,12 @@ public sealed class ReproduceSeed002CommandTests : CliHarness
         Assert.Contains("| 0.990 ± 0.001 | 1.3 s |", table, StringComparison.Ordinal);
         Assert.Contains("mean 8 iterations", table, StringComparison.Ordinal); // one start stops at the limit
         Assert.Contains("BFGS start 8/8", r.Err, StringComparison.Ordinal);
+        var coverage = File.ReadAllLines(Path.Combine(dir, "coverage.csv"));
+        Assert.Equal(19, coverage.Length); // header + 18 estimated parameters
+        Assert.StartsWith("qSmax,", coverage[1], StringComparison.Ordinal);
+        Assert.All(coverage.Skip(1), l => Assert.InRange(double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture), 0.0, 1.0));
+        Assert.Contains("| A0 | ", table, StringComparison.Ordinal);
+        Assert.True(new FileInfo(Path.Combine(dir, "network.rtnet")).Length > 1000);
         var bad = Run("reproduce", "seed002", "--problem", "cho", "--out", dir);
         Assert.Equal(2, bad.Code);
         Assert.Contains("--problem: 'cho' is not a seed 002 problem (known: mmk, ecoli)", bad.Err, StringComparison.Ordinal);

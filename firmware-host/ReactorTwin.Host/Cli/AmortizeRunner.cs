@@ -95,7 +95,7 @@ internal static class AmortizeRunner
         }
 
         WriteCurve(s.Out, result);
-        var coverage = HeldOutCoverage(result, set);
+        var coverage = AmortizedComparison.Coverage(result.Network, set, 0.95, result.TrainingCount, set.Count);
         stdout.WriteLine(string.Create(inv, $"model {model.Name}: {set.Count} simulated experiments ({result.TrainingCount} trained on, {result.HeldOutCount} held out), {design.Count} readings over {design.HorizonHours:G4} h of {string.Join(", ", result.Network.ChannelNames)}"));
         stdout.WriteLine(string.Create(inv, $"simulation {simulated.TotalSeconds:F1} s, training {trained.TotalSeconds:F1} s; network C = {design.ChannelCount}, H = {s.Hidden}, p = {space.Dimension}, {result.Network.Network.Weights.Length} weights"));
         stdout.WriteLine(string.Create(inv, $"held-out NLL {result.HeldOutLoss[result.BestEpoch]:F4} at epoch {result.BestEpoch + 1} of {s.Epochs} (training NLL {result.TrainingLoss[result.BestEpoch]:F4}; the prior alone scores {0.5 * space.Dimension:F1})"));
@@ -154,36 +154,6 @@ internal static class AmortizeRunner
         }
 
         return design;
-    }
-
-    /// <summary>Fraction of held-out experiments whose 95 % interval covers the true value, per parameter.</summary>
-    internal static double[] HeldOutCoverage(AmortizedTrainingResult result, TrainingSet set)
-    {
-        var network = result.Network;
-        int p = network.ParameterCount;
-        var mean = new double[p];
-        var logSd = new double[p];
-        var median = new double[p];
-        var lower = new double[p];
-        var upper = new double[p];
-        var covered = new double[p];
-        for (int k = result.TrainingCount; k < set.Count; k++)
-        {
-            network.Estimate(set.TimesOf(k), set.ChannelsOf(k), set.ValuesOf(k), mean, logSd);
-            network.ToNatural(mean, logSd, 0.95, median, lower, upper);
-            var truth = set.ThetaOf(k);
-            for (int j = 0; j < p; j++)
-            {
-                covered[j] += lower[j] <= truth[j] && truth[j] <= upper[j] ? 1 : 0;
-            }
-        }
-
-        for (int j = 0; j < p; j++)
-        {
-            covered[j] /= result.HeldOutCount;
-        }
-
-        return covered;
     }
 
     private static string LossPath(string net, string extension) => Path.ChangeExtension(net, null) + ".loss." + extension;

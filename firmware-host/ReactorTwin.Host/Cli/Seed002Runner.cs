@@ -27,6 +27,9 @@ internal sealed record Seed002Settings(int[] TrainingSizes, int TestSets, int Ep
 /// </summary>
 internal static class Seed002Runner
 {
+    /// <summary>Fresh experiments on which the coverage of the network's intervals is counted.</summary>
+    private const int CalibrationSets = 1024;
+
     public static int Run(Seed002Settings s, TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -104,6 +107,15 @@ internal static class Seed002Runner
             stdout.WriteLine(string.Create(inv, $"training size {size}: network R² {r2:F4}, network + BFGS {r2Refined:F4}, held-out NLL {training.HeldOutLoss[training.BestEpoch]:F3}"));
         }
 
+        // Calibration of the last network's intervals on fresh simulations (cheap: no fit), and the network itself.
+        var calibration = TrainingSetSimulator.Simulate(space, prior, design, CalibrationSets, s.Seed + 3_000_000, s.Threads);
+        double[] coverage = AmortizedComparison.Coverage(last!, calibration, 0.95, 0, calibration.Count);
+        string[] names = [.. space.Names];
+        using (var file = File.Create(Path.Combine(s.Out, "network.rtnet")))
+        {
+            AmortizedNetworkFile.Write(last!, model, file);
+        }
+
         rows.Add(($"Deep Inference (trained on {s.TrainingSizes[^1]})", growth[^1].R2, Us(networkSeconds) + " (CPU, one thread)", "posterior median of the Gaussian head"));
         rows.Add(("Deep Inference + BFGS", r2Refined, Us(networkSeconds) + " + " + Duration(refineSeconds), $"{refined!.Failed} failed; mean {refined.Iterations.Average():F0} iterations"));
         rows.Add(("(true parameters)", r2Truth, "–", "the noise's share of the variance bounds R²"));
@@ -127,7 +139,18 @@ internal static class Seed002Runner
             md.AppendLine(inv, $"| {g.Size} | {g.R2:F4} | {g.R2Refined:F4} | {g.HeldOut:F3} |");
         }
 
+        md.AppendLine();
+        md.AppendLine(inv, $"Coverage of the network's 95 % intervals on {calibration.Count} fresh simulated experiments (calibrated: about 95 %):");
+        md.AppendLine();
+        md.AppendLine("| parameter | coverage |");
+        md.AppendLine("|---|---:|");
+        for (int j = 0; j < coverage.Length; j++)
+        {
+            md.AppendLine(inv, $"| {names[j]} | {100 * coverage[j]:F1} % |");
+        }
+
         File.WriteAllText(Path.Combine(s.Out, "table1.md"), md.ToString());
+        File.WriteAllLines(Path.Combine(s.Out, "coverage.csv"), ["parameter,coverage_95", .. coverage.Select((c, j) => string.Create(inv, $"{names[j]},{c:R}"))]);
         using (var csv = new StreamWriter(Path.Combine(s.Out, "table1.csv")))
         {
             csv.WriteLine("method,r2,time_per_sample,note");
@@ -155,7 +178,7 @@ internal static class Seed002Runner
             new ChartSeries("BFGS, 8 starts", "#9467bd", x, x.Select(_ => rows[3].R2).ToArray(), Dashed: true),
         ], logY: false));
         stdout.Write(md.ToString());
-        stdout.WriteLine($"wrote {Path.Combine(s.Out, "table1.md")}, table1.csv, r2-vs-training-size.csv, r2-vs-training-size.svg");
+        stdout.WriteLine($"wrote {Path.Combine(s.Out, "table1.md")}, table1.csv, coverage.csv, r2-vs-training-size.csv, r2-vs-training-size.svg, network.rtnet");
         return 0;
     }
 

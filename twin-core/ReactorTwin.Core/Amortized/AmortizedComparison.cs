@@ -39,6 +39,50 @@ public static class AmortizedComparison
         return result;
     }
 
+    /// <summary>Calibration of the network's posterior: the fraction of experiments <paramref name="from"/> ≤ k &lt;
+    /// <paramref name="to"/> of <paramref name="set"/> whose central interval at <paramref name="level"/>,
+    /// g⁻¹(μ ± Φ⁻¹((1 + level)/2)·e^ℓ), covers the experiment's true θ, per parameter (a calibrated network covers
+    /// about <paramref name="level"/>).</summary>
+    /// <param name="network">The trained network.</param>
+    /// <param name="set">Simulated experiments with their true θ.</param>
+    /// <param name="level">Interval level in (0, 1), e.g. 0.95.</param>
+    /// <param name="from">First experiment (inclusive).</param>
+    /// <param name="to">Last experiment (exclusive), &gt; <paramref name="from"/>.</param>
+    public static double[] Coverage(AmortizedNetwork network, TrainingSet set, double level, int from, int to)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(set);
+        if (from < 0 || to > set.Count || to <= from)
+        {
+            throw new ArgumentOutOfRangeException(nameof(to), $"experiments [{from}, {to}) are not a non-empty range of 0..{set.Count}");
+        }
+
+        int p = network.ParameterCount;
+        var mean = new double[p];
+        var logSd = new double[p];
+        var median = new double[p];
+        var lower = new double[p];
+        var upper = new double[p];
+        var covered = new double[p];
+        for (int k = from; k < to; k++)
+        {
+            network.Estimate(set.TimesOf(k), set.ChannelsOf(k), set.ValuesOf(k), mean, logSd);
+            network.ToNatural(mean, logSd, level, median, lower, upper);
+            var truth = set.ThetaOf(k);
+            for (int j = 0; j < p; j++)
+            {
+                covered[j] += lower[j] <= truth[j] && truth[j] <= upper[j] ? 1 : 0;
+            }
+        }
+
+        for (int j = 0; j < p; j++)
+        {
+            covered[j] /= to - from;
+        }
+
+        return covered;
+    }
+
     /// <summary>Fits every experiment by BFGS-B from <paramref name="starts"/> (p natural values per experiment), one
     /// start each. A fit whose every start fails keeps its start as the estimate (counted in the result).</summary>
     /// <param name="space">Model and estimated parameters (the fit's bounds).</param>
