@@ -35,7 +35,7 @@ public class AmortizedBenchmarks
         _one = TrainingSetSimulator.Simulate(_space, prior, _design, 1, seed: 3);
         _start = AmortizedComparison.PriorDraws(prior, 1, seed: 4);
         _mmk = RandomNetwork(2, 32, 4, new Random(1));
-        _ecoli = RandomNetwork(4, 64, 20, new Random(2));
+        _ecoli = RandomNetwork(4, 64, 18, new Random(2)); // ecoli-batch: 15 kinetic constants, X0, S0, A0
         (_tMmk, _cMmk, _yMmk) = Readings(14, 2, new Random(5));
         (_tEcoli, _cEcoli, _yEcoli) = Readings(30, 4, new Random(6));
     }
@@ -47,7 +47,7 @@ public class AmortizedBenchmarks
         return _mean[0];
     }
 
-    [Benchmark(Description = "network, E. coli size (C 4, H 64, p 20, 30 readings)")]
+    [Benchmark(Description = "network, E. coli (ecoli-batch: C 4, H 64, p 18, 30 readings)")]
     public double NetworkEcoliSize()
     {
         _ecoli.Forward(_tEcoli, _cEcoli, _yEcoli, _mean, _logSd);
