@@ -52,31 +52,20 @@ public class AmortizedMmkTests(ITestOutputHelper output)
         var (space, design, training, _) = Trained.Value;
         var network = training.Network;
         var fresh = TrainingSetSimulator.Simulate(space, network.Standardization, design, 1024, seed: 777, maxParallelism: 1);
-        int p = network.ParameterCount;
-        var mean = new double[p];
-        var logSd = new double[p];
-        var median = new double[p];
-        var lower = new double[p];
-        var upper = new double[p];
-        var covered = new int[p];
-        for (int k = 0; k < fresh.Count; k++)
-        {
-            network.Estimate(fresh.TimesOf(k), fresh.ChannelsOf(k), fresh.ValuesOf(k), mean, logSd);
-            network.ToNatural(mean, logSd, 0.95, median, lower, upper);
-            var truth = fresh.ThetaOf(k);
-            for (int j = 0; j < p; j++)
-            {
-                Assert.True(lower[j] <= median[j] && median[j] <= upper[j]);
-                covered[j] += lower[j] <= truth[j] && truth[j] <= upper[j] ? 1 : 0;
-            }
-        }
-
+        double[] coverage = AmortizedComparison.Coverage(network, fresh, 0.95, 0, fresh.Count);
         var names = network.Standardization.Parameters.Select(q => q.Name).ToArray();
-        output.WriteLine(string.Join(", ", names.Select((n, j) => $"{n} {100.0 * covered[j] / fresh.Count:F1} %")));
-        for (int j = 0; j < p; j++)
+        output.WriteLine(string.Join(", ", names.Select((n, j) => $"{n} {100.0 * coverage[j]:F1} %")));
+        for (int j = 0; j < coverage.Length; j++)
         {
-            double fraction = (double)covered[j] / fresh.Count;
+            double fraction = coverage[j];
             Assert.InRange(fraction, 0.88, 0.99);
         }
+
+        // The same count at 50 %: narrower intervals cover less, and a calibrated network covers about half.
+        double[] half = AmortizedComparison.Coverage(network, fresh, 0.5, 0, fresh.Count);
+        output.WriteLine("50 %: " + string.Join(", ", names.Select((n, j) => $"{n} {100.0 * half[j]:F1} %")));
+        Assert.All(half, (h, j) => Assert.True(h < coverage[j], $"{names[j]}: 50 % covers {h}, 95 % {coverage[j]}"));
+        Assert.All(half, h => Assert.InRange(h, 0.38, 0.62));
+        Assert.Throws<ArgumentOutOfRangeException>(() => AmortizedComparison.Coverage(network, fresh, 0.95, 10, 10));
     }
 }
