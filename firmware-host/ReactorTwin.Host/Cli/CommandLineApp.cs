@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ReactorTwin.Core.Amortized;
 using ReactorTwin.Core.Design;
 using ReactorTwin.Core.Inference;
 using ReactorTwin.Core.Models;
@@ -197,7 +198,7 @@ public static class CommandLineApp
         var study = new Argument<string>("study") { Description = "The study to reproduce: seed001 (Bio-SoS calibration of the CHO twin) or seed002 (amortized inference, Table 1: --problem mmk or ecoli)." };
         var problem = new Option<string>("--problem") { Description = "seed002: the table's column, mmk (Michaelis–Menten, 14 readings over 2 h) or ecoli (Anane et al.'s E. coli, 30 readings over 6 h).", DefaultValueFactory = _ => "mmk" };
         var trainingSizes = new Option<string>("--samples") { Description = "seed002: training-set sizes, comma separated (the last is the table's).", DefaultValueFactory = _ => "4000,16000,64000" };
-        var bfgsIterations = new Option<int>("--bfgs-iterations") { Description = "seed002: iteration limit of every BFGS fit (the seed's: 1024).", DefaultValueFactory = _ => 1024 };
+        var bfgsIterations = new Option<int>("--bfgs-iterations") { Description = "seed002: iteration limit of every BFGS fit (the seed's: 1024).", DefaultValueFactory = _ => AmortizedComparison.Seed002MaxIterations };
         var testSets = new Option<int>("--test-sets") { Description = "seed002: simulated test experiments.", DefaultValueFactory = _ => 1024 };
         var epochs = new Option<int>("--epochs") { Description = "seed002: training epochs per network.", DefaultValueFactory = _ => 40 };
         var replications = new Option<int>("--replications") { Description = "Macro-replications.", DefaultValueFactory = _ => 15 };

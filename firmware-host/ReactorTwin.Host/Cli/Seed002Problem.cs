@@ -35,10 +35,6 @@ internal sealed record Seed002Problem(string Name, string Title, string ModelNam
 
     /// <summary>The problem a <c>--problem</c> value names.</summary>
     /// <exception cref="CliException">Unknown name.</exception>
-    public static Seed002Problem Parse(string name) => name switch
-    {
-        "mmk" => Mmk,
-        "ecoli" => Ecoli,
-        _ => throw new CliException($"--problem: '{name}' is not a seed 002 problem (known: mmk, ecoli)"),
-    };
+    public static Seed002Problem Parse(string name) =>
+        Array.Find([Mmk, Ecoli], p => p.Name == name) ?? throw new CliException($"--problem: '{name}' is not a seed 002 problem (known: {Mmk.Name}, {Ecoli.Name})");
 }
